@@ -1,0 +1,56 @@
+#pragma once
+// The vocabulary of periodic jobs: what a job is, how it is configured and what the scheduler
+// reports about it.
+
+#include <gadgetgrove/core/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+namespace gg::sched {
+
+/// Identifies a job registered with a scheduler; never reused by that scheduler.
+enum class job_id : std::uint64_t {};
+
+/// The work of a periodic job. It runs on the scheduler's blocking pool, never concurrently with
+/// itself. It should check the token between steps and, once a stop is requested, return
+/// quickly; returning an error with errc::cancelled marks the run cancelled (not failed).
+/// Exceptions are caught and count as a failure.
+using job = std::function<gg::status(std::stop_token)>;
+
+/// How a failed run is retried. A retry happens `delay` after the failure, never when the job is
+/// cancelled or the error is errc::cancelled; while a retry is pending, firings are skipped.
+struct retry_policy {
+  unsigned retries = 2;
+  std::chrono::milliseconds delay = std::chrono::seconds(10);
+};
+
+struct job_options {
+  /// Also run once as soon as the scheduler runs, instead of waiting for the first due time.
+  bool run_at_start = false;
+  retry_policy retry{};
+};
+
+/// A snapshot of one job's history. Counters count attempts, so one firing that fails twice and
+/// then succeeds adds 2 to `failed`, 1 to `succeeded` and 2 to `retried`.
+struct job_stats {
+  job_id id{};
+  std::string name;
+  std::string schedule;  // "every 60000ms" or "cron */5 * * * * UTC"
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t cancelled = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t skipped = 0;  // firings dropped because the previous one was still running
+  bool running = false;       // an attempt is executing or a retry is pending
+  std::optional<std::chrono::system_clock::time_point> next_fire;
+  std::optional<std::chrono::system_clock::time_point> last_start;
+  std::chrono::nanoseconds last_duration{0};
+  std::string last_error;  // of the most recent failed attempt; empty if none failed
+};
+
+}  // namespace gg::sched
