@@ -254,17 +254,21 @@ std::string format_record(format f, level l, std::string_view stage, std::string
   return out;
 }
 
-void write(level l, std::string_view stage, std::string_view message,
-           std::initializer_list<field> fields) {
-  if (!enabled(l)) return;
-  // One buffer per thread: a record costs no allocation once the buffer has grown.
-  thread_local std::string buffer;
-  buffer.clear();
-  append_record(buffer, requested.load(std::memory_order_relaxed), l, now_us(), stage, message,
-                fields);
+namespace {
+
+// A trivially destructible flag outlives the thread's other thread_local objects, so a record
+// written during exit (a static destructor logging) can tell that the buffer is gone.
+thread_local bool record_buffer_gone = false;
+
+struct record_buffer {
+  std::string text;
+  ~record_buffer() { record_buffer_gone = true; }
+};
+
+void write_all(const std::string& text) {
   const int fd = output_fd.load(std::memory_order_relaxed);
-  const char* p = buffer.data();
-  std::size_t left = buffer.size();
+  const char* p = text.data();
+  std::size_t left = text.size();
   // One write(2) per record; the loop only continues after a signal or a short write to a
   // full pipe, where nothing better than finishing the record is possible.
   while (left > 0) {
@@ -276,7 +280,26 @@ void write(level l, std::string_view stage, std::string_view message,
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (buffer.capacity() > 64 * 1024) buffer = std::string{};
+}
+
+}  // namespace
+
+void write(level l, std::string_view stage, std::string_view message,
+           std::initializer_list<field> fields) {
+  if (!enabled(l)) return;
+  const format f = requested.load(std::memory_order_relaxed);
+  if (record_buffer_gone) {
+    std::string text;
+    append_record(text, f, l, now_us(), stage, message, fields);
+    write_all(text);
+    return;
+  }
+  // One buffer per thread: a record costs no allocation once the buffer has grown.
+  thread_local record_buffer buffer;
+  buffer.text.clear();
+  append_record(buffer.text, f, l, now_us(), stage, message, fields);
+  write_all(buffer.text);
+  if (buffer.text.capacity() > 64 * 1024) buffer.text = std::string{};
 }
 
 }  // namespace gg::log
