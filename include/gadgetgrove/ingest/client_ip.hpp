@@ -1,0 +1,28 @@
+#pragma once
+// The privacy policy for the client address stored with each event.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gg::ingest {
+
+/// full: the address as received; truncate: IPv4 with its last octet zeroed, IPv6 with its last
+/// 80 bits zeroed (the /48 stays); none: no address is stored.
+enum class ip_mode : std::uint8_t { full, truncate, none };
+
+/// Parses "full", "truncate" or "none".
+std::optional<ip_mode> parse_ip_mode(std::string_view text) noexcept;
+std::string_view to_string(ip_mode m) noexcept;
+
+/// The peer address in canonical text: an IPv4-mapped IPv6 address ("::ffff:192.0.2.1") becomes
+/// its IPv4 form and an IPv6 zone ("%eth0") is dropped. Returns false (and leaves `out` as it
+/// was) when `peer` is not an IP address. Appends to `out`; never throws on bad input.
+bool append_canonical_ip(std::string& out, std::string_view peer);
+
+/// Appends the address stored under `mode` to `out`; false (nothing appended) for ip_mode::none
+/// or when `peer` is not an IP address.
+bool append_client_ip(std::string& out, std::string_view peer, ip_mode mode);
+
+}  // namespace gg::ingest

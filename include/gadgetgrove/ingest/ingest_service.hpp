@@ -1,0 +1,147 @@
+#pragma once
+// The "ingest" stage: the HTTP routes that take event submissions, validate and enrich them,
+// and hand them to the durable event log, answering only once the log reports them safe.
+
+#include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/result.hpp>
+#include <gadgetgrove/core/stage.hpp>
+#include <gadgetgrove/core/uuid.hpp>
+#include <gadgetgrove/eventlog/event_log.hpp>
+#include <gadgetgrove/http/router.hpp>
+#include <gadgetgrove/ingest/cors_policy.hpp>
+#include <gadgetgrove/ingest/event_enricher.hpp>
+#include <gadgetgrove/ingest/ingest_config.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gg::ingest {
+
+/// An event the server itself records (the shop's order_completed / order_failed). It takes
+/// the same path as a browser's event, with `_source` "server".
+struct server_event {
+  std::string type = "custom_event";
+  std::string event;            // the custom event's name, e.g. "order_completed"
+  std::string session_id;       // empty: none
+  std::string user_id;          // empty: none
+  std::string properties_json;  // a JSON object stored as `properties`; empty: none
+  std::string client_ip;        // of the shopper's request, if any
+  std::string user_agent;       // of the shopper's request, if any
+};
+
+/// Receives the event id once the event is safe in the log, or why it is not (invalid_input
+/// with the reject reason as message, unavailable when the log refused it or failed to write
+/// it). Called exactly once: on the calling thread when the event is refused at once, else
+/// later on the event log's writer thread, so it must be quick and must not block.
+using server_event_callback = std::function<void(gg::result<gg::uuid>)>;
+
+/// Routes (see add_routes):
+///   POST /api/analytics         one event; 200 {"status":"success","queue","event_id"} once
+///                               durable, 400 {"status":"error","error":<reason>}, 503 +
+///                               Retry-After when the log is full, stopping or failing
+///   POST /api/analytics/batch   a JSON array; per-event results, valid events appended
+///                               all-or-nothing
+///   GET  /api/analytics/stats   per-queue figures from the event log
+///   POST /v1/{track,page,screen,identify,group,alias,batch,import} and the one-letter aliases
+///                               /v1/{t,p,s,i,g,a}: the Segment Tracking API, 200
+///                               {"success":true}; 401 when a write key is configured and
+///                               missing
+///   OPTIONS on each of them     CORS preflight
+/// Every refusal is counted in gadgetgrove_ingest_rejected_total{reason}; other metrics:
+/// gadgetgrove_ingest_events_received_total{source}, gadgetgrove_ingest_events_accepted_total
+/// {queue} (durable), gadgetgrove_ingest_unavailable_total{reason},
+/// gadgetgrove_ingest_ack_latency_seconds, gadgetgrove_ingest_requests_in_flight.
+///
+/// Thread safety: the handlers and submit_server_event run on any thread, concurrently; they
+/// never block (the stats route lists the log's five queue directories). Completions arrive on
+/// the log's writer thread. start/request_stop/drain follow gg::stage. The service must outlive
+/// the HTTP server its routes are registered with and every pending completion: drain() waits
+/// for those.
+class ingest_service final : public gg::stage {
+ public:
+  /// `log` must outlive the service. `metrics` null means gg::metrics::global().
+  ingest_service(ingest_config config, eventlog::event_log& log,
+                 metrics::registry* metrics = nullptr);
+  ~ingest_service() override;
+  ingest_service(const ingest_service&) = delete;
+  ingest_service& operator=(const ingest_service&) = delete;
+
+  std::string_view name() const noexcept override { return "ingest"; }
+  std::vector<std::string> depends_on() const override { return {"eventlog"}; }
+  status start() override;
+  /// New submissions are answered 503 from now on; pending ones still complete.
+  void request_stop() override;
+  /// Waits until every accepted submission has been answered, or `until`.
+  status drain(deadline until) override;
+  gg::health health() const override;
+
+  /// Registers the routes above, with the configured body limits, on `r`.
+  void add_routes(http::router& r);
+
+  /// Records a server-made event through the same validation, enrichment and routing.
+  void submit_server_event(const server_event& ev, server_event_callback done);
+
+  const event_enricher& enricher() const noexcept { return enricher_; }
+
+ private:
+  struct metric_set;
+  struct pending;
+
+  /// One submission counted as in flight, from admission until it is answered; drain() waits
+  /// for every one to be released.
+  class admission {
+   public:
+    explicit admission(ingest_service* s) noexcept : service_(s) {}
+    admission(admission&& other) noexcept : service_(std::exchange(other.service_, nullptr)) {}
+    admission& operator=(admission&&) = delete;
+    ~admission();
+
+   private:
+    ingest_service* service_;
+  };
+  enum class reply_kind : std::uint8_t { api_single, api_batch, segment };
+
+  void handle_api(http::request&& req, http::responder res);
+  void handle_api_batch(http::request&& req, http::responder res);
+  void handle_segment(segment_call call, http::request&& req, http::responder res);
+  void handle_segment_batch(http::request&& req, http::responder res);
+  void handle_stats(http::request&& req, http::responder res);
+
+  /// An admission while the service accepts submissions, else nullopt.
+  std::optional<admission> admit();
+  std::string_view closed_reason() const noexcept;
+  request_info info_of(const http::request& req) const;
+  /// Refuses the whole request: counts `reason` and answers.
+  void refuse(const http::request& req, http::responder res, reject_reason reason);
+  /// Hands the accepted items to the log; answers when the last completion arrives.
+  void submit(std::shared_ptr<pending> p, std::vector<batch_item>& items);
+  void finish(pending& p);
+  void answer_unavailable(const http::request* req, http::responder res, std::string_view why);
+  http::response unavailable_response(std::string_view why) const;
+  void count_received(event_source s, std::size_t n);
+  void count_rejected(reject_reason r);
+  void count_unavailable(std::string_view why);
+  void request_done();
+
+  ingest_config config_;
+  event_enricher enricher_;
+  cors_policy cors_;
+  eventlog::event_log& log_;
+  std::unique_ptr<metric_set> metrics_;
+
+  std::atomic<bool> accepting_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<std::size_t> in_flight_{0};
+  mutable std::mutex mu_;
+  std::condition_variable idle_cv_;
+};
+
+}  // namespace gg::ingest

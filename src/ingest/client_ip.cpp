@@ -1,0 +1,128 @@
+#include <gadgetgrove/ingest/client_ip.hpp>
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstring>
+
+namespace gg::ingest {
+namespace {
+
+constexpr std::size_t max_address_text = 64;  // longer than any IPv6 text form (45)
+
+/// A parsed address: 4 or 16 bytes.
+struct address {
+  std::array<unsigned char, 16> bytes{};
+  bool v6 = false;
+};
+
+bool parse_address(std::string_view text, address& out) noexcept {
+  if (const auto zone = text.find('%'); zone != std::string_view::npos) text = text.substr(0, zone);
+  if (text.empty() || text.size() >= max_address_text) return false;
+  char buf[max_address_text];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  if (inet_pton(AF_INET, buf, out.bytes.data()) == 1) {
+    out.v6 = false;
+    return true;
+  }
+  if (inet_pton(AF_INET6, buf, out.bytes.data()) != 1) return false;
+  static constexpr unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(out.bytes.data(), mapped_prefix, sizeof mapped_prefix) == 0) {
+    std::memmove(out.bytes.data(), out.bytes.data() + 12, 4);
+    out.v6 = false;
+  } else {
+    out.v6 = true;
+  }
+  return true;
+}
+
+void append_address(std::string& out, const address& a) {
+  char buf[INET6_ADDRSTRLEN];
+  if (inet_ntop(a.v6 ? AF_INET6 : AF_INET, a.bytes.data(), buf, sizeof buf) != nullptr) {
+    out.append(buf);
+  }
+}
+
+/// True when `text` is plain dotted-quad-looking IPv4 text, which inet_pton would echo back
+/// unchanged; lets the common case skip a parse and a format.
+bool is_plain_ipv4(std::string_view text) noexcept {
+  if (text.size() < 7 || text.size() > 15) return false;
+  unsigned dots = 0;
+  unsigned digits = 0;
+  unsigned value = 0;
+  for (const char c : text) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++dots;
+      digits = 0;
+      value = 0;
+    } else if (c >= '0' && c <= '9') {
+      if (digits == 1 && value == 0) return false;  // a leading zero
+      value = value * 10 + static_cast<unsigned>(c - '0');
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digits != 0;
+}
+
+}  // namespace
+
+std::optional<ip_mode> parse_ip_mode(std::string_view text) noexcept {
+  if (text == "full") return ip_mode::full;
+  if (text == "truncate") return ip_mode::truncate;
+  if (text == "none") return ip_mode::none;
+  return std::nullopt;
+}
+
+std::string_view to_string(ip_mode m) noexcept {
+  switch (m) {
+    case ip_mode::full:
+      return "full";
+    case ip_mode::truncate:
+      return "truncate";
+    case ip_mode::none:
+      return "none";
+  }
+  return "full";
+}
+
+bool append_canonical_ip(std::string& out, std::string_view peer) {
+  if (is_plain_ipv4(peer)) {
+    out.append(peer);
+    return true;
+  }
+  address a;
+  if (!parse_address(peer, a)) return false;
+  append_address(out, a);
+  return true;
+}
+
+bool append_client_ip(std::string& out, std::string_view peer, ip_mode mode) {
+  switch (mode) {
+    case ip_mode::none:
+      return false;
+    case ip_mode::full:
+      return append_canonical_ip(out, peer);
+    case ip_mode::truncate:
+      break;
+  }
+  if (is_plain_ipv4(peer)) {
+    out.append(peer.substr(0, peer.rfind('.') + 1));
+    out.push_back('0');
+    return true;
+  }
+  address a;
+  if (!parse_address(peer, a)) return false;
+  if (a.v6) {
+    std::memset(a.bytes.data() + 6, 0, 10);
+  } else {
+    a.bytes[3] = 0;
+  }
+  append_address(out, a);
+  return true;
+}
+
+}  // namespace gg::ingest

@@ -1,0 +1,31 @@
+#include <gadgetgrove/ingest/reject_reason.hpp>
+
+#include <array>
+
+namespace gg::ingest {
+namespace {
+
+constexpr std::array<std::string_view, reject_reason_count> names = {
+    "accepted",           "not_json",
+    "invalid_utf8",       "not_object",
+    "not_array",          "too_deep",
+    "nul_character",      "missing_type",
+    "unknown_type",       "missing_event",
+    "missing_identity",   "invalid_session_id",
+    "invalid_user_id",    "invalid_anonymous_id",
+    "invalid_message_id", "invalid_timestamp",
+    "invalid_sent_at",    "too_many_events",
+    "unauthorized"};
+
+}  // namespace
+
+std::string_view to_string(reject_reason r) noexcept {
+  const auto i = static_cast<std::size_t>(r);
+  return i < names.size() ? names[i] : std::string_view{"unknown"};
+}
+
+unsigned http_status(reject_reason r) noexcept {
+  return r == reject_reason::unauthorized ? 401 : 400;
+}
+
+}  // namespace gg::ingest

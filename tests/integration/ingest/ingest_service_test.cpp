@@ -1,0 +1,377 @@
+#include <gadgetgrove/ingest/ingest_service.hpp>
+
+#include "ingest_fixture.hpp"
+
+#include <simdjson.h>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using gg::test::http_client;
+using gg::test::http_reply;
+using gg::test::ingest_fixture;
+
+/// A parsed JSON document that outlives the call that produced it.
+class json_doc {
+ public:
+  explicit json_doc(const std::string& text) : text_(text) {
+    INFO(text);
+    REQUIRE(parser_.parse(text_).get(root_) == simdjson::SUCCESS);
+  }
+  std::string str(const char* pointer) const {
+    std::string_view v;
+    INFO(pointer);
+    REQUIRE(root_.at_pointer(pointer).get(v) == simdjson::SUCCESS);
+    return std::string{v};
+  }
+  std::uint64_t uint(const char* pointer) const {
+    std::uint64_t v = 0;
+    INFO(pointer);
+    REQUIRE(root_.at_pointer(pointer).get(v) == simdjson::SUCCESS);
+    return v;
+  }
+  std::size_t size(const char* pointer) const {
+    simdjson::dom::array a;
+    INFO(pointer);
+    REQUIRE(root_.at_pointer(pointer).get(a) == simdjson::SUCCESS);
+    return a.size();
+  }
+  bool has(const char* pointer) const {
+    simdjson::dom::element e;
+    return root_.at_pointer(pointer).get(e) == simdjson::SUCCESS;
+  }
+
+ private:
+  simdjson::padded_string text_;
+  simdjson::dom::parser parser_;
+  simdjson::dom::element root_;
+};
+
+const char* page_view =
+    R"({"type":"page_view","url":"https://shop.example/category/laptops","path":"/category/laptops","title":"Laptops","referrer":"","timestamp":"2026-11-26T15:19:10.512Z","sessionId":"s-1","userId":"u-1"})";
+
+gg::test::http_fields browser_fields() {
+  return {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0"}};
+}
+
+}  // namespace
+
+TEST_CASE("an accepted event is in a synced segment line before its answer arrives",
+          "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  const http_reply r = c.post("/api/analytics", page_view, "application/json", browser_fields());
+  REQUIRE(r.status == 200);
+  const json_doc answer{r.body};
+  CHECK(answer.str("/status") == "success");
+  CHECK(answer.str("/queue") == "page_views");
+  const std::string id = answer.str("/event_id");
+  CHECK(gg::parse_uuid(id).has_value());
+
+  // A power loss right now keeps only synced bytes; the event must be among them.
+  f.fs().crash();
+  f.fs().reboot();
+  const auto object = f.object_with_id("page_views", id);
+  REQUIRE(object);
+  const json_doc line{*object};
+  CHECK(line.str("/url") == "https://shop.example/category/laptops");
+  CHECK(line.str("/sessionId") == "s-1");
+  CHECK(line.str("/client_ip") == "127.0.0.1");
+  CHECK(line.str("/user_agent") == "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0");
+  CHECK(line.str("/_source") == "api");
+  CHECK(line.str("/_queue") == "page_views");
+  CHECK(f.counter("gadgetgrove_ingest_events_accepted_total", {{"queue", "page_views"}}) == 1);
+}
+
+TEST_CASE("events land in real segment files on disk", "[integration][ingest]") {
+  ingest_fixture::options o;
+  o.real_files = true;
+  ingest_fixture f{o};
+  auto c = f.client();
+  const http_reply r = c.post(
+      "/api/analytics",
+      R"({"type":"custom_event","event":"add_to_cart","properties":{"product_id":"SM-1","price":1299.99},"sessionId":"s-2"})");
+  REQUIRE(r.status == 200);
+  const json_doc answer{r.body};
+  CHECK(answer.str("/queue") == "ecommerce_events");
+  const auto object = f.object_with_id("ecommerce_events", answer.str("/event_id"));
+  REQUIRE(object);
+  CHECK(json_doc{*object}.str("/event") == "add_to_cart");
+}
+
+TEST_CASE("an invalid event is answered 400 with its reason and counted", "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  const http_reply bad = c.post("/api/analytics", "{not json");
+  CHECK(bad.status == 400);
+  CHECK(json_doc{bad.body}.str("/error") == "not_json");
+  const http_reply no_event = c.post("/api/analytics", R"({"type":"custom_event"})");
+  CHECK(no_event.status == 400);
+  CHECK(json_doc{no_event.body}.str("/error") == "missing_event");
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "not_json"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "missing_event"}}) == 1);
+  CHECK(f.objects("event_queue").empty());
+}
+
+TEST_CASE("a body over the route's limit is answered 413", "[integration][ingest]") {
+  ingest_fixture::options o;
+  o.ingest.single_body_limit = 1024;
+  ingest_fixture f{o};
+  auto c = f.client();
+  const std::string big = R"({"type":"page_view","pad":")" + std::string(2000, 'x') + "\"}";
+  CHECK(c.post("/api/analytics", big).status == 413);
+}
+
+TEST_CASE("a batch refuses bad events one by one and appends the rest", "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  const http_reply r = c.post(
+      "/api/analytics/batch",
+      R"([{"type":"page_view","path":"/"},{"type":"custom_event"},{"type":"custom_event","event":"purchase","properties":{"transaction_id":"T-9","value":10}},7])");
+  REQUIRE(r.status == 200);
+  const json_doc answer{r.body};
+  CHECK(answer.str("/status") == "success");
+  REQUIRE(answer.size("/results") == 4);
+  CHECK(answer.str("/results/0/status") == "success");
+  CHECK(answer.str("/results/0/queue") == "page_views");
+  CHECK(answer.str("/results/1/status") == "error");
+  CHECK(answer.str("/results/1/error") == "missing_event");
+  CHECK(answer.str("/results/2/queue") == "ecommerce_events");
+  CHECK(answer.str("/results/3/error") == "not_object");
+  CHECK(f.object_with_id("page_views", answer.str("/results/0/event_id")));
+  CHECK(f.object_with_id("ecommerce_events", answer.str("/results/2/event_id")));
+
+  const http_reply none_valid = c.post("/api/analytics/batch", R"([{"type":""}])");
+  CHECK(none_valid.status == 400);
+  CHECK(json_doc{none_valid.body}.str("/results/0/error") == "missing_type");
+  CHECK(c.post("/api/analytics/batch", R"({"type":"page_view"})").status == 400);
+  const http_reply empty = c.post("/api/analytics/batch", "[]");
+  CHECK(empty.status == 200);
+  CHECK(json_doc{empty.body}.size("/results") == 0);
+}
+
+TEST_CASE("a full queue is answered 503 with Retry-After", "[integration][ingest]") {
+  // Declared before the fixture: completions and the observer may still run while it shuts
+  // down.
+  std::atomic<bool> full{false};
+  std::promise<void> syncing;
+  std::atomic<bool> signalled{false};
+  ingest_fixture::options o;
+  o.log_tweak = [](gg::eventlog::event_log_config& c) { c.queue_capacity = 16; };
+  ingest_fixture f{o};
+  // Hold the writer in a slow fsync, then fill the queue behind it with server events.
+  f.fs().set_observer([&](std::string_view op, const std::string&) {
+    if (op == "fdatasync:begin" && !signalled.exchange(true)) syncing.set_value();
+  });
+  f.fs().set_sync_delay(1500ms);
+  gg::ingest::server_event first;
+  first.event = "first";
+  f.service().submit_server_event(first, [](gg::result<gg::uuid>) {});
+  REQUIRE(syncing.get_future().wait_for(5s) == std::future_status::ready);
+  for (int i = 0; i < 1000 && !full; ++i) {
+    gg::ingest::server_event ev;
+    ev.event = "filler";
+    f.service().submit_server_event(ev, [&full](gg::result<gg::uuid> r) {
+      if (!r && r.error().message == "queue_full") full = true;
+    });
+  }
+  REQUIRE(full);
+  auto c = f.client();
+  const http_reply r = c.post("/api/analytics", page_view);
+  CHECK(r.status == 503);
+  CHECK(r.header("Retry-After") == "1");
+  CHECK(json_doc{r.body}.str("/error") == "queue_full");
+  CHECK(f.counter("gadgetgrove_ingest_unavailable_total", {{"reason", "queue_full"}}) >= 2);
+  f.fs().set_sync_delay(0ms);
+  f.fs().set_observer(nullptr);
+  // Once the writer catches up, events are taken again.
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  unsigned status = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    status = c.post("/api/analytics", page_view).status;
+    if (status == 200) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(status == 200);
+}
+
+TEST_CASE("a full disk is answered 503 and nothing is acknowledged", "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  f.fs().fail_next_writes(ENOSPC, 1000);
+  const http_reply r = c.post("/api/analytics", page_view);
+  CHECK(r.status == 503);
+  CHECK(r.header("Retry-After").has_value());
+  CHECK(json_doc{r.body}.str("/error") == "disk_full");
+  // The log is now degraded: new events are refused up front.
+  const http_reply again = c.post("/api/analytics", page_view);
+  CHECK(again.status == 503);
+  CHECK(json_doc{again.body}.str("/error") == "disk_full");
+  CHECK(f.counter("gadgetgrove_ingest_events_accepted_total", {{"queue", "page_views"}}) == 0);
+  f.fs().fail_next_writes(0, 0);
+}
+
+TEST_CASE("CORS: preflight from an allowed origin, headers on answers, others refused",
+          "[integration][ingest]") {
+  ingest_fixture::options o;
+  o.ingest.cors_origins = {"https://shop.example"};
+  ingest_fixture f{o};
+  auto c = f.client();
+  const http_reply pre = c.request("OPTIONS", "/api/analytics", {},
+                                   {{"Origin", "https://shop.example"},
+                                    {"Access-Control-Request-Method", "POST"},
+                                    {"Access-Control-Request-Headers", "content-type"}});
+  CHECK(pre.status == 204);
+  CHECK(pre.header("Access-Control-Allow-Origin") == "https://shop.example");
+  CHECK(pre.header("Access-Control-Allow-Methods") == "POST, OPTIONS");
+  CHECK(pre.header("Access-Control-Allow-Headers").value_or("").find("Content-Type") !=
+        std::string::npos);
+  CHECK(pre.header("Access-Control-Max-Age") == "600");
+  CHECK(pre.header("Vary") == "Origin");
+
+  const http_reply post =
+      c.post("/api/analytics", page_view, "text/plain", {{"Origin", "https://shop.example"}});
+  CHECK(post.status == 200);
+  CHECK(post.header("Access-Control-Allow-Origin") == "https://shop.example");
+  CHECK(post.header("Vary") == "Origin");
+
+  const http_reply foreign =
+      c.request("OPTIONS", "/v1/batch", {},
+                {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  CHECK(foreign.status == 403);
+  CHECK_FALSE(foreign.header("Access-Control-Allow-Origin").has_value());
+  const http_reply bad =
+      c.post("/api/analytics", "nope", "text/plain", {{"Origin", "https://shop.example"}});
+  CHECK(bad.status == 400);
+  CHECK(bad.header("Access-Control-Allow-Origin") == "https://shop.example");
+}
+
+TEST_CASE("the stats route reports per-queue figures from the event log", "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  REQUIRE(c.post("/api/analytics", page_view).status == 200);
+  REQUIRE(c.post("/api/analytics", page_view).status == 200);
+  REQUIRE(c.post("/api/analytics", R"({"type":"identify","userId":"u"})").status == 200);
+  const http_reply r = c.get("/api/analytics/stats");
+  REQUIRE(r.status == 200);
+  const json_doc s{r.body};
+  CHECK(s.str("/status") == "success");
+  CHECK(s.str("/health") == "up");
+  CHECK(s.uint("/queues/page_views/events_accepted") == 2);
+  CHECK(s.uint("/queues/user_events/events_accepted") == 1);
+  CHECK(s.uint("/queues/ecommerce_events/events_accepted") == 0);
+  CHECK(s.uint("/queues/page_views/bytes_written") > 0);
+  CHECK(s.str("/queues/page_views/active_segment").find(".jsonl.open") != std::string::npos);
+  CHECK(s.uint("/queues/page_views/sealed_segments_waiting") == 0);
+  CHECK(s.has("/queue_depth"));
+  CHECK(s.has("/queue_capacity"));
+}
+
+TEST_CASE("Segment calls are mapped, acknowledged {success:true} and stored",
+          "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  const http_reply track = c.post(
+      "/v1/track",
+      R"({"userId":"u-7","event":"checkout_error","properties":{"reason":"Payment Declined"},"messageId":"msg-track-1"})");
+  REQUIRE(track.status == 200);
+  CHECK(track.body == R"({"success":true})");
+  const std::string track_id = gg::ingest::event_id_from_message_id("msg-track-1")->to_string();
+  const auto stored = f.object_with_id("ecommerce_events", track_id);
+  REQUIRE(stored);
+  const json_doc line{*stored};
+  CHECK(line.str("/type") == "custom_event");
+  CHECK(line.str("/event") == "checkout_error");
+  CHECK(line.str("/_source") == "segment");
+
+  REQUIRE(
+      c.post("/v1/p", R"({"anonymousId":"a-1","name":"Home","messageId":"msg-page-1"})").status ==
+      200);
+  CHECK(f.object_with_id("page_views",
+                         gg::ingest::event_id_from_message_id("msg-page-1")->to_string()));
+
+  const http_reply batch = c.post(
+      "/v1/batch",
+      R"({"batch":[{"type":"identify","userId":"u-7","traits":{"email":"u7@example.com"},"messageId":"msg-id-1"},{"type":"track","userId":"u-7","event":"logout","messageId":"msg-lo-1"},{"type":"bogus","userId":"u-7"}],"sentAt":"2026-11-26T15:19:10.000Z"})");
+  REQUIRE(batch.status == 200);
+  CHECK(batch.body == R"({"success":true})");
+  CHECK(f.objects("user_events").size() == 2);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "unknown_type"}}) == 1);
+
+  CHECK(c.post("/v1/identify", R"({"traits":{}})").status == 400);
+}
+
+TEST_CASE("a configured write key is required on the Segment routes", "[integration][ingest]") {
+  ingest_fixture::options o;
+  o.ingest.write_key = "wk_live_123";
+  ingest_fixture f{o};
+  auto c = f.client();
+  const char* body = R"({"userId":"u","event":"purchase"})";
+  const http_reply missing = c.post("/v1/track", body);
+  CHECK(missing.status == 401);
+  CHECK(json_doc{missing.body}.str("/error") == "unauthorized");
+  CHECK(missing.header("WWW-Authenticate").has_value());
+  // "wk_live_123:" in base64.
+  CHECK(c.post("/v1/track", body, "application/json", {{"Authorization", "Basic d2tfbGl2ZV8xMjM6"}})
+            .status == 200);
+  CHECK(
+      c.post("/v1/track", body, "application/json", {{"Authorization", "Basic d3Jvbmc6"}}).status ==
+      401);
+  CHECK(c.post("/v1/batch",
+               R"({"batch":[{"type":"track","userId":"u","event":"e"}],"writeKey":"wk_live_123"})")
+            .status == 200);
+  // The browser route does not take a write key.
+  CHECK(c.post("/api/analytics", page_view).status == 200);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "unauthorized"}}) == 2);
+}
+
+TEST_CASE("a server-made event is acknowledged with its id once durable", "[integration][ingest]") {
+  std::promise<gg::result<gg::uuid>> done;
+  std::optional<gg::result<gg::uuid>> refused;
+  ingest_fixture f;
+  gg::ingest::server_event ev;
+  ev.event = "order_completed";
+  ev.session_id = "s-9";
+  ev.user_id = "u-9";
+  ev.properties_json = R"({"order_id":"O-1","total":1299.99})";
+  f.service().submit_server_event(ev, [&](gg::result<gg::uuid> r) { done.set_value(r); });
+  auto fut = done.get_future();
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  const auto r = fut.get();
+  REQUIRE(r.has_value());
+  const auto stored = f.object_with_id("ecommerce_events", r->to_string());
+  REQUIRE(stored);
+  const json_doc line{*stored};
+  CHECK(line.str("/_source") == "server");
+  CHECK(line.str("/properties/order_id") == "O-1");
+  CHECK(line.str("/userId") == "u-9");
+
+  ev.properties_json = "{broken";
+  f.service().submit_server_event(ev, [&](gg::result<gg::uuid> r2) { refused = r2; });
+  REQUIRE(refused);
+  REQUIRE_FALSE(refused->has_value());
+  CHECK(refused->error().code == gg::errc::invalid_input);
+}
+
+TEST_CASE("after request_stop new events are refused and pending ones drain",
+          "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  REQUIRE(c.post("/api/analytics", page_view).status == 200);
+  f.service().request_stop();
+  const http_reply r = c.post("/api/analytics", page_view);
+  CHECK(r.status == 503);
+  CHECK(json_doc{r.body}.str("/error") == "shutting_down");
+  CHECK(f.service().drain(std::chrono::steady_clock::now() + 5s));
+  CHECK(f.service().health().state == gg::health_state::stopped);
+}
