@@ -1,0 +1,115 @@
+#pragma once
+// The `shop` stage: catalog, sessions, checkout and the storefront on the public listener.
+
+#include <gadgetgrove/core/result.hpp>
+#include <gadgetgrove/core/stage.hpp>
+#include <gadgetgrove/ingest/ingest_service.hpp>
+#include <gadgetgrove/shop/catalog.hpp>
+#include <gadgetgrove/shop/checkout.hpp>
+#include <gadgetgrove/shop/session_store.hpp>
+#include <gadgetgrove/shop/shop_config.hpp>
+#include <gadgetgrove/shop/storefront_pages.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gg::http {
+class router;
+}
+namespace gg::pg {
+class pool;
+}
+
+namespace gg::shop {
+
+/// Hands one server-made event to event capture, which validates, enriches, routes and stores
+/// it like a browser event: normally ingest::ingest_service::submit_server_event. `done` is
+/// called exactly once, from any thread, with the event id once the event is durable, or with
+/// the reason it could not be recorded. Must not block.
+using event_submit =
+    std::function<void(const ingest::server_event& event, ingest::server_event_callback done)>;
+
+/// The shop. add_routes() puts its routes on the public router (SPEC §1): the storefront
+/// (`/`, `/category/{slug}`, `/category/{slug}/product/{id}`, and any other path without a dot
+/// outside /api/), `/shop` and `/analytics` redirects, `/static/...`, `/api/products`,
+/// `/api/session[/refresh|/end]` and `POST /checkout`; it also installs the router's fallback
+/// (SPA or 404 JSON). Every order, approved or declined, is recorded as an `order_completed` /
+/// `order_failed` event through `submit` before the client is answered (503 when it cannot be).
+///
+/// start() launches a maintenance thread that writes the catalog to analytics.dim_products
+/// (retrying with backoff while the database is unreachable; the shop serves meanwhile) and
+/// sweeps expired sessions. Lifecycle calls come from one control thread; handlers, health()
+/// and set_dashboard_url() are thread-safe. The service must outlive the router it was added
+/// to and every request in flight (drain() waits for pending checkouts).
+///
+/// Metrics: gadgetgrove_shop_checkouts_total{outcome="success|declined|invalid|unrecorded"},
+/// gadgetgrove_shop_catalog_writes_total{result}, plus those of session_store.
+class shop_service final : public gg::stage {
+ public:
+  /// `pool` may be null (no catalog is written); `depends_on` names the stages to start first
+  /// (normally the database and event capture stages).
+  shop_service(shop_config config, event_submit submit, pg::pool* pool,
+               std::vector<std::string> depends_on = {});
+  /// As above, with the pool looked up by start() (so a pool that the database stage creates
+  /// when it starts can be passed before it exists); `pool_source` may return null.
+  shop_service(shop_config config, event_submit submit, std::function<pg::pool*()> pool_source,
+               std::vector<std::string> depends_on = {});
+  ~shop_service() override;
+  shop_service(const shop_service&) = delete;
+  shop_service& operator=(const shop_service&) = delete;
+
+  /// Adds the shop's routes and the fallback to `r`. Call once, before the router is shared.
+  void add_routes(http::router& r);
+
+  std::string_view name() const noexcept override { return "shop"; }
+  std::vector<std::string> depends_on() const override { return depends_on_; }
+  status start() override;
+  void request_stop() override;
+  status drain(deadline until) override;
+  gg::health health() const override;
+
+  /// Changes where GET /analytics redirects (e.g. once the admin listener's port is known).
+  void set_dashboard_url(std::string url);
+
+  const catalog& products() const noexcept { return catalog_; }
+  session_store& sessions() noexcept { return sessions_; }
+  /// True once the catalog is in analytics.dim_products.
+  bool catalog_written() const noexcept { return catalog_written_.load(); }
+
+ private:
+  struct routes;
+  friend struct routes;
+
+  void maintain();
+
+  shop_config config_;
+  event_submit submit_;
+  std::function<pg::pool*()> pool_source_;
+  std::atomic<pg::pool*> pool_{nullptr};
+  std::vector<std::string> depends_on_;
+  catalog catalog_;
+  storefront_pages pages_;
+  session_store sessions_;
+  payment_simulator payments_;
+
+  mutable std::mutex dashboard_mutex_;
+  std::string dashboard_url_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> catalog_written_{false};
+  std::atomic<bool> catalog_failed_{false};
+  std::atomic<std::int64_t> checkouts_in_flight_{0};
+  std::mutex maintenance_mutex_;
+  std::condition_variable maintenance_wake_;
+  std::thread maintenance_;
+  std::shared_ptr<routes> routes_;
+};
+
+}  // namespace gg::shop
