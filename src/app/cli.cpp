@@ -1,0 +1,527 @@
+#include "cli.hpp"
+
+#include <gadgetgrove/sched/cron_expr.hpp>
+#include <gadgetgrove/sched/time_zone_spec.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+namespace gg::app {
+namespace {
+
+constexpr std::string_view env_prefix = "GADGETGROVE_";
+
+// One option definition; `on` lists the subcommands that accept it.
+struct option_def {
+  std::string name;
+  std::vector<command> on;
+  std::function<CLI::Option*(CLI::App&, settings&)> bind;
+  bool secret = false;
+};
+
+std::string env_name(std::string_view option) {
+  std::string out{env_prefix};
+  for (char c : option) out += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return out;
+}
+
+CLI::Option* add_duration(CLI::App& app, const std::string& name, std::chrono::milliseconds& target,
+                          const std::string& help) {
+  std::string flag = "--" + name;
+  auto* opt = app.add_option_function<std::string>(
+      flag,
+      [&target, flag](const std::string& text) {
+        auto d = parse_duration(text);
+        if (!d) {
+          throw CLI::ValidationError(
+              flag, fmt::format("invalid duration '{}' (examples: 500ms, 10s, 15m, 1h)", text));
+        }
+        target = *d;
+      },
+      help);
+  auto ms = target.count();
+  opt->default_str(ms % 1000 == 0 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms));
+  return opt;
+}
+
+CLI::Validator one_of(std::vector<std::string> values) {
+  auto description = fmt::format("one of {}", fmt::join(values, "|"));
+  return CLI::Validator(
+      [values](std::string& v) -> std::string {
+        if (std::find(values.begin(), values.end(), v) != values.end()) return {};
+        return fmt::format("'{}' is not one of {}", v, fmt::join(values, ", "));
+      },
+      description);
+}
+
+CLI::Validator host_port() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        auto colon = v.rfind(':');
+        if (colon == std::string::npos || colon == 0) return "expected HOST:PORT, got '" + v + "'";
+        auto port = v.substr(colon + 1);
+        if (port.empty() || port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(c); }) ||
+            std::stoul(port) > 65535) {
+          return "invalid port in '" + v + "'";
+        }
+        return {};
+      },
+      "HOST:PORT");
+}
+
+CLI::Validator cron_check() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        auto e = sched::cron_expr::parse(v);
+        return e ? std::string{} : e.error().message;
+      },
+      "CRON");
+}
+
+CLI::Validator zone_check() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        auto z = sched::time_zone_spec::parse(v);
+        return z ? std::string{} : z.error().message;
+      },
+      "ZONE");
+}
+
+std::vector<option_def> option_table() {
+  using c = command;
+  const std::vector<command> data_cmds{c::serve, c::init, c::load};
+  std::vector<option_def> t;
+  auto add = [&](std::string name, std::vector<command> on,
+                 std::function<CLI::Option*(CLI::App&, settings&)> bind, bool secret = false) {
+    t.push_back({std::move(name), std::move(on), std::move(bind), secret});
+  };
+
+  add("data-dir", data_cmds, [](CLI::App& a, settings& s) {
+    return a.add_option("--data-dir", s.data_dir,
+                        "Directory for segments, archive and the embedded PostgreSQL cluster")
+        ->capture_default_str();
+  });
+  add(
+      "database-url", data_cmds,
+      [](CLI::App& a, settings& s) {
+        return a.add_option("--database-url", s.database_url,
+                            "PostgreSQL URL or conninfo; empty: the embedded cluster (also "
+                            "DATABASE_URL and the PG* variables)");
+      },
+      true);
+  add("log-level", data_cmds, [](CLI::App& a, settings& s) {
+    return a.add_option("--log-level", s.log_level, "trace|debug|info|warn|error|off")
+        ->check(one_of({"trace", "debug", "info", "warn", "error", "off"}))
+        ->capture_default_str();
+  });
+  add("log-format", data_cmds, [](CLI::App& a, settings& s) {
+    return a.add_option("--log-format", s.log_format, "auto (human on a terminal)|json|human")
+        ->check(one_of({"auto", "json", "human"}))
+        ->capture_default_str();
+  });
+  add("sql-dir", data_cmds, [](CLI::App& a, settings& s) {
+    return a.add_option("--sql-dir", s.sql_dir,
+                        "Folder holding migrations/ and models/ (default: the installed sql/)");
+  });
+  add("pg-user", data_cmds, [](CLI::App& a, settings& s) {
+    return a.add_option("--pg-user", s.pg_user,
+                        "System user that runs the embedded PostgreSQL (default: postgres when "
+                        "root, else the current user)");
+  });
+  add("pg-bin-dir", data_cmds, [](CLI::App& a, settings& s) {
+    return a.add_option("--pg-bin-dir", s.pg_bin_dir,
+                        "PostgreSQL server binaries (default: /usr/lib/postgresql/15/bin)");
+  });
+  add("pg-port", data_cmds, [](CLI::App& a, settings& s) {
+    return a.add_option("--pg-port", s.pg_port,
+                        "TCP port for the embedded PostgreSQL on 127.0.0.1; 0: unix socket only")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+  });
+
+  add("listen", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--listen", s.listen, "Public listener (shop and ingest), HOST:PORT")
+        ->check(host_port())
+        ->capture_default_str();
+  });
+  add("admin-listen", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--admin-listen", s.admin_listen,
+                    "Admin listener (metrics, health, dashboard), HOST:PORT")
+        ->check(host_port())
+        ->capture_default_str();
+  });
+  add("threads", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--threads", s.threads, "I/O threads; 0: one per core")
+        ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+  });
+  add("drain-timeout", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "drain-timeout", s.drain_timeout,
+                        "How long shutdown waits for in-flight work");
+  });
+  add("timezone", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--timezone", s.timezone,
+                    "Zone for cron schedules: UTC, local, or a fixed offset like +05:30")
+        ->check(zone_check())
+        ->capture_default_str();
+  });
+
+  add("ack", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--ack", s.ack,
+                    "When an event is acknowledged: durable (after fsync), written (after "
+                    "write), queued (on accept)")
+        ->check(one_of({"durable", "written", "queued"}))
+        ->capture_default_str();
+  });
+  add("queue-capacity", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--queue-capacity", s.queue_capacity,
+                        "Events waiting for the log writer before ingest answers 503")
+        ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
+        ->capture_default_str();
+  });
+  add("segment-max-bytes", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--segment-max-bytes", s.segment_max_bytes,
+                        "Seal a segment when it reaches this size")
+        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 34))
+        ->capture_default_str();
+  });
+  add("segment-max-age", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "segment-max-age", s.segment_max_age,
+                        "Seal a segment when its first event is this old");
+  });
+  add("client-ip", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--client-ip", s.client_ip,
+                    "Store client IPs as received (full), truncated (truncate) or not (none)")
+        ->check(one_of({"full", "truncate", "none"}))
+        ->capture_default_str();
+  });
+  add(
+      "visitor-hash-key", {c::serve},
+      [](CLI::App& a, settings& s) {
+        return a.add_option("--visitor-hash-key", s.visitor_hash_key,
+                            "Secret for the daily-rotating visitor hash; empty: no hash");
+      },
+      true);
+  add("bot-tagging", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--bot-tagging", s.bot_tagging,
+                        "Mark events from crawlers and headless browsers with _bot")
+        ->capture_default_str();
+  });
+  add("cors-origin", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--cors-origin", s.cors_origins,
+                        "Origins allowed to send events from a browser (repeatable)");
+  });
+  add(
+      "write-key", {c::serve},
+      [](CLI::App& a, settings& s) {
+        return a.add_option("--write-key", s.write_key,
+                            "Write key required on the /v1 tracking API; empty: none");
+      },
+      true);
+
+  add("catalog-seed", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--catalog-seed", s.catalog_seed,
+                        "Seed of the generated catalog; the same seed gives the same products")
+        ->capture_default_str();
+  });
+  add("checkout-failure-rate", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--checkout-failure-rate", s.checkout_failure_rate,
+                        "Share of checkouts the simulated payment provider declines")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+  });
+  add("checkout-seed", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--checkout-seed", s.checkout_seed,
+                        "Seed of payment outcomes; 0: a random seed at start")
+        ->capture_default_str();
+  });
+  add("session-cap", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--session-cap", s.session_cap,
+                        "Most shop sessions held in memory; at the cap the one closest to expiry "
+                        "is evicted")
+        ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{100'000'000}))
+        ->capture_default_str();
+  });
+  add("session-ttl", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "session-ttl", s.session_ttl,
+                        "Sliding lifetime of a shop session");
+  });
+  add("dashboard-url", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--dashboard-url", s.dashboard_url,
+                        "Where /analytics redirects; empty: the admin listener");
+  });
+  add("cookie-secure", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--cookie-secure", s.cookie_secure,
+                        "Mark the session cookie Secure (when served over HTTPS)")
+        ->capture_default_str();
+  });
+  add("static-max-age", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "static-max-age", s.static_max_age,
+                        "Cache-Control max-age of the storefront's static assets");
+  });
+
+  add("loader-threads", {c::serve, c::load}, [](CLI::App& a, settings& s) {
+    return a.add_option("--loader-threads", s.loader_threads, "Loader workers; 0: one per core")
+        ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+  });
+  add("load-interval", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "load-interval", s.load_interval, "Period of the scheduled load flow");
+  });
+  add("archive-retention", {c::serve, c::load}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "archive-retention", s.archive_retention,
+                        "Delete archived segments older than this; 0: keep forever");
+  });
+  add("cleanup-schedule", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--cleanup-schedule", s.cleanup_schedule,
+                    "When archive cleanup runs: a 5-field cron expression in --timezone")
+        ->check(cron_check())
+        ->capture_default_str();
+  });
+  return t;
+}
+
+std::string mask(const option_def& def, const std::string& value) {
+  if (!def.secret || value.empty()) return value;
+  if (def.name == "database-url") {
+    // Mask only the password part; the rest helps when debugging a connection.
+    auto at = value.find('@');
+    auto scheme = value.find("://");
+    if (scheme != std::string::npos && at != std::string::npos) {
+      auto colon = value.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at)
+        return value.substr(0, colon + 1) + "****" + value.substr(at);
+      return value;
+    }
+    auto pw = value.find("password=");
+    if (pw != std::string::npos) {
+      auto end = value.find(' ', pw);
+      return value.substr(0, pw + 9) + "****" + (end == std::string::npos ? "" : value.substr(end));
+    }
+    return value;
+  }
+  return "****";
+}
+
+std::string normalise_key(std::string key) {
+  std::replace(key.begin(), key.end(), '_', '-');
+  return key;
+}
+
+}  // namespace
+
+env_lookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string{v};
+    return std::nullopt;
+  };
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t i = 0;
+  std::uint64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (n > (std::uint64_t{1} << 40)) return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    ++i;
+  }
+  if (i == 0) return std::nullopt;
+  auto unit = text.substr(i);
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1000;
+  else if (unit == "ms") scale = 1;
+  else if (unit == "m" || unit == "min") scale = 60'000;
+  else if (unit == "h") scale = 3'600'000;
+  else if (unit == "d") scale = 86'400'000;
+  else return std::nullopt;
+  return std::chrono::milliseconds{static_cast<std::int64_t>(n * scale)};
+}
+
+std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, const env_lookup& env,
+                                        std::string& out, std::string& err) {
+  parsed_cli result;
+  settings& s = result.opts;
+
+  CLI::App app{"GadgetGrove: a shop, its event pipeline and its analytics in one binary",
+               "gadgetgrove"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Help for every subcommand");
+
+  struct sub_def {
+    command cmd;
+    const char* name;
+    const char* help;
+  };
+  const std::vector<sub_def> subs{
+      {command::serve, "serve", "Run the shop, ingest, loader and admin listeners"},
+      {command::init, "init", "Create or upgrade the database schema, then exit"},
+      {command::load, "load", "Load sealed segments into PostgreSQL, then exit"},
+      {command::version, "version", "Print the version and exit"},
+  };
+  std::map<command, CLI::App*> apps;
+  for (const auto& sd : subs) {
+    auto* sub = app.add_subcommand(sd.name, sd.help);
+    sub->add_option("--config", s.config_file, "TOML file with option values");
+    apps[sd.cmd] = sub;
+  }
+  apps[command::serve]->add_flag("--print-config", s.print_config,
+                                 "Print the effective configuration and where each value came "
+                                 "from, then exit");
+  apps[command::load]->add_flag("--once", s.load_once, "Load everything pending, then exit");
+  apps[command::load]->add_flag("--replay-rejects", s.replay_rejects,
+                                "Retry rejected records, then exit");
+
+  // Every option of each subcommand, remembered for the env/config layering below.
+  struct bound {
+    const option_def* def;
+    CLI::Option* opt;
+  };
+  auto table = option_table();
+  std::map<command, std::vector<bound>> bound_options;
+  for (const auto& def : table) {
+    for (command cmd : def.on) bound_options[cmd].push_back({&def, def.bind(*apps[cmd], s)});
+  }
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out = app.help();
+    for (const auto& [cmd, sub] : apps) {
+      if (sub->parsed()) out = sub->help();
+    }
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    out = app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    if (msg.find('\n') != std::string::npos) msg = msg.substr(0, msg.find('\n'));
+    err = fmt::format("gadgetgrove: {}", msg);
+    return 2;
+  }
+
+  for (const auto& sd : subs) {
+    if (apps[sd.cmd]->parsed()) result.cmd = sd.cmd;
+  }
+  auto& mine = bound_options[result.cmd];
+
+  // Config file items: top-level keys apply to any subcommand that has the option; a [section]
+  // applies to that subcommand only. A key no subcommand knows is an error, not a silent no-op.
+  std::map<std::string, std::pair<std::string, std::vector<std::string>>> from_file;
+  if (!s.config_file.empty()) {
+    std::vector<CLI::ConfigItem> items;
+    try {
+      items = CLI::ConfigTOML{}.from_file(s.config_file);
+    } catch (const CLI::Error& e) {
+      err = fmt::format("gadgetgrove: --config: cannot read '{}': {}", s.config_file, e.what());
+      return 2;
+    }
+    for (const auto& item : items) {
+      if (item.name == "++" || item.name == "--") continue;
+      std::string key = normalise_key(item.name);
+      std::string section = item.parents.empty() ? "" : item.parents.front();
+      if (item.parents.size() > 1) {
+        err = fmt::format("gadgetgrove: --config: unknown option '{}' in {}", item.fullname(),
+                          s.config_file);
+        return 2;
+      }
+      bool known = false;
+      for (const auto& def : table) {
+        if (def.name != key) continue;
+        if (section.empty()) known = true;
+        for (const auto& sd : subs) {
+          if (section == sd.name &&
+              std::find(def.on.begin(), def.on.end(), sd.cmd) != def.on.end())
+            known = true;
+        }
+      }
+      if (!known) {
+        err = fmt::format("gadgetgrove: --config: unknown option '{}' in {}", item.fullname(),
+                          s.config_file);
+        return 2;
+      }
+      bool applies = section.empty();
+      for (const auto& sd : subs) {
+        if (section == sd.name && sd.cmd == result.cmd) applies = true;
+      }
+      // A section entry overrides a top-level one for its subcommand.
+      if (applies && (!from_file.count(key) || !section.empty())) {
+        from_file[key] = {section, item.inputs};
+      }
+    }
+  }
+
+  auto apply = [&](CLI::Option* opt, const std::vector<std::string>& values,
+                   const std::string& where) -> bool {
+    // An empty TOML array means "none", which is every list option's default.
+    if (values.empty()) return true;
+    try {
+      for (const auto& v : values) opt->add_result(v);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      err = fmt::format("gadgetgrove: {} (from {})", e.what(), where);
+      return false;
+    }
+    return true;
+  };
+
+  for (auto& b : mine) {
+    std::string source = "default";
+    if (b.opt->count() > 0) {
+      source = "command line";
+    } else if (auto v = env(env_name(b.def->name)); v && !v->empty()) {
+      source = "env " + env_name(b.def->name);
+      std::vector<std::string> values{*v};
+      if (b.opt->get_items_expected_max() > 1) values = CLI::detail::split(*v, ',');
+      if (!apply(b.opt, values, source)) return 2;
+    } else if (auto it = from_file.find(b.def->name); it != from_file.end()) {
+      source = "config " + s.config_file;
+      if (!apply(b.opt, it->second.second, source)) return 2;
+    } else if (b.def->name == "database-url") {
+      if (auto url = env("DATABASE_URL"); url && !url->empty()) {
+        source = "env DATABASE_URL";
+        if (!apply(b.opt, {*url}, source)) return 2;
+      }
+    }
+    std::string value = b.opt->count() > 0 ? CLI::detail::join(b.opt->results(), ",")
+                                           : b.opt->get_default_str();
+    result.origins.push_back({b.def->name, mask(*b.def, value), source});
+  }
+  return result;
+}
+
+std::vector<std::string> option_names() {
+  std::vector<std::string> names;
+  for (const auto& def : option_table()) names.push_back(def.name);
+  return names;
+}
+
+std::string format_origins(const std::vector<option_origin>& origins) {
+  std::size_t w1 = 6, w2 = 5;
+  for (const auto& o : origins) {
+    w1 = std::max(w1, o.name.size());
+    w2 = std::max(w2, o.value.size());
+  }
+  std::string out = fmt::format("{:<{}}  {:<{}}  {}\n", "option", w1, "value", w2, "source");
+  for (const auto& o : origins) {
+    out += fmt::format("{:<{}}  {:<{}}  {}\n", o.name, w1, o.value.empty() ? "\"\"" : o.value, w2,
+                       o.source);
+  }
+  return out;
+}
+
+}  // namespace gg::app

@@ -1,0 +1,13 @@
+#pragma once
+// One function per subcommand; each returns the process exit code.
+
+#include "cli.hpp"
+
+namespace gg::app {
+
+int run_serve(const parsed_cli& cli);
+int run_init(const parsed_cli& cli);
+int run_load(const parsed_cli& cli);
+int run_version();
+
+}  // namespace gg::app

@@ -1,0 +1,120 @@
+#include "listeners.hpp"
+
+#include <gadgetgrove/core/log.hpp>
+
+#include <charconv>
+
+namespace gg::app {
+namespace {
+
+const gg::logger log{"http"};
+
+std::string format_endpoint(const http::endpoint_info& ep) {
+  if (ep.address.find(':') != std::string::npos) {
+    return "[" + ep.address + "]:" + std::to_string(ep.port);
+  }
+  return ep.address + ":" + std::to_string(ep.port);
+}
+
+}  // namespace
+
+gg::result<std::pair<std::string, unsigned short>> split_host_port(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return fail(errc::config, "expected HOST:PORT, got '" + text + "'");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  auto p = text.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc{} || ptr != p.data() + p.size() || port > 65535) {
+    return fail(errc::config, "invalid port in '" + text + "'");
+  }
+  return std::pair{host, static_cast<unsigned short>(port)};
+}
+
+std::vector<http::header> default_security_headers() {
+  return {
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "strict-origin-when-cross-origin"},
+      {"X-Frame-Options", "DENY"},
+  };
+}
+
+listeners_stage::listeners_stage(boost::asio::io_context& ioc, std::string public_address,
+                                 std::string admin_address,
+                                 std::shared_ptr<http::router> public_routes,
+                                 std::shared_ptr<http::router> admin_routes,
+                                 std::vector<std::string> depends)
+    : ioc_(ioc),
+      public_address_(std::move(public_address)),
+      admin_address_(std::move(admin_address)),
+      public_routes_(std::move(public_routes)),
+      admin_routes_(std::move(admin_routes)),
+      depends_(std::move(depends)) {}
+
+gg::status listeners_stage::start() {
+  auto make = [&](const std::string& name, const std::string& address,
+                  std::shared_ptr<http::router> routes,
+                  std::unique_ptr<http::server>& out) -> gg::status {
+    auto hp = split_host_port(address);
+    if (!hp) return hp.error();
+    http::server_options opts;
+    opts.name = name;
+    opts.host = hp->first;
+    opts.port = hp->second;
+    opts.default_headers = default_security_headers();
+    auto srv = std::make_unique<http::server>(ioc_, std::move(opts), std::move(routes));
+    auto ep = srv->listen();
+    if (!ep) {
+      return fail(ep.error().code, "--" + std::string(name == "public" ? "listen" : "admin-listen") +
+                                       " " + address + ": " + ep.error().message);
+    }
+    srv->start();
+    log.info("listening", {{"listener", name}, {"address", format_endpoint(*ep)}});
+    out = std::move(srv);
+    return {};
+  };
+  if (auto st = make("public", public_address_, public_routes_, public_); !st) return st;
+  if (auto st = make("admin", admin_address_, admin_routes_, admin_); !st) {
+    public_->stop();
+    return st;
+  }
+  return {};
+}
+
+void listeners_stage::request_stop() {
+  stopping_ = true;
+  if (public_) public_->stop();
+  if (admin_) admin_->stop();
+}
+
+gg::status listeners_stage::drain(gg::deadline until) {
+  gg::status result;
+  for (auto* srv : {public_.get(), admin_.get()}) {
+    if (srv == nullptr) continue;
+    if (auto st = srv->drain(until); !st) result = st;
+  }
+  return result;
+}
+
+gg::health listeners_stage::health() const {
+  if (stopping_) return {health_state::stopped, "shutting down"};
+  if (!public_ || !admin_) return {health_state::starting, "not listening yet"};
+  return {health_state::up, {}};
+}
+
+std::string listeners_stage::public_endpoint() const {
+  auto ep = public_ ? public_->local_endpoint() : std::nullopt;
+  return ep ? format_endpoint(*ep) : std::string{};
+}
+
+std::string listeners_stage::admin_endpoint() const {
+  auto ep = admin_ ? admin_->local_endpoint() : std::nullopt;
+  return ep ? format_endpoint(*ep) : std::string{};
+}
+
+}  // namespace gg::app

@@ -1,0 +1,215 @@
+#include "commands.hpp"
+#include "database.hpp"
+#include "health_routes.hpp"
+#include "instance_lock.hpp"
+#include "listeners.hpp"
+#include "loader_stage.hpp"
+#include "process_setup.hpp"
+#include "service_notifier.hpp"
+
+#include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/eventlog/event_log.hpp>
+#include <gadgetgrove/ingest/ingest_service.hpp>
+#include <gadgetgrove/shop/shop_service.hpp>
+#include <gadgetgrove/pg/conninfo.hpp>
+#include <gadgetgrove/sched/scheduler.hpp>
+
+#include <boost/asio/post.hpp>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <future>
+
+namespace gg::app {
+namespace {
+
+const gg::logger log{"serve"};
+
+// Pings the systemd watchdog only while the io threads still run handlers: a wedged event
+// loop stops the pings and systemd restarts the service.
+void schedule_watchdog(sched::scheduler& sched, service_notifier& notifier) {
+  auto interval = service_notifier::watchdog_interval();
+  if (!interval) return;
+  auto job = [&sched, &notifier](std::stop_token) -> gg::status {
+    auto alive = std::make_shared<std::promise<void>>();
+    auto future = alive->get_future();
+    boost::asio::post(sched.io(), [alive] { alive->set_value(); });
+    if (future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) notifier.watchdog();
+    return {};
+  };
+  sched::job_options opts;
+  opts.run_at_start = true;
+  opts.retry.retries = 0;
+  (void)sched.every("watchdog", *interval, job, opts);
+}
+
+eventlog::event_log_config event_log_config_for(const settings& s) {
+  eventlog::event_log_config c;
+  c.log_dir = (std::filesystem::path(s.data_dir) / "log").string();
+  c.quarantine_dir = (std::filesystem::path(s.data_dir) / "quarantine").string();
+  c.queue_capacity = s.queue_capacity;
+  c.rotate_bytes = s.segment_max_bytes;
+  c.rotate_age = s.segment_max_age;
+  c.ack = eventlog::parse_ack_mode(s.ack).value_or(eventlog::ack_mode::durable);
+  return c;
+}
+
+ingest::ingest_config ingest_config_for(const settings& s) {
+  ingest::ingest_config c;
+  c.client_ip = ingest::parse_ip_mode(s.client_ip).value_or(ingest::ip_mode::full);
+  c.visitor_hash_key = s.visitor_hash_key;
+  c.bot_tagging = s.bot_tagging;
+  c.cors_origins = s.cors_origins;
+  c.write_key = s.write_key;
+  return c;
+}
+
+shop::shop_config shop_config_for(const settings& s) {
+  shop::shop_config c;
+  c.catalog_seed = s.catalog_seed;
+  c.checkout_failure_rate = s.checkout_failure_rate;
+  c.checkout_seed = s.checkout_seed;
+  c.session_cap = s.session_cap;
+  c.session_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.session_ttl);
+  if (!s.dashboard_url.empty()) c.dashboard_url = s.dashboard_url;
+  c.cookie_secure = s.cookie_secure;
+  c.static_max_age = std::chrono::duration_cast<std::chrono::seconds>(s.static_max_age);
+  return c;
+}
+
+// Archive cleanup on the shared scheduler, every 15 minutes by default like the original flow.
+void schedule_cleanup(sched::scheduler& sched, const settings& s, loader_stage& loader) {
+  if (s.archive_retention.count() == 0) return;
+  // Both were validated when the command line was parsed.
+  auto expr = sched::cron_expr::parse(s.cleanup_schedule);
+  auto zone = sched::time_zone_spec::parse(s.timezone);
+  if (!expr || !zone) return;
+  auto retention = s.archive_retention;
+  auto job = sched.on_cron("archive-cleanup", *expr, *zone,
+                           [&loader, retention](std::stop_token) -> gg::status {
+                             auto* l = loader.get();
+                             if (l == nullptr) {
+                               return fail(errc::unavailable, "loader not started", true);
+                             }
+                             auto r = l->cleanup(retention);
+                             if (!r) return r.error();
+                             return {};
+                           });
+  if (!job) log.error("cannot schedule archive cleanup", {{"error", job.error().message}});
+}
+
+}  // namespace
+
+int run_serve(const parsed_cli& cli) {
+  if (cli.opts.print_config) {
+    fmt::print("{}", format_origins(cli.origins));
+    return 0;
+  }
+  configure_logging(cli.opts);
+  settings s = cli.opts;
+  auto dir = prepare_data_dir(s.data_dir);
+  if (!dir) {
+    log.error(dir.error().message);
+    return 1;
+  }
+  s.data_dir = dir->string();
+  auto lock = instance_lock::acquire(*dir);
+  if (!lock) {
+    log.error(lock.error().message);
+    return 1;
+  }
+
+  metrics::register_process_collector(metrics::global());
+  service_notifier notifier;
+  sched::scheduler_options sopts;
+  sopts.io_threads = s.threads;
+  sched::scheduler sched(sopts);
+
+  std::promise<void> shutdown;
+  auto shutdown_requested = shutdown.get_future();
+  sched.on_shutdown([&shutdown] {
+    log.info("shutdown requested");
+    shutdown.set_value();
+  });
+
+  auto db = std::make_shared<database_stage>(s, /*owns_data_dir=*/true);
+  sched.add_stage(db);
+  auto events = std::make_shared<eventlog::event_log>(event_log_config_for(s));
+  sched.add_stage(events);
+  auto capture = std::make_shared<ingest::ingest_service>(ingest_config_for(s), *events);
+  sched.add_stage(capture);
+  auto loader = std::make_shared<loader_stage>(s, db);
+  sched.add_stage(loader);
+  auto store = std::make_shared<shop::shop_service>(
+      shop_config_for(s),
+      [capture](const ingest::server_event& e, ingest::server_event_callback done) {
+        capture->submit_server_event(e, std::move(done));
+      },
+      [db] { return &db->pool(); }, std::vector<std::string>{"pg", "ingest"});
+  sched.add_stage(store);
+
+  auto public_routes = std::make_shared<http::router>();
+  auto admin_routes = std::make_shared<http::router>();
+  auto stage_health = [&sched] { return sched.health(); };
+  add_health_routes(*public_routes, stage_health);
+  add_health_routes(*admin_routes, stage_health);
+  add_metrics_route(*admin_routes);
+  capture->add_routes(*public_routes);
+  store->add_routes(*public_routes);  // also the storefront's fallback for deep links
+
+  auto listeners = std::make_shared<listeners_stage>(
+      sched.io(), s.listen, s.admin_listen, public_routes, admin_routes,
+      std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"});
+  sched.add_stage(listeners);
+
+  sched.run();
+  auto t0 = std::chrono::steady_clock::now();
+  if (auto st = sched.start_stages(); !st) {
+    log.error("start-up failed", {{"error", st.error().message}});
+    sched.stop();
+    return 1;
+  }
+  auto ready_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+
+  if (s.dashboard_url.empty()) store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/");
+
+  serve_info info;
+  info.public_address = listeners->public_endpoint();
+  info.admin_address = listeners->admin_endpoint();
+  info.database = pg::mask_conninfo(db->conninfo());
+  info.pid = ::getpid();
+  if (auto st = write_serve_info(*dir, info); !st) {
+    log.warn("cannot write serve.json", {{"error", st.error().message}});
+  }
+  schedule_watchdog(sched, notifier);
+  schedule_cleanup(sched, s, *loader);
+  sched::job_options check_opts;
+  check_opts.retry.retries = 0;
+  (void)sched.every(
+      "pg-health", std::chrono::seconds(1),
+      [db](std::stop_token) -> gg::status {
+        db->refresh_health();
+        return {};
+      },
+      check_opts);
+  notifier.ready();
+  log.info("ready", {{"public", info.public_address},
+                     {"admin", info.admin_address},
+                     {"database", info.database},
+                     {"ms", ready_ms}});
+
+  shutdown_requested.wait();
+  notifier.stopping();
+  auto until = std::chrono::steady_clock::now() + s.drain_timeout;
+  sched.stop_stages(until);
+  sched.stop();
+  remove_serve_info(*dir);
+  log.info("stopped");
+  return 0;
+}
+
+}  // namespace gg::app

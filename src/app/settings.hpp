@@ -1,0 +1,65 @@
+#pragma once
+// Every option of every subcommand, in one struct. Values come from (lowest to highest
+// precedence) the built-in default, the config file, a GADGETGROVE_<OPTION> environment variable
+// and the command line; cli.cpp records where each effective value came from.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gg::app {
+
+struct settings {
+  // Common to every subcommand that touches data or the database.
+  std::string config_file;
+  std::string data_dir = "data";
+  std::string database_url;
+  std::string log_level = "info";
+  std::string log_format = "auto";
+  std::string sql_dir;  // empty: next to the binary's sources or the installed share/ folder
+
+  // Embedded PostgreSQL.
+  std::string pg_user;  // empty: "postgres" when running as root, else the current user
+  std::string pg_bin_dir;
+  unsigned pg_port = 0;  // 0: unix socket only
+
+  // serve
+  std::string listen = "0.0.0.0:8000";
+  std::string admin_listen = "127.0.0.1:8050";
+  unsigned threads = 0;  // 0: one per core
+  std::chrono::milliseconds drain_timeout{10'000};
+  std::string timezone = "UTC";
+  bool print_config = false;
+
+  // Event log and ingest.
+  std::string ack = "durable";
+  std::uint64_t queue_capacity = 65536;
+  std::uint64_t segment_max_bytes = 64ull << 20;
+  std::chrono::milliseconds segment_max_age{1000};
+  std::string client_ip = "full";
+  std::string visitor_hash_key;
+  bool bot_tagging = true;
+  std::vector<std::string> cors_origins;
+  std::string write_key;
+
+  // Shop.
+  std::uint64_t catalog_seed = 42;
+  double checkout_failure_rate = 0.10;
+  std::uint64_t checkout_seed = 0;  // 0: random at start
+  std::uint64_t session_cap = 100'000;
+  std::chrono::milliseconds session_ttl{30 * 60 * 1000};
+  std::string dashboard_url;  // empty: the admin listener's address
+  bool cookie_secure = false;
+  std::chrono::milliseconds static_max_age{3600 * 1000};
+
+  // Loader.
+  unsigned loader_threads = 0;  // 0: one per core
+  std::chrono::milliseconds load_interval{60'000};
+  std::chrono::milliseconds archive_retention{3'600'000};
+  std::string cleanup_schedule = "*/15 * * * *";  // cron, in `timezone`
+  bool load_once = false;
+  bool replay_rejects = false;
+};
+
+}  // namespace gg::app

@@ -1,0 +1,198 @@
+#include "cli.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace {
+
+using gg::app::parse_cli;
+using gg::app::parsed_cli;
+
+struct outcome {
+  std::variant<parsed_cli, int> parsed;
+  std::string out, err;
+};
+
+outcome run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  outcome o;
+  auto lookup = [env](const std::string& name) -> std::optional<std::string> {
+    if (auto it = env.find(name); it != env.end()) return it->second;
+    return std::nullopt;
+  };
+  o.parsed = parse_cli(args, lookup, o.out, o.err);
+  return o;
+}
+
+const parsed_cli& ok(const outcome& o) {
+  INFO("stderr: " << o.err);
+  REQUIRE(std::holds_alternative<parsed_cli>(o.parsed));
+  return std::get<parsed_cli>(o.parsed);
+}
+
+int code(const outcome& o) {
+  REQUIRE(std::holds_alternative<int>(o.parsed));
+  return std::get<int>(o.parsed);
+}
+
+std::string source_of(const parsed_cli& p, const std::string& name) {
+  for (const auto& o : p.origins) {
+    if (o.name == name) return o.source;
+  }
+  return "<missing>";
+}
+
+std::string write_config(const std::string& text) {
+  static int n = 0;
+  auto path = std::filesystem::temp_directory_path() /
+              ("gg-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".toml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("defaults apply when nothing else is given", "[unit][app]") {
+  auto o = run({"serve"});
+  const auto& p = ok(o);
+  CHECK(p.cmd == gg::app::command::serve);
+  CHECK(p.opts.data_dir == "data");
+  CHECK(p.opts.listen == "0.0.0.0:8000");
+  CHECK(p.opts.admin_listen == "127.0.0.1:8050");
+  CHECK(p.opts.drain_timeout == std::chrono::seconds(10));
+  CHECK(source_of(p, "data-dir") == "default");
+}
+
+TEST_CASE("command line beats environment beats config file beats default", "[unit][app]") {
+  auto file = write_config("data-dir = \"/from/file\"\nthreads = 3\nlog-level = \"warn\"\n"
+                           "[serve]\nlisten = \"127.0.0.1:9000\"\n");
+  std::map<std::string, std::string> env{{"GADGETGROVE_DATA_DIR", "/from/env"},
+                                         {"GADGETGROVE_THREADS", "5"}};
+  auto o = run({"serve", "--config", file, "--threads", "7"}, env);
+  const auto& p = ok(o);
+  CHECK(p.opts.threads == 7);
+  CHECK(source_of(p, "threads") == "command line");
+  CHECK(p.opts.data_dir == "/from/env");
+  CHECK(source_of(p, "data-dir") == "env GADGETGROVE_DATA_DIR");
+  CHECK(p.opts.log_level == "warn");
+  CHECK(source_of(p, "log-level") == "config " + file);
+  CHECK(p.opts.listen == "127.0.0.1:9000");
+  CHECK(p.opts.admin_listen == "127.0.0.1:8050");
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("a [serve] section does not leak into other subcommands", "[unit][app]") {
+  auto file = write_config("[serve]\nlog-level = \"debug\"\n");
+  auto o = run({"init", "--config", file});
+  CHECK(ok(o).opts.log_level == "info");
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("DATABASE_URL is used when no other source names a database", "[unit][app]") {
+  auto o = run({"init"}, {{"DATABASE_URL", "postgresql://u:pw@db/x"}});
+  const auto& p = ok(o);
+  CHECK(p.opts.database_url == "postgresql://u:pw@db/x");
+  CHECK(source_of(p, "database-url") == "env DATABASE_URL");
+}
+
+TEST_CASE("print-config masks the database password", "[unit][app]") {
+  auto o = run({"serve", "--print-config", "--database-url", "postgresql://u:secret@db/x"});
+  const auto& p = ok(o);
+  CHECK(p.opts.print_config);
+  auto table = gg::app::format_origins(p.origins);
+  CHECK(table.find("secret") == std::string::npos);
+  CHECK(table.find("postgresql://u:****@db/x") != std::string::npos);
+  CHECK(table.find("command line") != std::string::npos);
+}
+
+TEST_CASE("an unknown option is a one-line error naming it, exit 2", "[unit][app]") {
+  auto o = run({"serve", "--no-such-option"});
+  CHECK(code(o) == 2);
+  CHECK(o.err.find("--no-such-option") != std::string::npos);
+  CHECK(o.err.find('\n') == std::string::npos);
+}
+
+TEST_CASE("an invalid value is a one-line error naming the option, exit 2", "[unit][app]") {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"serve", "--listen", "nohostport"},
+           {"serve", "--threads", "lots"},
+           {"serve", "--drain-timeout", "soon"},
+           {"serve", "--ack", "maybe"},
+           {"serve", "--log-level", "loud"},
+           {"serve", "--cleanup-schedule", "61 * * * *"},
+           {"serve", "--timezone", "Mars/Olympus"},
+           {"serve", "--client-ip", "some"},
+           {"serve", "--queue-capacity", "1"},
+       }) {
+    auto o = run(args);
+    INFO(args[1] << " -> " << o.err);
+    CHECK(code(o) == 2);
+    CHECK(o.err.find(args[1]) != std::string::npos);
+  }
+}
+
+TEST_CASE("an invalid environment value names the variable", "[unit][app]") {
+  auto o = run({"serve"}, {{"GADGETGROVE_THREADS", "many"}});
+  CHECK(code(o) == 2);
+  CHECK(o.err.find("GADGETGROVE_THREADS") != std::string::npos);
+}
+
+TEST_CASE("an unknown key in the config file is an error, not ignored", "[unit][app]") {
+  auto file = write_config("data-dri = \"/typo\"\n");
+  auto o = run({"serve", "--config", file});
+  CHECK(code(o) == 2);
+  CHECK(o.err.find("data-dri") != std::string::npos);
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("a missing config file is an error", "[unit][app]") {
+  auto o = run({"serve", "--config", "/nonexistent/gadgetgrove.toml"});
+  CHECK(code(o) == 2);
+  CHECK(o.err.find("/nonexistent/gadgetgrove.toml") != std::string::npos);
+}
+
+TEST_CASE("help exits 0 and describes the subcommand", "[unit][app]") {
+  auto o = run({"serve", "--help"});
+  CHECK(code(o) == 0);
+  CHECK(o.out.find("--admin-listen") != std::string::npos);
+}
+
+TEST_CASE("no subcommand is an error", "[unit][app]") {
+  auto o = run({});
+  CHECK(code(o) == 2);
+}
+
+TEST_CASE("durations accept units and reject garbage", "[unit][app]") {
+  using namespace std::chrono_literals;
+  CHECK(gg::app::parse_duration("250ms") == 250ms);
+  CHECK(gg::app::parse_duration("10s") == 10s);
+  CHECK(gg::app::parse_duration("10") == 10s);
+  CHECK(gg::app::parse_duration("15m") == 15min);
+  CHECK(gg::app::parse_duration("1h") == 1h);
+  CHECK(gg::app::parse_duration("2d") == 48h);
+  CHECK_FALSE(gg::app::parse_duration(""));
+  CHECK_FALSE(gg::app::parse_duration("s"));
+  CHECK_FALSE(gg::app::parse_duration("10 s"));
+  CHECK_FALSE(gg::app::parse_duration("-5s"));
+  CHECK_FALSE(gg::app::parse_duration("5w"));
+}
+
+TEST_CASE("the example config file documents every option and parses cleanly", "[unit][app]") {
+  const char* src = std::getenv("GG_SOURCE_DIR");
+  REQUIRE(src != nullptr);
+  std::string path = std::string(src) + "/config/gadgetgrove.toml";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& name : gg::app::option_names()) {
+    INFO(name);
+    CHECK(text.find("\n" + name + " = ") != std::string::npos);
+  }
+  for (std::string cmd : {"serve", "init", "load"}) {
+    auto o = run({cmd, "--config", path});
+    INFO(cmd << ": " << o.err);
+    CHECK(std::holds_alternative<parsed_cli>(o.parsed));
+  }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages GadgetGrove needs; only what is missing, non-interactively.
+#   tools/install-deps.sh          build + run dependencies
+#   tools/install-deps.sh --test   also what the test suite needs (Chromium, Node.js, npm modules)
+#   tools/install-deps.sh --bench  also what the benchmarks need (wrk, nginx, hyperfine)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    --bench) want_bench=1 ;;
+    *) echo "install-deps: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+packages=(build-essential cmake ninja-build pkg-config git ca-certificates
+  libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libcli11-dev libpq-dev postgresql-15
+  libsystemd-dev libxxhash-dev libconcurrentqueue-dev)
+if [ "$want_test" = 1 ]; then
+  packages+=(chromium nodejs npm clang-format systemd procps psmisc iproute2)
+fi
+if [ "$want_bench" = 1 ]; then
+  packages+=(wrk nginx-light hyperfine jq)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# nodejs/npm may come from elsewhere than Debian's packages; a working `npm` is what matters.
+if [ "$want_test" = 1 ] && command -v npm >/dev/null 2>&1; then
+  filtered=()
+  for p in "${missing[@]}"; do
+    case "$p" in nodejs|npm) ;; *) filtered+=("$p") ;; esac
+  done
+  missing=("${filtered[@]}")
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  # libboost1.81-dev conflicts with libboost-dev (1.74); apt swaps them.
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$want_test" = 1 ] && [ -f tests/e2e/segment_client/package.json ]; then
+  if [ ! -d tests/e2e/segment_client/node_modules ]; then
+    (cd tests/e2e/segment_client && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+if [ "$want_test" = 1 ] && [ -f tests/e2e/browser/package.json ]; then
+  if [ ! -d tests/e2e/browser/node_modules ]; then
+    (cd tests/e2e/browser && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
