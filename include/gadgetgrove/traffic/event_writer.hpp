@@ -1,0 +1,46 @@
+#pragma once
+// The JSON bodies of tracker events, exactly as the storefront's tracker.js sends them to
+// POST /api/analytics (SPEC §2): the same members in the same order.
+
+#include <gadgetgrove/core/time.hpp>
+#include <gadgetgrove/traffic/product_list.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gg::traffic {
+
+/// The members every event ends with. Empty views are left out.
+struct event_stamp {
+  std::string_view message_id;  // a UUID
+  sys_us time{};                // `timestamp`, written with milliseconds like toISOString()
+  std::string_view session_id;
+  std::string_view user_id;
+};
+
+/// {"type":"page_view","url","path","title","referrer","messageId","timestamp","sessionId",
+/// "userId"}
+void append_page_view(std::string& out, std::string_view url, std::string_view path,
+                      std::string_view title, std::string_view referrer, const event_stamp& s);
+
+/// {"type":"custom_event","event","properties","messageId","timestamp","sessionId","userId"};
+/// `properties_json` is a JSON object written as it is.
+void append_custom_event(std::string& out, std::string_view event, std::string_view properties_json,
+                         const event_stamp& s);
+
+/// {"type":"identify","userId","traits":{"name","email"},"messageId","timestamp","sessionId"}
+/// (the tracker sets no separate userId member after traits: the identify's own comes first).
+void append_identify(std::string& out, std::string_view user_id, std::string_view name,
+                     std::string_view email, const event_stamp& s);
+
+/// {"product_id","name","brand","category","price"} plus "quantity" when quantity > 0.
+void append_product_properties(std::string& out, const product_entry& p, std::uint32_t quantity);
+
+/// A number of cents as JavaScript prints cents / 100: "1299.99", "1300", "1299.9", "-5".
+void append_money(std::string& out, std::int64_t cents);
+
+/// Writes a random version 4 UUID drawn from `bits` (two 64-bit words) as 36 characters.
+void write_uuid_v4(std::uint64_t hi, std::uint64_t lo, char* out36) noexcept;
+
+}  // namespace gg::traffic

@@ -1,0 +1,117 @@
+#include <gadgetgrove/traffic/event_writer.hpp>
+
+#include <gadgetgrove/core/json_escape.hpp>
+
+#include <charconv>
+
+namespace gg::traffic {
+namespace {
+
+void append_stamp(std::string& out, const event_stamp& s, bool with_user) {
+  out.append(R"(,"messageId":)");
+  append_json_string(out, s.message_id);
+  out.append(R"(,"timestamp":")");
+  const std::size_t at = out.size();
+  out.resize(at + iso8601_ms_size);
+  format_iso8601_ms(s.time, out.data() + at);
+  out.push_back('"');
+  if (!s.session_id.empty()) {
+    out.append(R"(,"sessionId":)");
+    append_json_string(out, s.session_id);
+  }
+  if (with_user && !s.user_id.empty()) {
+    out.append(R"(,"userId":)");
+    append_json_string(out, s.user_id);
+  }
+  out.push_back('}');
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+void append_page_view(std::string& out, std::string_view url, std::string_view path,
+                      std::string_view title, std::string_view referrer, const event_stamp& s) {
+  out.append(R"({"type":"page_view","url":)");
+  append_json_string(out, url);
+  out.append(R"(,"path":)");
+  append_json_string(out, path);
+  out.append(R"(,"title":)");
+  append_json_string(out, title);
+  out.append(R"(,"referrer":)");
+  append_json_string(out, referrer);
+  append_stamp(out, s, true);
+}
+
+void append_custom_event(std::string& out, std::string_view event, std::string_view properties_json,
+                         const event_stamp& s) {
+  out.append(R"({"type":"custom_event","event":)");
+  append_json_string(out, event);
+  out.append(R"(,"properties":)");
+  out.append(properties_json.empty() ? std::string_view{"{}"} : properties_json);
+  append_stamp(out, s, true);
+}
+
+void append_identify(std::string& out, std::string_view user_id, std::string_view name,
+                     std::string_view email, const event_stamp& s) {
+  out.append(R"({"type":"identify","userId":)");
+  append_json_string(out, user_id);
+  out.append(R"(,"traits":{"name":)");
+  append_json_string(out, name);
+  out.append(R"(,"email":)");
+  append_json_string(out, email);
+  out.push_back('}');
+  append_stamp(out, s, false);
+}
+
+void append_product_properties(std::string& out, const product_entry& p, std::uint32_t quantity) {
+  out.append(R"({"product_id":)");
+  append_json_string(out, p.id);
+  out.append(R"(,"name":)");
+  append_json_string(out, p.name);
+  out.append(R"(,"brand":)");
+  append_json_string(out, p.brand);
+  out.append(R"(,"category":)");
+  append_json_string(out, p.category);
+  out.append(R"(,"price":)");
+  out.append(p.price_text.empty() ? std::string_view{"0"} : std::string_view{p.price_text});
+  if (quantity > 0) {
+    out.append(R"(,"quantity":)");
+    append_int(out, quantity);
+  }
+  out.push_back('}');
+}
+
+void append_money(std::string& out, std::int64_t cents) {
+  if (cents < 0) {
+    out.push_back('-');
+    cents = -cents;
+  }
+  append_int(out, cents / 100);
+  const auto fraction = cents % 100;
+  if (fraction == 0) return;
+  out.push_back('.');
+  out.push_back(static_cast<char>('0' + fraction / 10));
+  if (fraction % 10 != 0) out.push_back(static_cast<char>('0' + fraction % 10));
+}
+
+void write_uuid_v4(std::uint64_t hi, std::uint64_t lo, char* out36) noexcept {
+  static constexpr char digits[] = "0123456789abcdef";
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 9562 variant
+  int pos = 0;
+  auto put = [&](std::uint64_t word, int nibbles) {
+    for (int i = nibbles - 1; i >= 0; --i) {
+      out36[pos++] = digits[(word >> (i * 4)) & 0xf];
+      if (pos == 8 || pos == 13 || pos == 18 || pos == 23) out36[pos++] = '-';
+    }
+  };
+  put(hi, 16);
+  put(lo, 16);
+}
+
+}  // namespace gg::traffic

@@ -1,0 +1,137 @@
+#include <gadgetgrove/traffic/load_report.hpp>
+
+#include <gadgetgrove/core/json_escape.hpp>
+
+#include <fmt/format.h>
+
+namespace gg::traffic {
+namespace {
+
+std::string errors_by_kind(const std::array<std::uint64_t, error_kind_count>& errors) {
+  std::string out;
+  for (std::size_t i = 0; i < error_kind_count; ++i) {
+    if (errors[i] == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {}", to_string(static_cast<error_kind>(i)), errors[i]);
+  }
+  return out;
+}
+
+double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
+
+}  // namespace
+
+std::string_view to_string(error_kind k) noexcept {
+  switch (k) {
+    case error_kind::connect:
+      return "connect";
+    case error_kind::timeout:
+      return "timeout";
+    case error_kind::closed:
+      return "closed";
+    case error_kind::bad_response:
+      return "bad_response";
+    case error_kind::http_4xx:
+      return "http_4xx";
+    case error_kind::http_5xx:
+      return "http_5xx";
+  }
+  return "unknown";
+}
+
+std::string to_json(const load_report& r) {
+  std::string out = "{\"target\":";
+  append_json_string(out, r.target);
+  out += ",\"pacing\":";
+  append_json_string(out, r.pacing);
+  out += fmt::format(
+      ",\"target_rate\":{},\"concurrency\":{},\"threads\":{},\"duration_s\":{},"
+      "\"elapsed_s\":{:.3f},\"seed\":{},\"backfill_days\":{}",
+      r.target_rate, r.concurrency, r.threads, r.duration_s, r.elapsed_s, r.seed, r.backfill_days);
+  out += fmt::format(",\"sessions\":{{\"started\":{},\"completed\":{},\"cut\":{}}}",
+                     r.sessions_started, r.sessions_completed, r.sessions_cut);
+  out += fmt::format(",\"requests\":{{\"sent\":{},\"ok\":{},\"failed\":{}}}", r.requests_sent,
+                     r.requests_ok, r.requests_failed);
+  out += fmt::format(",\"events\":{{\"sent\":{},\"acknowledged\":{},\"rejected\":{}}}",
+                     r.events_sent, r.events_acked, r.events_rejected);
+  out += ",\"errors\":{";
+  for (std::size_t i = 0; i < error_kind_count; ++i) {
+    if (i > 0) out += ',';
+    out += fmt::format("\"{}\":{}", to_string(static_cast<error_kind>(i)), r.errors[i]);
+  }
+  out += '}';
+  out += fmt::format(
+      ",\"rate\":{{\"achieved_events_per_s\":{:.2f},\"achieved_sessions_per_s\":{:.3f},"
+      "\"achieved_ratio\":{:.4f},\"kept_up\":{},\"max_lag_ms\":{:.3f}}}",
+      r.achieved_events_per_s, r.achieved_sessions_per_s, r.achieved_ratio,
+      r.kept_up ? "true" : "false", r.max_lag_ms);
+  out += fmt::format(",\"cpu\":{{\"seconds\":{:.3f},\"events_per_cpu_second\":{:.1f}}}", r.cpu_s,
+                     r.events_per_cpu_s);
+  out += fmt::format(
+      ",\"latency_ms\":{{\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},"
+      "\"max\":{:.3f},\"mean\":{:.3f}}}",
+      r.latency_p50_ms, r.latency_p90_ms, r.latency_p99_ms, r.latency_p999_ms, r.latency_max_ms,
+      r.latency_mean_ms);
+  out += fmt::format(",\"error_rate\":{:.6f},\"max_error_rate\":{},\"error_rate_exceeded\":{}",
+                     r.error_rate, r.max_error_rate, r.error_rate_exceeded ? "true" : "false");
+  out += ",\"ack_log\":";
+  append_json_string(out, r.ack_log);
+  out += "}\n";
+  return out;
+}
+
+std::string format_summary(const load_report& r) {
+  std::string out = fmt::format(
+      "simulate: {} | {} pacing at {:g}/s | {} connection{} | {:.1f} s | seed {}\n", r.target,
+      r.pacing, r.target_rate, r.concurrency, r.concurrency == 1 ? "" : "s", r.elapsed_s, r.seed);
+  if (r.backfill_days > 0) {
+    out += fmt::format("  backfill   {} days of history\n", r.backfill_days);
+  }
+  out += fmt::format("  sessions   started {}  completed {}  cut by the end {}\n",
+                     r.sessions_started, r.sessions_completed, r.sessions_cut);
+  const std::string kinds = errors_by_kind(r.errors);
+  out += fmt::format("  requests   sent {}  ok {}  failed {}{}\n", r.requests_sent, r.requests_ok,
+                     r.requests_failed, kinds.empty() ? "" : " (" + kinds + ")");
+  out += fmt::format("  events     sent {}  acknowledged {}  rejected {}\n", r.events_sent,
+                     r.events_acked, r.events_rejected);
+  out += fmt::format("  rate       {:.1f} events/s, {:.2f} sessions/s", r.achieved_events_per_s,
+                     r.achieved_sessions_per_s);
+  if (r.achieved_ratio > 0) out += fmt::format(" ({:.1f}% of target)", r.achieved_ratio * 100);
+  out += '\n';
+  out += fmt::format(
+      "  latency    p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms  p99.9 {:.3f} ms  max {:.3f} ms\n",
+      r.latency_p50_ms, r.latency_p90_ms, r.latency_p99_ms, r.latency_p999_ms, r.latency_max_ms);
+  out += fmt::format("  cpu        {:.2f} s ({:.0f} events per CPU-second)\n", r.cpu_s,
+                     r.events_per_cpu_s);
+  out += fmt::format("  errors     {:.3f}% of requests (limit {:.3f}%){}\n", r.error_rate * 100,
+                     r.max_error_rate * 100, r.error_rate_exceeded ? ": EXCEEDED" : "");
+  if (!r.kept_up) {
+    out += fmt::format(
+        "  NOT KEPT UP: achieved {:.1f}% of the target {} rate; steps started up to {:.1f} ms "
+        "late (the server, or this generator, cannot sustain the target)\n",
+        r.achieved_ratio * 100, r.pacing == "events" ? "event" : "session", r.max_lag_ms);
+  }
+  if (!r.ack_log.empty()) out += fmt::format("  ack log    {}\n", r.ack_log);
+  return out;
+}
+
+std::string format_progress(double elapsed_s, const run_counters& c, double interval_rate,
+                            std::string_view rate_unit) {
+  std::array<std::uint64_t, error_kind_count> errors{};
+  std::uint64_t failed = 0;
+  for (std::size_t i = 0; i < error_kind_count; ++i) {
+    errors[i] = c.errors[i].load(std::memory_order_relaxed);
+    failed += errors[i];
+  }
+  const std::string kinds = errors_by_kind(errors);
+  return fmt::format(
+      "[{:6.1f}s] sent {} ev / {} req | acked {} | errors {}{} | {:.1f} {}/s | p50 {:.2f} ms p99 "
+      "{:.2f} ms",
+      elapsed_s, c.events_sent.load(std::memory_order_relaxed),
+      c.requests_sent.load(std::memory_order_relaxed),
+      c.events_acked.load(std::memory_order_relaxed), failed,
+      kinds.empty() ? "" : " (" + kinds + ")", interval_rate, rate_unit,
+      ms(c.latency.percentile(50)), ms(c.latency.percentile(99)));
+}
+
+}  // namespace gg::traffic
