@@ -3,8 +3,8 @@
 #include <gadgetgrove/sched/cron_expr.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -97,15 +97,17 @@ CLI::Validator zone_check() {
 std::vector<option_def> option_table() {
   using c = command;
   const std::vector<command> data_cmds{c::serve, c::init, c::load};
+  const std::vector<command> logging_cmds{c::serve, c::init, c::load, c::simulate};
   std::vector<option_def> t;
   auto add = [&](std::string name, std::vector<command> on,
                  std::function<CLI::Option*(CLI::App&, settings&)> bind, bool secret = false) {
     t.push_back({std::move(name), std::move(on), std::move(bind), secret});
   };
 
-  add("data-dir", data_cmds, [](CLI::App& a, settings& s) {
-    return a.add_option("--data-dir", s.data_dir,
-                        "Directory for segments, archive and the embedded PostgreSQL cluster")
+  add("data-dir", {c::serve, c::init, c::load, c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--data-dir", s.data_dir,
+                    "Directory for segments, archive and the embedded PostgreSQL cluster")
         ->capture_default_str();
   });
   add(
@@ -116,12 +118,12 @@ std::vector<option_def> option_table() {
                             "DATABASE_URL and the PG* variables)");
       },
       true);
-  add("log-level", data_cmds, [](CLI::App& a, settings& s) {
+  add("log-level", logging_cmds, [](CLI::App& a, settings& s) {
     return a.add_option("--log-level", s.log_level, "trace|debug|info|warn|error|off")
         ->check(one_of({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();
   });
-  add("log-format", data_cmds, [](CLI::App& a, settings& s) {
+  add("log-format", logging_cmds, [](CLI::App& a, settings& s) {
     return a.add_option("--log-format", s.log_format, "auto (human on a terminal)|json|human")
         ->check(one_of({"auto", "json", "human"}))
         ->capture_default_str();
@@ -140,8 +142,9 @@ std::vector<option_def> option_table() {
                         "PostgreSQL server binaries (default: /usr/lib/postgresql/15/bin)");
   });
   add("pg-port", data_cmds, [](CLI::App& a, settings& s) {
-    return a.add_option("--pg-port", s.pg_port,
-                        "TCP port for the embedded PostgreSQL on 127.0.0.1; 0: unix socket only")
+    return a
+        .add_option("--pg-port", s.pg_port,
+                    "TCP port for the embedded PostgreSQL on 127.0.0.1; 0: unix socket only")
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
   });
@@ -184,14 +187,16 @@ std::vector<option_def> option_table() {
         ->capture_default_str();
   });
   add("queue-capacity", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--queue-capacity", s.queue_capacity,
-                        "Events waiting for the log writer before ingest answers 503")
+    return a
+        .add_option("--queue-capacity", s.queue_capacity,
+                    "Events waiting for the log writer before ingest answers 503")
         ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
         ->capture_default_str();
   });
   add("segment-max-bytes", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--segment-max-bytes", s.segment_max_bytes,
-                        "Seal a segment when it reaches this size")
+    return a
+        .add_option("--segment-max-bytes", s.segment_max_bytes,
+                    "Seal a segment when it reaches this size")
         ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1} << 34))
         ->capture_default_str();
   });
@@ -214,8 +219,9 @@ std::vector<option_def> option_table() {
       },
       true);
   add("bot-tagging", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--bot-tagging", s.bot_tagging,
-                        "Mark events from crawlers and headless browsers with _bot")
+    return a
+        .add_option("--bot-tagging", s.bot_tagging,
+                    "Mark events from crawlers and headless browsers with _bot")
         ->capture_default_str();
   });
   add("cors-origin", {c::serve}, [](CLI::App& a, settings& s) {
@@ -231,44 +237,175 @@ std::vector<option_def> option_table() {
       true);
 
   add("catalog-seed", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--catalog-seed", s.catalog_seed,
-                        "Seed of the generated catalog; the same seed gives the same products")
+    return a
+        .add_option("--catalog-seed", s.catalog_seed,
+                    "Seed of the generated catalog; the same seed gives the same products")
         ->capture_default_str();
   });
   add("checkout-failure-rate", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--checkout-failure-rate", s.checkout_failure_rate,
-                        "Share of checkouts the simulated payment provider declines")
+    return a
+        .add_option("--checkout-failure-rate", s.checkout_failure_rate,
+                    "Share of checkouts the simulated payment provider declines")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
   });
   add("checkout-seed", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--checkout-seed", s.checkout_seed,
-                        "Seed of payment outcomes; 0: a random seed at start")
+    return a
+        .add_option("--checkout-seed", s.checkout_seed,
+                    "Seed of payment outcomes; 0: a random seed at start")
         ->capture_default_str();
   });
   add("session-cap", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--session-cap", s.session_cap,
-                        "Most shop sessions held in memory; at the cap the one closest to expiry "
-                        "is evicted")
+    return a
+        .add_option("--session-cap", s.session_cap,
+                    "Most shop sessions held in memory; at the cap the one closest to expiry "
+                    "is evicted")
         ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{100'000'000}))
         ->capture_default_str();
   });
   add("session-ttl", {c::serve}, [](CLI::App& a, settings& s) {
-    return add_duration(a, "session-ttl", s.session_ttl,
-                        "Sliding lifetime of a shop session");
+    return add_duration(a, "session-ttl", s.session_ttl, "Sliding lifetime of a shop session");
   });
   add("dashboard-url", {c::serve}, [](CLI::App& a, settings& s) {
     return a.add_option("--dashboard-url", s.dashboard_url,
                         "Where /analytics redirects; empty: the admin listener");
   });
   add("cookie-secure", {c::serve}, [](CLI::App& a, settings& s) {
-    return a.add_option("--cookie-secure", s.cookie_secure,
-                        "Mark the session cookie Secure (when served over HTTPS)")
+    return a
+        .add_option("--cookie-secure", s.cookie_secure,
+                    "Mark the session cookie Secure (when served over HTTPS)")
         ->capture_default_str();
   });
   add("static-max-age", {c::serve}, [](CLI::App& a, settings& s) {
     return add_duration(a, "static-max-age", s.static_max_age,
                         "Cache-Control max-age of the storefront's static assets");
+  });
+
+  add("traffic", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--traffic", s.traffic,
+                    "Synthetic shoppers inside serve: on or off (GET /simulate works either way)")
+        ->check(one_of({"on", "off"}))
+        ->capture_default_str();
+  });
+  add("traffic-rate", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--traffic-rate", s.traffic_rate,
+                    "Steady stream of synthetic sessions per second; 0: a batch of 1-5 "
+                    "sessions every --traffic-interval")
+        ->check(CLI::Range(0.0, 10000.0))
+        ->capture_default_str();
+  });
+  add("traffic-interval", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "traffic-interval", s.traffic_interval,
+                        "Period of synthetic session batches");
+  });
+  add("traffic-max-sessions", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--traffic-max-sessions", s.traffic_max_sessions,
+                    "Synthetic sessions playing at once; more are skipped and counted")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000}))
+        ->capture_default_str();
+  });
+  add("traffic-think-scale", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--traffic-think-scale", s.traffic_think_scale,
+                    "Pause between a synthetic shopper's steps = think time (2-45 s) x this")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+  });
+  add("traffic-seed", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--traffic-seed", s.traffic_seed, "Seed of the synthetic sessions; 0: random")
+        ->capture_default_str();
+  });
+
+  add("url", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a.add_option("--url", s.url,
+                        "Target shop; default: the public address in <data-dir>/serve.json, "
+                        "else http://127.0.0.1:8000");
+  });
+  add("rate", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--rate", s.rate,
+                    "Events per second, scheduled by the clock (default 200; 5000 with a "
+                    "backfill)")
+        ->check(CLI::Range(0.0, 10'000'000.0));
+  });
+  add("session-rate", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a.add_option("--session-rate", s.session_rate, "Sessions per second instead of --rate")
+        ->check(CLI::Range(0.0, 1'000'000.0));
+  });
+  add("duration", {c::simulate}, [](CLI::App& a, settings& s) {
+    auto* o = add_duration(a, "duration", s.duration,
+                           "How long sessions are scheduled (default 10s; with a backfill, until "
+                           "it is played)");
+    o->default_str("10s");
+    return o;
+  });
+  add("concurrency", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a.add_option("--concurrency", s.concurrency, "Keep-alive connections")
+        ->check(CLI::Range(1, 100'000))
+        ->capture_default_str();
+  });
+  add("seed", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--seed", s.seed,
+                    "Seed of the session model; 0: random (printed in the report)")
+        ->capture_default_str();
+  });
+  add("backfill-days", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--backfill-days", s.backfill_days,
+                    "Stamp sessions over the last N days, following weekday and hour curves")
+        ->check(CLI::Range(0, 3650))
+        ->capture_default_str();
+  });
+  add("backfill-sessions-per-day", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--backfill-sessions-per-day", s.backfill_sessions_per_day,
+                    "Sessions per day of history")
+        ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+  });
+  add("think-scale", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--think-scale", s.think_scale,
+                    "Session pacing: real pause = think time x this")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+  });
+  add("threads", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a.add_option("--threads", s.generator_threads, "Generator threads")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+  });
+  add("report", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a.add_option("--report", s.report, "Write the summary as JSON to this file");
+  });
+  add("ack-log", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a.add_option("--ack-log", s.ack_log,
+                        "Write the event_id of every acknowledged event, one per line");
+  });
+  add("max-error-rate", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--max-error-rate", s.max_error_rate,
+                    "Exit 1 when failed requests exceed this share")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+  });
+  add("timeout", {c::simulate}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "timeout", s.request_timeout, "A request unanswered this long fails");
+  });
+  add("no-page-loads", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a.add_flag("--no-page-loads", s.no_page_loads,
+                      "Send only the tracker's and checkout's requests, no page GETs");
+  });
+  add("progress", {c::simulate}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--progress", s.progress, "Progress lines: auto (on a terminal)|always|never")
+        ->check(one_of({"auto", "always", "never"}))
+        ->capture_default_str();
   });
 
   add("loader-threads", {c::serve, c::load}, [](CLI::App& a, settings& s) {
@@ -341,12 +478,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (i == 0) return std::nullopt;
   auto unit = text.substr(i);
   std::uint64_t scale = 0;
-  if (unit.empty() || unit == "s") scale = 1000;
-  else if (unit == "ms") scale = 1;
-  else if (unit == "m" || unit == "min") scale = 60'000;
-  else if (unit == "h") scale = 3'600'000;
-  else if (unit == "d") scale = 86'400'000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    scale = 1000;
+  else if (unit == "ms")
+    scale = 1;
+  else if (unit == "m" || unit == "min")
+    scale = 60'000;
+  else if (unit == "h")
+    scale = 3'600'000;
+  else if (unit == "d")
+    scale = 86'400'000;
+  else
+    return std::nullopt;
   return std::chrono::milliseconds{static_cast<std::int64_t>(n * scale)};
 }
 
@@ -369,6 +512,8 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
       {command::serve, "serve", "Run the shop, ingest, loader and admin listeners"},
       {command::init, "init", "Create or upgrade the database schema, then exit"},
       {command::load, "load", "Load sealed segments into PostgreSQL, then exit"},
+      {command::simulate, "simulate",
+       "Drive a shop with synthetic, open-loop traffic and report rates and latency"},
       {command::version, "version", "Print the version and exit"},
   };
   std::map<command, CLI::App*> apps;
@@ -444,8 +589,7 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
         if (def.name != key) continue;
         if (section.empty()) known = true;
         for (const auto& sd : subs) {
-          if (section == sd.name &&
-              std::find(def.on.begin(), def.on.end(), sd.cmd) != def.on.end())
+          if (section == sd.name && std::find(def.on.begin(), def.on.end(), sd.cmd) != def.on.end())
             known = true;
         }
       }
@@ -497,8 +641,8 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
         if (!apply(b.opt, {*url}, source)) return 2;
       }
     }
-    std::string value = b.opt->count() > 0 ? CLI::detail::join(b.opt->results(), ",")
-                                           : b.opt->get_default_str();
+    std::string value =
+        b.opt->count() > 0 ? CLI::detail::join(b.opt->results(), ",") : b.opt->get_default_str();
     result.origins.push_back({b.def->name, mask(*b.def, value), source});
   }
   return result;

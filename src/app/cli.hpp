@@ -12,7 +12,7 @@
 
 namespace gg::app {
 
-enum class command { serve, init, load, version };
+enum class command { serve, init, load, simulate, version };
 
 /// Where the effective value of one option came from, for `--print-config`.
 struct option_origin {

@@ -8,6 +8,7 @@ namespace gg::app {
 int run_serve(const parsed_cli& cli);
 int run_init(const parsed_cli& cli);
 int run_load(const parsed_cli& cli);
+int run_simulate(const parsed_cli& cli);
 int run_version();
 
 }  // namespace gg::app

@@ -154,8 +154,10 @@ void database_stage::refresh_health() {
   }
   std::lock_guard lock(health_mutex_);
   if (h.state != health_.state) {
-    if (h.ready()) log.info("database reachable again");
-    else log.warn("database check failed", {{"detail", h.detail}});
+    if (h.ready())
+      log.info("database reachable again");
+    else
+      log.warn("database check failed", {{"detail", h.detail}});
   }
   health_ = std::move(h);
 }

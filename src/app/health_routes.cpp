@@ -7,45 +7,44 @@ namespace gg::app {
 
 void add_health_routes(http::router& r, std::function<std::vector<sched::stage_status>()> stages) {
   r.add(http::verb::get, "/healthz", [](http::request&&, http::responder res) {
-    std::move(res).send(http::response::json(200, R"({"status":"ok"})")
-                            .set_header("Cache-Control", "no-store"));
-  });
-  r.add(http::verb::get, "/readyz", [stages = std::move(stages)](http::request&&,
-                                                                http::responder res) {
-    auto list = stages();
-    bool ready = !list.empty();
-    std::string failing;
-    std::string body = R"({"status":)";
-    std::string detail = R"(,"stages":{)";
-    bool first = true;
-    for (const auto& s : list) {
-      if (!s.health.ready()) {
-        ready = false;
-        if (!failing.empty()) failing += ", ";
-        failing += s.name;
-      }
-      if (!first) detail += ',';
-      first = false;
-      append_json_string(detail, s.name);
-      detail += R"(:{"state":)";
-      append_json_string(detail, to_string(s.health.state));
-      if (!s.health.detail.empty()) {
-        detail += R"(,"detail":)";
-        append_json_string(detail, s.health.detail);
-      }
-      detail += '}';
-    }
-    detail += '}';
-    body += ready ? R"("ready")" : R"("not ready")";
-    if (!ready) {
-      body += R"(,"failing":)";
-      append_json_string(body, list.empty() ? std::string("starting") : failing);
-    }
-    body += detail + '}';
     std::move(res).send(
-        http::response::json(ready ? 200 : 503, std::move(body)).set_header("Cache-Control",
-                                                                             "no-store"));
+        http::response::json(200, R"({"status":"ok"})").set_header("Cache-Control", "no-store"));
   });
+  r.add(http::verb::get, "/readyz",
+        [stages = std::move(stages)](http::request&&, http::responder res) {
+          auto list = stages();
+          bool ready = !list.empty();
+          std::string failing;
+          std::string body = R"({"status":)";
+          std::string detail = R"(,"stages":{)";
+          bool first = true;
+          for (const auto& s : list) {
+            if (!s.health.ready()) {
+              ready = false;
+              if (!failing.empty()) failing += ", ";
+              failing += s.name;
+            }
+            if (!first) detail += ',';
+            first = false;
+            append_json_string(detail, s.name);
+            detail += R"(:{"state":)";
+            append_json_string(detail, to_string(s.health.state));
+            if (!s.health.detail.empty()) {
+              detail += R"(,"detail":)";
+              append_json_string(detail, s.health.detail);
+            }
+            detail += '}';
+          }
+          detail += '}';
+          body += ready ? R"("ready")" : R"("not ready")";
+          if (!ready) {
+            body += R"(,"failing":)";
+            append_json_string(body, list.empty() ? std::string("starting") : failing);
+          }
+          body += detail + '}';
+          std::move(res).send(http::response::json(ready ? 200 : 503, std::move(body))
+                                  .set_header("Cache-Control", "no-store"));
+        });
 }
 
 void add_metrics_route(http::router& r) {

@@ -23,8 +23,8 @@ int run_init(const parsed_cli& cli) {
     return 1;
   }
   const auto& report = db.migrations();
-  fmt::print("database {}: {} migration(s) applied, {} already up to date\n",
-             db.masked_conninfo(), report.applied.size(), report.skipped.size());
+  fmt::print("database {}: {} migration(s) applied, {} already up to date\n", db.masked_conninfo(),
+             report.applied.size(), report.skipped.size());
   for (const auto& m : report.applied) fmt::print("  applied {:04d}_{}\n", m.version, m.name);
   if (auto st = db.drain(std::chrono::steady_clock::now() + std::chrono::seconds(30)); !st) {
     fmt::print(stderr, "gadgetgrove init: {}\n", st.error().message);

@@ -70,7 +70,8 @@ gg::status listeners_stage::start() {
     auto srv = std::make_unique<http::server>(ioc_, std::move(opts), std::move(routes));
     auto ep = srv->listen();
     if (!ep) {
-      return fail(ep.error().code, "--" + std::string(name == "public" ? "listen" : "admin-listen") +
+      return fail(ep.error().code, "--" +
+                                       std::string(name == "public" ? "listen" : "admin-listen") +
                                        " " + address + ": " + ep.error().message);
     }
     srv->start();

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
         return gg::app::run_init(cli);
       case gg::app::command::load:
         return gg::app::run_load(cli);
+      case gg::app::command::simulate:
+        return gg::app::run_simulate(cli);
       case gg::app::command::version:
         return gg::app::run_version();
     }

@@ -9,9 +9,12 @@ namespace gg::app {
 void configure_logging(const settings& s) {
   log::level level = log::level::info;
   if (log::parse_level(s.log_level, level)) log::set_level(level);
-  if (s.log_format == "json") log::set_format(log::format::json);
-  else if (s.log_format == "human") log::set_format(log::format::human);
-  else log::set_format(log::format::automatic);
+  if (s.log_format == "json")
+    log::set_format(log::format::json);
+  else if (s.log_format == "human")
+    log::set_format(log::format::human);
+  else
+    log::set_format(log::format::automatic);
 }
 
 gg::result<std::filesystem::path> prepare_data_dir(const std::string& dir) {
@@ -22,8 +25,8 @@ gg::result<std::filesystem::path> prepare_data_dir(const std::string& dir) {
   if (!path.empty() && path.filename().empty()) path = path.parent_path();
   if (!std::filesystem::exists(path, ec)) {
     std::filesystem::create_directories(path, ec);
-    if (ec) return fail(errc::io, "cannot create data directory " + path.string() + ": " +
-                                      ec.message());
+    if (ec)
+      return fail(errc::io, "cannot create data directory " + path.string() + ": " + ec.message());
     ::chmod(path.c_str(), 0711);
   } else if (!std::filesystem::is_directory(path, ec)) {
     return fail(errc::config, "--data-dir " + path.string() + " is not a directory");

@@ -11,9 +11,10 @@
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
-#include <gadgetgrove/shop/shop_service.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
+#include <gadgetgrove/shop/shop_service.hpp>
+#include <gadgetgrove/traffic/traffic_stage.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -76,6 +77,17 @@ shop::shop_config shop_config_for(const settings& s) {
   if (!s.dashboard_url.empty()) c.dashboard_url = s.dashboard_url;
   c.cookie_secure = s.cookie_secure;
   c.static_max_age = std::chrono::duration_cast<std::chrono::seconds>(s.static_max_age);
+  return c;
+}
+
+traffic::traffic_config traffic_config_for(const settings& s) {
+  traffic::traffic_config c;
+  c.enabled = s.traffic == "on";
+  c.sessions_per_second = s.traffic_rate;
+  c.batch_interval = s.traffic_interval;
+  c.max_sessions = s.traffic_max_sessions;
+  c.think_scale = s.traffic_think_scale;
+  c.seed = s.traffic_seed;
   return c;
 }
 
@@ -164,6 +176,13 @@ int run_serve(const parsed_cli& cli) {
       std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"});
   sched.add_stage(listeners);
 
+  // Synthetic shoppers come through the public listener like any browser, so they start last.
+  auto traffic_cfg = traffic_config_for(s);
+  traffic_cfg.public_address = [listeners] { return listeners->public_endpoint(); };
+  auto shoppers = std::make_shared<traffic::traffic_stage>(sched.io(), std::move(traffic_cfg));
+  traffic::add_simulate_route(*public_routes, shoppers);
+  sched.add_stage(shoppers);
+
   sched.run();
   auto t0 = std::chrono::steady_clock::now();
   if (auto st = sched.start_stages(); !st) {
@@ -175,7 +194,8 @@ int run_serve(const parsed_cli& cli) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
 
-  if (s.dashboard_url.empty()) store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/");
+  if (s.dashboard_url.empty())
+    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/");
 
   serve_info info;
   info.public_address = listeners->public_endpoint();

@@ -53,6 +53,32 @@ struct settings {
   bool cookie_secure = false;
   std::chrono::milliseconds static_max_age{3600 * 1000};
 
+  // Synthetic traffic inside serve.
+  std::string traffic = "on";
+  double traffic_rate = 0;  // sessions/s; 0: batches every traffic_interval
+  std::chrono::milliseconds traffic_interval{60'000};
+  std::uint64_t traffic_max_sessions = 256;
+  double traffic_think_scale = 1.0;
+  std::uint64_t traffic_seed = 0;
+
+  // simulate
+  std::string url;  // empty: serve.json of data_dir, else http://127.0.0.1:8000
+  double rate = 0;
+  double session_rate = 0;
+  std::chrono::milliseconds duration{0};  // 0: 10 s, or until the backfill is played
+  unsigned concurrency = 16;
+  std::uint64_t seed = 0;  // 0: random
+  unsigned backfill_days = 0;
+  unsigned backfill_sessions_per_day = 300;
+  double think_scale = 0.02;
+  unsigned generator_threads = 1;
+  std::string report;
+  std::string ack_log;
+  double max_error_rate = 0.01;
+  std::chrono::milliseconds request_timeout{5000};
+  bool no_page_loads = false;
+  std::string progress = "auto";
+
   // Loader.
   unsigned loader_threads = 0;  // 0: one per core
   std::chrono::milliseconds load_interval{60'000};

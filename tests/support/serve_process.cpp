@@ -35,8 +35,8 @@ std::optional<serve_endpoints> read_serve_json(const std::filesystem::path& data
 serve_process::serve_process(const std::filesystem::path& data_dir, std::vector<std::string> extra,
                              const std::map<std::string, std::string>& env)
     : data_dir_(data_dir) {
-  std::vector<std::string> args{"serve",    "--data-dir",       data_dir.string(),
-                                "--listen", "127.0.0.1:0",      "--admin-listen",
+  std::vector<std::string> args{"serve",       "--data-dir",   data_dir.string(),
+                                "--listen",    "127.0.0.1:0",  "--admin-listen",
                                 "127.0.0.1:0", "--log-format", "json"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::filesystem::create_directories(data_dir.parent_path());

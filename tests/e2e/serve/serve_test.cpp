@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 
 #include <pwd.h>
-#include <sys/stat.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -121,8 +121,7 @@ TEST_CASE("a second serve on the same data directory refuses with a clear error"
   CHECK(admin.get("/readyz").status == 200);
 }
 
-TEST_CASE("after kill -9 of serve, the next serve reuses the cluster with its data",
-          "[e2e][app]") {
+TEST_CASE("after kill -9 of serve, the next serve reuses the cluster with its data", "[e2e][app]") {
   temp_dir dir("gg-e2e-kill");
   auto data = dir / "data";
   {
@@ -240,8 +239,8 @@ TEST_CASE("bad command lines exit 2 with one line naming the problem", "[e2e][ap
   CHECK(r.status == 2);
   CHECK(r.err.find("--listen") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  auto p = gg::test::run_to_end(bin, {"serve", "--print-config", "--threads", "3"}, dir.path(),
-                                10s, {{"GADGETGROVE_LOG_LEVEL", "debug"}});
+  auto p = gg::test::run_to_end(bin, {"serve", "--print-config", "--threads", "3"}, dir.path(), 10s,
+                                {{"GADGETGROVE_LOG_LEVEL", "debug"}});
   CHECK(p.status == 0);
   CHECK(std::regex_search(p.out, std::regex(R"(threads\s+3\s+command line)")));
   CHECK(std::regex_search(p.out, std::regex(R"(log-level\s+debug\s+env GADGETGROVE_LOG_LEVEL)")));
@@ -259,12 +258,12 @@ TEST_CASE("the systemd unit passes systemd-analyze verify", "[e2e][app][systemd]
   REQUIRE(unit.find("NoNewPrivileges=yes") != std::string::npos);
   REQUIRE(unit.find("ProtectSystem=strict") != std::string::npos);
   // verify checks that ExecStart's binary exists: point it at the one just built.
-  unit = std::regex_replace(unit, std::regex("/usr/local/bin/gadgetgrove"),
-                            gg::test::binary_path());
+  unit =
+      std::regex_replace(unit, std::regex("/usr/local/bin/gadgetgrove"), gg::test::binary_path());
   auto path = dir / "gadgetgrove.service";
   std::ofstream(path) << unit;
-  auto r = gg::test::run_to_end("/usr/bin/systemd-analyze", {"verify", path.string()},
-                                dir.path(), 60s);
+  auto r =
+      gg::test::run_to_end("/usr/bin/systemd-analyze", {"verify", path.string()}, dir.path(), 60s);
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   // A warning about the unit itself (not about the host's other units) fails the check too.
@@ -291,9 +290,8 @@ TEST_CASE("serve runs as an ordinary user with its own PostgreSQL", "[e2e][app][
   // setpriv execs the binary itself, so the signal below reaches serve directly.
   child_process serve("/usr/bin/setpriv",
                       {"--reuid", user, "--regid", user, "--init-groups", "--",
-                       gg::test::binary_path(), "serve", "--data-dir",
-                       data.string(), "--listen", "127.0.0.1:0", "--admin-listen",
-                       "127.0.0.1:0", "--log-format", "json"},
+                       gg::test::binary_path(), "serve", "--data-dir", data.string(), "--listen",
+                       "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-format", "json"},
                       "/tmp");
   REQUIRE(gg::test::wait_for_file(data / "serve.json", 60s));
   auto ep = gg::test::read_serve_json(data);

@@ -67,8 +67,9 @@ TEST_CASE("defaults apply when nothing else is given", "[unit][app]") {
 }
 
 TEST_CASE("command line beats environment beats config file beats default", "[unit][app]") {
-  auto file = write_config("data-dir = \"/from/file\"\nthreads = 3\nlog-level = \"warn\"\n"
-                           "[serve]\nlisten = \"127.0.0.1:9000\"\n");
+  auto file = write_config(
+      "data-dir = \"/from/file\"\nthreads = 3\nlog-level = \"warn\"\n"
+      "[serve]\nlisten = \"127.0.0.1:9000\"\n");
   std::map<std::string, std::string> env{{"GADGETGROVE_DATA_DIR", "/from/env"},
                                          {"GADGETGROVE_THREADS", "5"}};
   auto o = run({"serve", "--config", file, "--threads", "7"}, env);
@@ -190,7 +191,7 @@ TEST_CASE("the example config file documents every option and parses cleanly", "
     INFO(name);
     CHECK(text.find("\n" + name + " = ") != std::string::npos);
   }
-  for (std::string cmd : {"serve", "init", "load"}) {
+  for (std::string cmd : {"serve", "init", "load", "simulate"}) {
     auto o = run({cmd, "--config", path});
     INFO(cmd << ": " << o.err);
     CHECK(std::holds_alternative<parsed_cli>(o.parsed));
