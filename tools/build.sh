@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 build_dir=${GG_BUILD_DIR:-build}
 build_type=${GG_BUILD_TYPE:-Release}
 jobs=$(nproc)
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "$@" >/dev/null
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DGG_BUILD_TESTS=ON "$@" >/dev/null
 cmake --build "$build_dir" -j"$jobs"
