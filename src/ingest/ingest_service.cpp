@@ -345,14 +345,7 @@ void ingest_service::handle_api(http::request&& req, http::responder res) {
     refuse(req, std::move(res), reason);
     return;
   }
-  auto p = std::make_shared<pending>(std::move(*ticket));
-  p->kind = reply_kind::api_single;
-  p->res = std::move(res);
-  p->received = info.received;
-  http::response headers_only;
-  cors_.apply(req, headers_only);
-  p->cors = std::move(headers_only.headers);
-  submit(std::move(p), items);
+  accept(reply_kind::api_single, std::move(*ticket), req, std::move(res), info, items);
 }
 
 void ingest_service::handle_api_batch(http::request&& req, http::responder res) {
@@ -371,14 +364,7 @@ void ingest_service::handle_api_batch(http::request&& req, http::responder res) 
     return;
   }
   count_received(event_source::api, items.size());
-  auto p = std::make_shared<pending>(std::move(*ticket));
-  p->kind = reply_kind::api_batch;
-  p->res = std::move(res);
-  p->received = info.received;
-  http::response headers_only;
-  cors_.apply(req, headers_only);
-  p->cors = std::move(headers_only.headers);
-  submit(std::move(p), items);
+  accept(reply_kind::api_batch, std::move(*ticket), req, std::move(res), info, items);
 }
 
 void ingest_service::handle_segment(segment_call call, http::request&& req, http::responder res) {
@@ -395,14 +381,7 @@ void ingest_service::handle_segment(segment_call call, http::request&& req, http
     refuse(req, std::move(res), reason);
     return;
   }
-  auto p = std::make_shared<pending>(std::move(*ticket));
-  p->kind = reply_kind::segment;
-  p->res = std::move(res);
-  p->received = info.received;
-  http::response headers_only;
-  cors_.apply(req, headers_only);
-  p->cors = std::move(headers_only.headers);
-  submit(std::move(p), items);
+  accept(reply_kind::segment, std::move(*ticket), req, std::move(res), info, items);
 }
 
 void ingest_service::handle_segment_batch(http::request&& req, http::responder res) {
@@ -421,8 +400,14 @@ void ingest_service::handle_segment_batch(http::request&& req, http::responder r
     return;
   }
   count_received(event_source::segment, items.size());
-  auto p = std::make_shared<pending>(std::move(*ticket));
-  p->kind = reply_kind::segment;
+  accept(reply_kind::segment, std::move(*ticket), req, std::move(res), info, items);
+}
+
+void ingest_service::accept(reply_kind kind, admission ticket, const http::request& req,
+                            http::responder res, const request_info& info,
+                            std::vector<batch_item>& items) {
+  auto p = std::make_shared<pending>(std::move(ticket));
+  p->kind = kind;
   p->res = std::move(res);
   p->received = info.received;
   http::response headers_only;

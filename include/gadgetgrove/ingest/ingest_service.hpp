@@ -121,6 +121,9 @@ class ingest_service final : public gg::stage {
   request_info info_of(const http::request& req) const;
   /// Refuses the whole request: counts `reason` and answers.
   void refuse(const http::request& req, http::responder res, reject_reason reason);
+  /// Builds the pending reply for a request whose events passed validation, then submits them.
+  void accept(reply_kind kind, admission ticket, const http::request& req, http::responder res,
+              const request_info& info, std::vector<batch_item>& items);
   /// Hands the accepted items to the log; answers when the last completion arrives.
   void submit(std::shared_ptr<pending> p, std::vector<batch_item>& items);
   void finish(pending& p);
