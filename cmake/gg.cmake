@@ -40,7 +40,8 @@ function(gg_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
   target_link_libraries(${name} PRIVATE gg_options gg_test_support Catch2::Catch2WithMain ${ARG_DEPS})
-  catch_discover_tests(${name} PROPERTIES LABELS "${ARG_LABEL}"
+  # --warn NoTests: a CTest entry whose filter matches no test case fails instead of passing.
+  catch_discover_tests(${name} EXTRA_ARGS --warn NoTests PROPERTIES LABELS "${ARG_LABEL}"
                        ENVIRONMENT "GG_BINARY=${CMAKE_BINARY_DIR}/gadgetgrove"
                        ENVIRONMENT_MODIFICATION "GG_SOURCE_DIR=set:${PROJECT_SOURCE_DIR}"
                        DISCOVERY_TIMEOUT 30)

@@ -111,7 +111,7 @@ TEST_CASE("connecting to a server that is not there is a retriable error without
   CHECK(c.error().message.find("****") != std::string::npos);
 }
 
-TEST_CASE("exec_script runs several statements; exec refuses two", "[integration][pg]") {
+TEST_CASE("exec_script runs several statements and exec refuses two", "[integration][pg]") {
   pg_database db;
   auto c = db.connect();
   must(

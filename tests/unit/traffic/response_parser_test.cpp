@@ -58,7 +58,7 @@ TEST_CASE("chunked bodies are reassembled", "[unit][traffic]") {
   CHECK(p.body() == "hello world");
 }
 
-TEST_CASE("204 and 304 have no body; no length means until close", "[unit][traffic]") {
+TEST_CASE("204 and 304 have no body and no length means until close", "[unit][traffic]") {
   response_parser p;
   p.reset();
   CHECK(feed(p, "HTTP/1.1 204 No Content\r\nServer: nginx\r\n\r\n") == state::complete);
