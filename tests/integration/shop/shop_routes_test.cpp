@@ -241,7 +241,8 @@ TEST_CASE("a session expires after 30 idle minutes and refresh slides it", "[int
   CHECK(c.post("/api/session/refresh", "", "application/json", {{"Cookie", cookie}}).status == 400);
 }
 
-TEST_CASE("ending a session clears the cookie, and without one it is a 400", "[integration][shop]") {
+TEST_CASE("ending a session clears the cookie, and without one it is a 400",
+          "[integration][shop]") {
   shop_server s;
   auto c = s.client();
   const auto none = c.post("/api/session/end", "");
