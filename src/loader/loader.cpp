@@ -122,26 +122,25 @@ status write_artifact(pg::connection& conn, const artifact& a) {
 
 }  // namespace
 
+namespace {
+
+std::uint64_t total(const std::vector<queue_load>& queues,
+                    std::uint64_t queue_load::*field) noexcept {
+  std::uint64_t n = 0;
+  for (const auto& q : queues) n += q.*field;
+  return n;
+}
+
+}  // namespace
+
 std::uint64_t load_summary::segments() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& q : queues) n += q.segments;
-  return n;
+  return total(queues, &queue_load::segments);
 }
-std::uint64_t load_summary::rows() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& q : queues) n += q.rows;
-  return n;
-}
+std::uint64_t load_summary::rows() const noexcept { return total(queues, &queue_load::rows); }
 std::uint64_t load_summary::rejected() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& q : queues) n += q.rejected;
-  return n;
+  return total(queues, &queue_load::rejected);
 }
-std::uint64_t load_summary::bytes() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& q : queues) n += q.bytes;
-  return n;
-}
+std::uint64_t load_summary::bytes() const noexcept { return total(queues, &queue_load::bytes); }
 double load_summary::rows_per_second() const noexcept {
   return seconds > 0 ? static_cast<double>(rows()) / seconds : 0.0;
 }
