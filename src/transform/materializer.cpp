@@ -560,6 +560,10 @@ sys_us truncate_to_batch(sys_us t, batch_size size) {
       const auto d = civil_from_days(std::chrono::floor<days>(t).time_since_epoch().count());
       return sys_us{days{days_from_civil(d.year, d.month, 1)}};
     }
+    case batch_size::year: {
+      const auto d = civil_from_days(std::chrono::floor<days>(t).time_since_epoch().count());
+      return sys_us{days{days_from_civil(d.year, 1, 1)}};
+    }
   }
   return t;
 }
@@ -570,6 +574,8 @@ sys_us offset_batches(sys_us t, batch_size size, int n) {
       return t + hours{n};
     case batch_size::day:
       return t + days{n};
+    case batch_size::year:
+      return offset_batches(t, batch_size::month, n * 12);
     case batch_size::month: {
       const auto day_start = std::chrono::floor<days>(t);
       const auto d = civil_from_days(day_start.time_since_epoch().count());

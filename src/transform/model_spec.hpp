@@ -45,7 +45,7 @@ struct compiled_sql {
 /// Compiles the model for one state. Called on the worker thread that builds the model.
 using compile_fn = std::function<result<compiled_sql>(const compile_request&)>;
 
-enum class batch_size { hour, day, month };
+enum class batch_size { hour, day, month, year };
 
 struct model_spec {
   std::string unique_id;
