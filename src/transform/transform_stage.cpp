@@ -2,11 +2,10 @@
 
 #include <gadgetgrove/transform/runner.hpp>
 
-#include <fmt/format.h>
-
 namespace gg::transform {
 
-transform_stage::transform_stage(std::string conninfo, std::filesystem::path project_dir)
+transform_stage::transform_stage(std::function<std::string()> conninfo,
+                                 std::filesystem::path project_dir)
     : conninfo_(std::move(conninfo)), project_dir_(std::move(project_dir)) {}
 
 gg::status transform_stage::start() {
@@ -45,7 +44,7 @@ gg::result<run_summary> transform_stage::run(run_options options) {
     if (stopping_) return gg::error{errc::cancelled, "the transform stage is stopping"};
     running_ = true;
   }
-  if (options.conninfo.empty()) options.conninfo = conninfo_;
+  if (options.conninfo.empty()) options.conninfo = conninfo_();
   if (options.project_dir.empty()) options.project_dir = project_dir_;
   // Either the caller's token or the stage's stop cancels the run.
   std::stop_source combined;
@@ -56,17 +55,6 @@ gg::result<run_summary> transform_stage::run(run_options options) {
 
   std::lock_guard lock(mutex_);
   running_ = false;
-  if (!stopping_) {
-    if (!r) {
-      health_ = gg::health{health_state::degraded, "last run failed: " + r.error().message};
-    } else if (r->failed()) {
-      health_ = gg::health{health_state::degraded,
-                           fmt::format("last run: {} node(s) failed",
-                                       r->count(node_status::error) + r->count(node_status::fail))};
-    } else {
-      health_ = gg::health{health_state::up, {}};
-    }
-  }
   idle_.notify_all();
   return r;
 }
