@@ -62,10 +62,13 @@ gg::result<yaml_file> load_yaml(const std::filesystem::path& path, std::string n
 gg::result<YAML::Node> parse_yaml(std::string_view text, const std::string& name) {
   // yaml-cpp reports errors by exception; they stop here.
   try {
-    return YAML::Load(std::string(text));
+    return gg::result<YAML::Node>(boost::system::in_place_value, YAML::Load(std::string(text)));
   } catch (const YAML::Exception& e) {
-    return gg::fail(errc::invalid_input, fmt::format("{}:{}:{}: invalid YAML: {}", name,
-                                                     e.mark.line + 1, e.mark.column + 1, e.msg));
+    // YAML::Node converts from anything, so the error alternative is named explicitly.
+    return gg::result<YAML::Node>(
+        boost::system::in_place_error,
+        gg::fail(errc::invalid_input, fmt::format("{}:{}:{}: invalid YAML: {}", name,
+                                                  e.mark.line + 1, e.mark.column + 1, e.msg)));
   }
 }
 
