@@ -64,8 +64,8 @@ std::string inject_ctes(const std::string& sql, const std::string& ctes) {
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       std::size_t e = i;
-      while (e < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[e])) || sql[e] == '_' ||
-                                sql[e] == '$')) {
+      while (e < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[e])) || sql[e] == '_' || sql[e] == '$')) {
         ++e;
       }
       if (depth == 0 && e - i == 4) {
@@ -166,49 +166,54 @@ class compilation {
     const compilation* me = this;
     std::vector<std::string>* used_ptr = &used;
     const compile_state* st = &state;
-    ctx.set("ref", value::make_function("ref", [me, self, st, used_ptr](call_args& a)
-                                                   -> gg::result<value> {
-      if (a.positional.empty() || a.positional.size() > 2 || !a.positional.back().is_string()) {
-        return gg::fail(errc::invalid_input, "ref() takes a model name, or a package and a name");
-      }
-      const std::string name = a.positional.back().as_string();
-      const node* target = me->p_.find_model(name);
-      if (target == nullptr) {
-        return gg::fail(errc::invalid_input, fmt::format("ref('{}'): no enabled model named '{}'",
-                                                         name, name));
-      }
-      if (!std::binary_search(self->depends_on.begin(), self->depends_on.end(),
-                              target->unique_id)) {
-        return gg::fail(errc::invalid_input,
-                        fmt::format("ref('{}') was not called when {} was parsed, so it is not a "
-                                    "dependency; add `-- depends_on: {{{{ ref('{}') }}}}` to the "
-                                    "model",
-                                    name, self->name, name));
-      }
-      return me->relation_for(*target, *st, *used_ptr);
-    }));
-    ctx.set("source", value::make_function("source", [me, self, st, used_ptr](call_args& a)
-                                                         -> gg::result<value> {
-      if (a.positional.size() != 2 || !a.positional[0].is_string() ||
-          !a.positional[1].is_string()) {
-        return gg::fail(errc::invalid_input, "source() takes a source name and a table name");
-      }
-      const auto key = std::make_pair(a.positional[0].as_string(), a.positional[1].as_string());
-      auto it = me->st_.source_by_name.find(key);
-      if (it == me->st_.source_by_name.end()) {
-        return gg::fail(errc::invalid_input, fmt::format("source('{}', '{}'): no such source table",
-                                                         key.first, key.second));
-      }
-      const node& target = me->st_.nodes[it->second];
-      if (!std::binary_search(self->depends_on.begin(), self->depends_on.end(),
-                              target.unique_id)) {
-        return gg::fail(errc::invalid_input,
-                        fmt::format("source('{}', '{}') was not called when {} was parsed; add "
-                                    "`-- depends_on: {{{{ source('{}', '{}') }}}}`",
-                                    key.first, key.second, self->name, key.first, key.second));
-      }
-      return me->relation_for(target, *st, *used_ptr);
-    }));
+    ctx.set(
+        "ref",
+        value::make_function("ref", [me, self, st, used_ptr](call_args& a) -> gg::result<value> {
+          if (a.positional.empty() || a.positional.size() > 2 || !a.positional.back().is_string()) {
+            return gg::fail(errc::invalid_input,
+                            "ref() takes a model name, or a package and a name");
+          }
+          const std::string name = a.positional.back().as_string();
+          const node* target = me->p_.find_model(name);
+          if (target == nullptr) {
+            return gg::fail(errc::invalid_input,
+                            fmt::format("ref('{}'): no enabled model named '{}'", name, name));
+          }
+          if (!std::binary_search(self->depends_on.begin(), self->depends_on.end(),
+                                  target->unique_id)) {
+            return gg::fail(
+                errc::invalid_input,
+                fmt::format("ref('{}') was not called when {} was parsed, so it is not a "
+                            "dependency; add `-- depends_on: {{{{ ref('{}') }}}}` to the "
+                            "model",
+                            name, self->name, name));
+          }
+          return me->relation_for(*target, *st, *used_ptr);
+        }));
+    ctx.set(
+        "source",
+        value::make_function("source", [me, self, st, used_ptr](call_args& a) -> gg::result<value> {
+          if (a.positional.size() != 2 || !a.positional[0].is_string() ||
+              !a.positional[1].is_string()) {
+            return gg::fail(errc::invalid_input, "source() takes a source name and a table name");
+          }
+          const auto key = std::make_pair(a.positional[0].as_string(), a.positional[1].as_string());
+          auto it = me->st_.source_by_name.find(key);
+          if (it == me->st_.source_by_name.end()) {
+            return gg::fail(
+                errc::invalid_input,
+                fmt::format("source('{}', '{}'): no such source table", key.first, key.second));
+          }
+          const node& target = me->st_.nodes[it->second];
+          if (!std::binary_search(self->depends_on.begin(), self->depends_on.end(),
+                                  target.unique_id)) {
+            return gg::fail(errc::invalid_input,
+                            fmt::format("source('{}', '{}') was not called when {} was parsed; add "
+                                        "`-- depends_on: {{{{ source('{}', '{}') }}}}`",
+                                        key.first, key.second, self->name, key.first, key.second));
+          }
+          return me->relation_for(target, *st, *used_ptr);
+        }));
     auto config = std::make_shared<jinja::dict>(n.config.raw);
     ctx.set("config", value(std::static_pointer_cast<jinja::object>(
                           std::make_shared<detail::config_object>(config, false))));
@@ -221,8 +226,7 @@ class compilation {
     ctx.set("execute", value(true));
     ctx.set("model", detail::node_value(n, st_.name, n.config.raw));
     ctx.set("schema", value(n.relation.schema));
-    ctx.set("database",
-            n.relation.database.empty() ? value::none() : value(n.relation.database));
+    ctx.set("database", n.relation.database.empty() ? value::none() : value(n.relation.database));
     return ctx;
   }
 
@@ -273,13 +277,21 @@ class compilation {
     value model = relation_for(*attached, state, used);
     if (n.config.where) {
       // dbt's get_where_subquery: the tested relation narrowed by the where config.
-      model = value(fmt::format("(select * from {} where {}) dbt_subquery", model.str(),
-                                *n.config.where));
+      model = value(
+          fmt::format("(select * from {} where {}) dbt_subquery", model.str(), *n.config.where));
     }
     call_args args;
     args.keyword.emplace_back("model", model);
     if (info.column_name) args.keyword.emplace_back("column_name", value(*info.column_name));
     for (const auto& [k, v] : info.kwargs) {
+      auto macro = std::find_if(t.test_kwarg_macros.begin(), t.test_kwarg_macros.end(),
+                                [&](const auto& e) { return e.first == k; });
+      if (macro != t.test_kwarg_macros.end()) {
+        auto out = st_.env->call(st_.env->global(macro->second), {}, ctx);
+        if (!out) return out.error();
+        args.keyword.emplace_back(k, std::move(*out));
+        continue;
+      }
       auto rendered = std::find_if(t.test_kwargs.begin(), t.test_kwargs.end(),
                                    [&](const auto& e) { return e.first == k; });
       if (rendered == t.test_kwargs.end()) {
@@ -321,8 +333,8 @@ gg::result<compiled_node> compile(const project& p, const node& n, const compile
                     fmt::format("{} is a source; there is nothing to compile", n.unique_id));
   }
   if (p.find(n.unique_id) != &n && p.find(n.unique_id) == nullptr) {
-    return gg::fail(errc::invalid_input, fmt::format("{} is not a node of project {}",
-                                                     n.unique_id, p.name()));
+    return gg::fail(errc::invalid_input,
+                    fmt::format("{} is not a node of project {}", n.unique_id, p.name()));
   }
   compilation c(p, state);
   return c.run(n);

@@ -14,16 +14,46 @@ namespace {
 using jinja::value;
 
 constexpr std::array<std::string_view, 40> known_keys = {
-    "materialized",      "schema",          "alias",          "database",
-    "tags",              "enabled",         "pre-hook",       "post-hook",
-    "pre_hook",          "post_hook",       "persist_docs",   "full_refresh",
-    "unique_key",        "on_schema_change", "incremental_strategy", "indexes",
-    "event_time",        "batch_size",      "begin",          "lookback",
-    "lookback_window",   "meta",            "docs",           "grants",
-    "contract",          "quoting",         "column_types",   "sql_header",
-    "group",             "access",          "incremental_predicates", "severity",
-    "warn_if",           "error_if",        "where",          "limit",
-    "store_failures",    "store_failures_as", "fail_calc",    "concurrent_batches",
+    "materialized",
+    "schema",
+    "alias",
+    "database",
+    "tags",
+    "enabled",
+    "pre-hook",
+    "post-hook",
+    "pre_hook",
+    "post_hook",
+    "persist_docs",
+    "full_refresh",
+    "unique_key",
+    "on_schema_change",
+    "incremental_strategy",
+    "indexes",
+    "event_time",
+    "batch_size",
+    "begin",
+    "lookback",
+    "lookback_window",
+    "meta",
+    "docs",
+    "grants",
+    "contract",
+    "quoting",
+    "column_types",
+    "sql_header",
+    "group",
+    "access",
+    "incremental_predicates",
+    "severity",
+    "warn_if",
+    "error_if",
+    "where",
+    "limit",
+    "store_failures",
+    "store_failures_as",
+    "fail_calc",
+    "concurrent_batches",
 };
 
 gg::status walk(const jinja::environment& env, const std::string& file, const YAML::Node& tree,
@@ -63,8 +93,8 @@ gg::result<std::optional<std::string>> opt_string(const jinja::dict& raw, std::s
   if (v == nullptr || v->is_none() || v->is_undefined()) return std::optional<std::string>{};
   if (v->is_string()) return std::optional<std::string>(v->as_string());
   if (v->is_number()) return std::optional<std::string>(v->str());
-  return gg::fail(errc::invalid_input,
-                  fmt::format("{}: config '{}' must be a string, not {}", where, key, v->type_name()));
+  return gg::fail(errc::invalid_input, fmt::format("{}: config '{}' must be a string, not {}",
+                                                   where, key, v->type_name()));
 }
 
 gg::result<std::vector<std::string>> string_list(const jinja::dict& raw, std::string_view key,
@@ -118,8 +148,8 @@ gg::result<std::optional<bool>> opt_bool(const jinja::dict& raw, std::string_vie
     if (s == "true") return std::optional<bool>(true);
     if (s == "false") return std::optional<bool>(false);
   }
-  return gg::fail(errc::invalid_input,
-                  fmt::format("{}: config '{}' must be true or false, not {}", where, key, v->repr()));
+  return gg::fail(errc::invalid_input, fmt::format("{}: config '{}' must be true or false, not {}",
+                                                   where, key, v->repr()));
 }
 
 }  // namespace
@@ -153,14 +183,14 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
                                      const std::string& where) {
   node_config c;
   c.raw = raw;
-#define GG_TRY(var, expr)           \
-  auto var = (expr);                \
+#define GG_TRY(var, expr) \
+  auto var = (expr);      \
   if (!var) return var.error();
   GG_TRY(materialized, opt_string(raw, "materialized", where));
   if (kind == node_kind::model) {
     c.materialized = materialized->value_or("view");
-    if (auto st = one_of(c.materialized, "materialized", {"view", "table", "incremental", "ephemeral"},
-                         where);
+    if (auto st = one_of(c.materialized, "materialized",
+                         {"view", "table", "incremental", "ephemeral"}, where);
         !st) {
       return st.error();
     }
@@ -230,9 +260,9 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
   if (*window) c.lookback_window = *window;
   if (c.incremental_strategy == "microbatch") {
     if (!c.event_time || !c.begin || !c.batch_size) {
-      return gg::fail(errc::invalid_input,
-                      fmt::format("{}: a microbatch model needs event_time, begin and batch_size",
-                                  where));
+      return gg::fail(
+          errc::invalid_input,
+          fmt::format("{}: a microbatch model needs event_time, begin and batch_size", where));
     }
   }
   if (const value* idx = raw.find("indexes"); idx != nullptr && !idx->is_none()) {
@@ -255,8 +285,9 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
         } else if (k == "type") {
           ix.type = v.str();
         } else {
-          return gg::fail(errc::invalid_input,
-                          fmt::format("{}: unknown index key '{}' (columns, unique, type)", where, k));
+          return gg::fail(
+              errc::invalid_input,
+              fmt::format("{}: unknown index key '{}' (columns, unique, type)", where, k));
         }
       }
       if (ix.columns.empty()) {
@@ -272,7 +303,8 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
   GG_TRY(severity, opt_string(raw, "severity", where));
   if (*severity) {
     std::string s = **severity;
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
     if (auto st = one_of(s, "severity", {"error", "warn"}, where); !st) return st.error();
     c.severity = s;
   }

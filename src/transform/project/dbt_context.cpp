@@ -23,8 +23,8 @@ std::string event_time_column_sql(const std::string& column) {
   // case name or an expression) is written as the user wrote it, which is what dbt does.
   bool plain = !column.empty() && !std::isdigit(static_cast<unsigned char>(column[0]));
   for (char c : column) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '_')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_')) {
       plain = false;
     }
   }
@@ -36,9 +36,8 @@ gg::result<value> unsupported(std::string what, std::string why) {
 }
 
 value unsupported_function(std::string name, std::string why) {
-  return value::make_function(name, [name, why](call_args&) -> gg::result<value> {
-    return unsupported(name, why);
-  });
+  return value::make_function(
+      name, [name, why](call_args&) -> gg::result<value> { return unsupported(name, why); });
 }
 
 /// `adapter`: quote and dispatch; every other method is an error naming it.
@@ -55,8 +54,8 @@ class adapter_object final : public jinja::object {
       });
     }
     if (name == "type") {
-      return value::make_function("adapter.type",
-                                  [](call_args&) -> gg::result<value> { return value("postgres"); });
+      return value::make_function(
+          "adapter.type", [](call_args&) -> gg::result<value> { return value("postgres"); });
     }
     if (name == "dispatch") {
       const jinja::environment* env = env_;
@@ -232,9 +231,8 @@ std::optional<value> relation_object::attr(std::string_view name) const {
   if (name == "render") {
     // dbt 1.9: render() prints the plain relation, opting out of event-time filtering.
     std::string plain = cte_name_.empty() ? rel_.render() : cte_name_;
-    return value::make_function("render", [plain](call_args&) -> gg::result<value> {
-      return value(plain);
-    });
+    return value::make_function("render",
+                                [plain](call_args&) -> gg::result<value> { return value(plain); });
   }
   if (name == "include") {
     relation_name rel = rel_;
@@ -362,7 +360,8 @@ void merge_config(jinja::dict& into, const std::string& key, const value& v) {
   }
   if (key == "meta" && v.is_dict()) {
     jinja::dict merged;
-    if (const value* old = into.find(key); old != nullptr && old->is_dict()) merged = old->as_dict();
+    if (const value* old = into.find(key); old != nullptr && old->is_dict())
+      merged = old->as_dict();
     for (const auto& [k, item] : v.as_dict()) merged.set(k, item);
     into.set(key, value(std::move(merged)));
     return;
@@ -373,17 +372,18 @@ void merge_config(jinja::dict& into, const std::string& key, const value& v) {
 void install_globals(jinja::environment& env, const globals_input& in) {
   auto vars = std::make_shared<jinja::dict>(in.vars);
   env.set_global("var", value::make_function("var", [vars](call_args& a) -> gg::result<value> {
-    const value* name = a.get(0, "name");
-    if (name == nullptr || !name->is_string()) {
-      return gg::fail(errc::invalid_input, "var() needs a variable name");
-    }
-    if (const value* v = vars->find(name->as_string())) return *v;
-    if (const value* def = a.get(1, "default")) return *def;
-    return gg::fail(errc::invalid_input,
-                    fmt::format("required var '{}' is not set (dbt_project.yml vars or --vars) "
-                                "and has no default",
-                                name->as_string()));
-  }));
+                   const value* name = a.get(0, "name");
+                   if (name == nullptr || !name->is_string()) {
+                     return gg::fail(errc::invalid_input, "var() needs a variable name");
+                   }
+                   if (const value* v = vars->find(name->as_string())) return *v;
+                   if (const value* def = a.get(1, "default")) return *def;
+                   return gg::fail(
+                       errc::invalid_input,
+                       fmt::format("required var '{}' is not set (dbt_project.yml vars or --vars) "
+                                   "and has no default",
+                                   name->as_string()));
+                 }));
 
   env_lookup lookup = in.options->env;
   if (!lookup) {
@@ -393,18 +393,18 @@ void install_globals(jinja::environment& env, const globals_input& in) {
       return std::string(v);
     };
   }
-  env.set_global("env_var",
-                 value::make_function("env_var", [lookup](call_args& a) -> gg::result<value> {
-                   const value* name = a.get(0, "var");
-                   if (name == nullptr || !name->is_string()) {
-                     return gg::fail(errc::invalid_input, "env_var() needs a variable name");
-                   }
-                   if (auto v = lookup(name->as_string())) return value(*v);
-                   if (const value* def = a.get(1, "default")) return value(def->str());
-                   return gg::fail(errc::invalid_input,
-                                   fmt::format("env var '{}' is not set and has no default",
-                                               name->as_string()));
-                 }));
+  env.set_global(
+      "env_var", value::make_function("env_var", [lookup](call_args& a) -> gg::result<value> {
+        const value* name = a.get(0, "var");
+        if (name == nullptr || !name->is_string()) {
+          return gg::fail(errc::invalid_input, "env_var() needs a variable name");
+        }
+        if (auto v = lookup(name->as_string())) return value(*v);
+        if (const value* def = a.get(1, "default")) return value(def->str());
+        return gg::fail(
+            errc::invalid_input,
+            fmt::format("env var '{}' is not set and has no default", name->as_string()));
+      }));
 
   const load_options& o = *in.options;
   jinja::dict target{
@@ -419,29 +419,30 @@ void install_globals(jinja::environment& env, const globals_input& in) {
       {"profile_name", value(in.project_name)},
   };
   env.set_global("target", value(std::move(target)));
-  env.set_global("run_started_at",
-                 value(std::static_pointer_cast<jinja::object>(
-                     std::make_shared<datetime_object>(in.run_started_at))));
-  env.set_global("adapter", value(std::static_pointer_cast<jinja::object>(
-                                std::make_shared<adapter_object>(&env))));
-  env.set_global("exceptions", value(std::static_pointer_cast<jinja::object>(
-                                   std::make_shared<exceptions_object>())));
+  env.set_global("run_started_at", value(std::static_pointer_cast<jinja::object>(
+                                       std::make_shared<datetime_object>(in.run_started_at))));
+  env.set_global(
+      "adapter",
+      value(std::static_pointer_cast<jinja::object>(std::make_shared<adapter_object>(&env))));
+  env.set_global(
+      "exceptions",
+      value(std::static_pointer_cast<jinja::object>(std::make_shared<exceptions_object>())));
   env.set_global("log", value::make_function("log", [](call_args& a) -> gg::result<value> {
-    const value* m = a.get(0, "msg");
-    const value* info = a.get(1, "info");
-    const std::string text = m != nullptr ? m->str() : "";
-    if (info != nullptr && info->truthy()) {
-      log_transform.info(text);
-    } else {
-      log_transform.debug(text);
-    }
-    return value("");
-  }));
+                   const value* m = a.get(0, "msg");
+                   const value* info = a.get(1, "info");
+                   const std::string text = m != nullptr ? m->str() : "";
+                   if (info != nullptr && info->truthy()) {
+                     log_transform.info(text);
+                   } else {
+                     log_transform.debug(text);
+                   }
+                   return value("");
+                 }));
   env.set_global("print", value::make_function("print", [](call_args& a) -> gg::result<value> {
-    const value* m = a.get(0, "msg");
-    log_transform.info(m != nullptr ? m->str() : "");
-    return value("");
-  }));
+                   const value* m = a.get(0, "msg");
+                   log_transform.info(m != nullptr ? m->str() : "");
+                   return value("");
+                 }));
   env.set_global("project_name", value(in.project_name));
   env.set_global("dbt_version", value("1.9.0"));
 

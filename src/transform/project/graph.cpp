@@ -46,6 +46,11 @@ std::string find_cycle(const std::vector<node>& nodes,
                                  path.end());
   // The walk went child -> parent; print in dependency direction (parent -> child).
   std::reverse(cycle.begin(), cycle.end());
+  // Start at the smallest id, so one cycle is always reported the same way.
+  auto first = std::min_element(cycle.begin(), cycle.end(), [&](std::size_t a, std::size_t b) {
+    return nodes[a].unique_id < nodes[b].unique_id;
+  });
+  std::rotate(cycle.begin(), first, cycle.end());
   std::string out;
   for (std::size_t i : cycle) out += describe(nodes[i]) + " -> ";
   out += describe(nodes[cycle.front()]);
@@ -65,8 +70,8 @@ gg::result<graph> graph::build(const std::vector<node>& nodes) {
     for (const std::string& p : nodes[i].depends_on) {
       auto it = by_id.find(p);
       if (it == by_id.end()) {
-        return gg::fail(errc::invalid_input,
-                        fmt::format("{} depends on {}, which does not exist", describe(nodes[i]), p));
+        return gg::fail(errc::invalid_input, fmt::format("{} depends on {}, which does not exist",
+                                                         describe(nodes[i]), p));
       }
       if (!seen.insert(p).second) continue;
       kids[it->second].push_back(i);
@@ -75,7 +80,9 @@ gg::result<graph> graph::build(const std::vector<node>& nodes) {
   }
 
   // Kahn's algorithm with the smallest unique id first: the same project always orders the same.
-  auto later = [&](std::size_t a, std::size_t b) { return nodes[a].unique_id > nodes[b].unique_id; };
+  auto later = [&](std::size_t a, std::size_t b) {
+    return nodes[a].unique_id > nodes[b].unique_id;
+  };
   std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> ready(later);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (pending[i] == 0) ready.push(i);
@@ -125,9 +132,9 @@ std::size_t graph::position(std::string_view id) const noexcept {
 
 namespace {
 
-std::vector<std::string> walk(const graph& g, std::string_view id, int depth,
-                              const std::function<const std::vector<std::string>&(
-                                  std::string_view)>& next) {
+std::vector<std::string> walk(
+    const graph& g, std::string_view id, int depth,
+    const std::function<const std::vector<std::string>&(std::string_view)>& next) {
   std::vector<std::string> out;
   std::unordered_set<std::string> seen{std::string(id)};
   std::vector<std::string> frontier{std::string(id)};
@@ -143,8 +150,9 @@ std::vector<std::string> walk(const graph& g, std::string_view id, int depth,
     }
     frontier = std::move(following);
   }
-  std::sort(out.begin(), out.end(),
-            [&](const std::string& a, const std::string& b) { return g.position(a) < g.position(b); });
+  std::sort(out.begin(), out.end(), [&](const std::string& a, const std::string& b) {
+    return g.position(a) < g.position(b);
+  });
   return out;
 }
 
@@ -156,8 +164,9 @@ std::vector<std::string> graph::ancestors(std::string_view id, int depth) const 
 }
 
 std::vector<std::string> graph::descendants(std::string_view id, int depth) const {
-  return walk(*this, id, depth,
-              [this](std::string_view n) -> const std::vector<std::string>& { return children(n); });
+  return walk(*this, id, depth, [this](std::string_view n) -> const std::vector<std::string>& {
+    return children(n);
+  });
 }
 
 }  // namespace gg::transform

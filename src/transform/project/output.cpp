@@ -51,8 +51,8 @@ std::string graph_dot(const project& p, const std::vector<std::string>& ids) {
     std::string attrs;
     switch (n->kind) {
       case node_kind::model:
-        attrs = fmt::format("shape=box, label={}", dot_string(n->name + "\n" +
-                                                                n->config.materialized));
+        attrs =
+            fmt::format("shape=box, label={}", dot_string(n->name + "\n" + n->config.materialized));
         break;
       case node_kind::source:
         attrs = fmt::format("shape=ellipse, color=darkgreen, label={}",

@@ -110,9 +110,9 @@ std::string generic_test_name(const std::string& test_identifier, const std::str
 /// Config keys a generic test accepts next to its arguments (dbt's "modifier" keys).
 bool is_test_modifier(std::string_view key) {
   static const std::set<std::string_view> keys = {
-      "severity",      "tags",   "enabled", "where",      "limit", "warn_if",
-      "error_if",      "store_failures", "store_failures_as", "fail_calc", "meta",
-      "database",      "schema", "alias"};
+      "severity", "tags",           "enabled",           "where",     "limit", "warn_if",
+      "error_if", "store_failures", "store_failures_as", "fail_calc", "meta",  "database",
+      "schema",   "alias"};
   return keys.count(key) != 0;
 }
 
@@ -133,7 +133,7 @@ struct test_definition {
   std::vector<std::string> folders;
   std::string test_name;
   std::optional<std::string> custom_name;
-  std::string attached_model;                             // model name, or
+  std::string attached_model;                                          // model name, or
   std::optional<std::pair<std::string, std::string>> attached_source;  // (source, table)
   std::optional<std::string> column;
   jinja::dict kwargs;  // without model and column_name
@@ -189,6 +189,7 @@ class loader {
   std::map<std::pair<std::string, std::string>, source_table> sources_;
   std::map<std::string, jinja::dict> patch_configs_;  // model name -> YAML config
   std::map<std::string, std::string> patch_files_;
+  std::size_t argument_macros_ = 0;
 };
 
 gg::status loader::read_project_file() {
@@ -201,16 +202,46 @@ gg::status loader::read_project_file() {
   auto f = detail::load_yaml(path, project_file_);
   if (!f) return f.error();
   const YAML::Node& y = f->root;
-  if (auto st = detail::check_keys(
-          project_file_, y,
-          {"name", "version", "profile", "config-version", "model-paths", "source-paths",
-           "macro-paths", "test-paths", "seed-paths", "data-paths", "snapshot-paths",
-           "analysis-paths", "docs-paths", "asset-paths", "target-path", "log-path",
-           "packages-install-path", "clean-targets", "require-dbt-version", "quoting", "vars",
-           "models", "seeds", "snapshots", "tests", "data_tests", "sources", "on-run-start",
-           "on-run-end", "flags", "query-comment", "dispatch", "restrict-access", "analyses",
-           "exposures", "metrics", "semantic-models", "saved-queries"},
-          "dbt_project.yml");
+  if (auto st = detail::check_keys(project_file_, y,
+                                   {"name",
+                                    "version",
+                                    "profile",
+                                    "config-version",
+                                    "model-paths",
+                                    "source-paths",
+                                    "macro-paths",
+                                    "test-paths",
+                                    "seed-paths",
+                                    "data-paths",
+                                    "snapshot-paths",
+                                    "analysis-paths",
+                                    "docs-paths",
+                                    "asset-paths",
+                                    "target-path",
+                                    "log-path",
+                                    "packages-install-path",
+                                    "clean-targets",
+                                    "require-dbt-version",
+                                    "quoting",
+                                    "vars",
+                                    "models",
+                                    "seeds",
+                                    "snapshots",
+                                    "tests",
+                                    "data_tests",
+                                    "sources",
+                                    "on-run-start",
+                                    "on-run-end",
+                                    "flags",
+                                    "query-comment",
+                                    "dispatch",
+                                    "restrict-access",
+                                    "analyses",
+                                    "exposures",
+                                    "metrics",
+                                    "semantic-models",
+                                    "saved-queries"},
+                                   "dbt_project.yml");
       !st) {
     return st;
   }
@@ -221,9 +252,9 @@ gg::status loader::read_project_file() {
   st_->name = name.Scalar();
   static const std::regex ident("[A-Za-z_][A-Za-z0-9_]*");
   if (!std::regex_match(st_->name, ident)) {
-    return yaml_error(project_file_, name,
-                      fmt::format("project name '{}' must be letters, digits and underscores",
-                                  st_->name));
+    return yaml_error(
+        project_file_, name,
+        fmt::format("project name '{}' must be letters, digits and underscores", st_->name));
   }
   auto paths = [&](const char* key, std::vector<std::string>& out) {
     if (const YAML::Node n = y[key]) out = string_list_of(n);
@@ -235,9 +266,9 @@ gg::status loader::read_project_file() {
   for (const char* hooks : {"on-run-start", "on-run-end"}) {
     const YAML::Node n = y[hooks];
     if (n && !n.IsNull() && !(n.IsSequence() && n.size() == 0)) {
-      return yaml_error(project_file_, n,
-                        fmt::format("{} hooks are not supported; use a model's pre_hook/post_hook",
-                                    hooks));
+      return yaml_error(
+          project_file_, n,
+          fmt::format("{} hooks are not supported; use a model's pre_hook/post_hook", hooks));
     }
   }
   if (const YAML::Node d = y["dispatch"]; d && !d.IsNull()) {
@@ -300,8 +331,8 @@ gg::status loader::set_up_environment() {
     st_->env->add_macros(*t);
   }
 
-  if (auto s = detail::collect_folder_configs(*st_->env, project_file_, models_tree_,
-                                              model_folders_);
+  if (auto s =
+          detail::collect_folder_configs(*st_->env, project_file_, models_tree_, model_folders_);
       !s) {
     return s;
   }
@@ -317,11 +348,11 @@ gg::status loader::read_property_file(const std::string& rel) {
   if (!f) return f.error();
   const YAML::Node& y = f->root;
   if (y.IsNull()) return {};
-  if (auto st = detail::check_keys(rel, y,
-                                   {"version", "models", "sources", "seeds", "snapshots", "macros",
-                                    "exposures", "analyses", "groups", "metrics",
-                                    "semantic_models", "saved_queries", "unit_tests"},
-                                   "a property file");
+  if (auto st = detail::check_keys(
+          rel, y,
+          {"version", "models", "sources", "seeds", "snapshots", "macros", "exposures", "analyses",
+           "groups", "metrics", "semantic_models", "saved_queries", "unit_tests"},
+          "a property file");
       !st) {
     return st;
   }
@@ -358,11 +389,11 @@ gg::status loader::read_property_file(const std::string& rel) {
 
 gg::status loader::read_model_patch(const std::string& file, const YAML::Node& m,
                                     const std::vector<std::string>& folders) {
-  if (auto st = detail::check_keys(file, m,
-                                   {"name", "description", "meta", "docs", "config", "columns",
-                                    "tests", "data_tests", "constraints", "access", "group",
-                                    "latest_version", "versions", "deprecation_date"},
-                                   "a model's properties");
+  if (auto st = detail::check_keys(
+          file, m,
+          {"name", "description", "meta", "docs", "config", "columns", "tests", "data_tests",
+           "constraints", "access", "group", "latest_version", "versions", "deprecation_date"},
+          "a model's properties");
       !st) {
     return st;
   }
@@ -373,9 +404,9 @@ gg::status loader::read_model_patch(const std::string& file, const YAML::Node& m
   }
   const std::string model = name.Scalar();
   if (patch_files_.count(model) != 0) {
-    return yaml_error(file, name,
-                      fmt::format("model '{}' already has properties in {}", model,
-                                  patch_files_[model]));
+    return yaml_error(
+        file, name,
+        fmt::format("model '{}' already has properties in {}", model, patch_files_[model]));
   }
   patch_files_[model] = file;
   auto it = models_.find(model);
@@ -410,11 +441,11 @@ gg::status loader::read_model_patch(const std::string& file, const YAML::Node& m
   if (const YAML::Node cols = m["columns"]; cols && !cols.IsNull()) {
     if (!cols.IsSequence()) return yaml_error(file, cols, "columns must be a list");
     for (const YAML::Node& c : cols) {
-      if (auto st = detail::check_keys(file, c,
-                                       {"name", "description", "meta", "data_type", "quote", "tests",
-                                        "data_tests", "tags", "constraints", "policy_tags",
-                                        "granularity", "docs", "config"},
-                                       "a column");
+      if (auto st = detail::check_keys(
+              file, c,
+              {"name", "description", "meta", "data_type", "quote", "tests", "data_tests", "tags",
+               "constraints", "policy_tags", "granularity", "docs", "config"},
+              "a column");
           !st) {
         return st;
       }
@@ -435,11 +466,11 @@ gg::status loader::read_model_patch(const std::string& file, const YAML::Node& m
 
 gg::status loader::read_source(const std::string& file, const YAML::Node& s,
                                const std::vector<std::string>& folders) {
-  if (auto st = detail::check_keys(file, s,
-                                   {"name", "description", "meta", "database", "schema", "loader",
-                                    "quoting", "freshness", "loaded_at_field", "tables", "tags",
-                                    "config", "overrides"},
-                                   "a source");
+  if (auto st = detail::check_keys(
+          file, s,
+          {"name", "description", "meta", "database", "schema", "loader", "quoting", "freshness",
+           "loaded_at_field", "tables", "tags", "config", "overrides"},
+          "a source");
       !st) {
     return st;
   }
@@ -463,7 +494,8 @@ gg::status loader::read_source(const std::string& file, const YAML::Node& s,
   auto loaded_at = scalar(s["loaded_at_field"]);
   if (!loaded_at) return loaded_at.error();
 
-  auto read_freshness = [&](const YAML::Node& f, std::optional<freshness_config>& out) -> gg::status {
+  auto read_freshness = [&](const YAML::Node& f,
+                            std::optional<freshness_config>& out) -> gg::status {
     if (!f) return {};
     if (f.IsNull()) {
       out.reset();
@@ -519,11 +551,11 @@ gg::status loader::read_source(const std::string& file, const YAML::Node& s,
     return yaml_error(file, s, fmt::format("source '{}' needs a list of tables", source_name));
   }
   for (const YAML::Node& t : tables) {
-    if (auto st = detail::check_keys(file, t,
-                                     {"name", "description", "meta", "identifier", "quoting",
-                                      "loaded_at_field", "freshness", "external", "tags", "columns",
-                                      "tests", "data_tests", "config", "docs"},
-                                     "a source table");
+    if (auto st = detail::check_keys(
+            file, t,
+            {"name", "description", "meta", "identifier", "quoting", "loaded_at_field", "freshness",
+             "external", "tags", "columns", "tests", "data_tests", "config", "docs"},
+            "a source table");
         !st) {
       return st;
     }
@@ -566,7 +598,8 @@ gg::status loader::read_source(const std::string& file, const YAML::Node& s,
       if (!v->is_dict()) return yaml_error(file, c, "config must be a mapping");
       for (const auto& [k, item] : v->as_dict()) detail::merge_config(cfg, k, item);
     }
-    if (const YAML::Node tags = t["tags"]) detail::merge_config(cfg, "tags", detail::to_value(tags));
+    if (const YAML::Node tags = t["tags"])
+      detail::merge_config(cfg, "tags", detail::to_value(tags));
     auto typed = detail::typed_config(cfg, node_kind::source, detail::position(file, tn));
     if (!typed) return typed.error();
     n.config = std::move(*typed);
@@ -590,11 +623,11 @@ gg::status loader::read_source(const std::string& file, const YAML::Node& s,
     if (const YAML::Node cols = t["columns"]; cols && !cols.IsNull()) {
       if (!cols.IsSequence()) return yaml_error(file, cols, "columns must be a list");
       for (const YAML::Node& c : cols) {
-        if (auto st = detail::check_keys(file, c,
-                                         {"name", "description", "meta", "data_type", "quote",
-                                          "tests", "data_tests", "tags", "constraints",
-                                          "policy_tags", "granularity", "docs", "config"},
-                                         "a column");
+        if (auto st = detail::check_keys(
+                file, c,
+                {"name", "description", "meta", "data_type", "quote", "tests", "data_tests", "tags",
+                 "constraints", "policy_tags", "granularity", "docs", "config"},
+                "a column");
             !st) {
           return st;
         }
@@ -633,8 +666,8 @@ gg::status loader::read_tests(const std::string& file, const YAML::Node& list,
       def.test_name = t.begin()->first.Scalar();
       args = t.begin()->second;
       if (!args.IsNull() && !args.IsMap()) {
-        return yaml_error(file, args,
-                          fmt::format("the arguments of test '{}' must be a mapping", def.test_name));
+        return yaml_error(
+            file, args, fmt::format("the arguments of test '{}' must be a mapping", def.test_name));
       }
     } else {
       return yaml_error(file, t,
@@ -642,9 +675,9 @@ gg::status loader::read_tests(const std::string& file, const YAML::Node& list,
                         "arguments");
     }
     if (def.test_name.find('.') != std::string::npos) {
-      return yaml_error(file, t,
-                        fmt::format("test '{}' comes from a package; packages are not supported",
-                                    def.test_name));
+      return yaml_error(
+          file, t,
+          fmt::format("test '{}' comes from a package; packages are not supported", def.test_name));
     }
     if (args && args.IsMap()) {
       for (auto it = args.begin(); it != args.end(); ++it) {
@@ -655,13 +688,15 @@ gg::status loader::read_tests(const std::string& file, const YAML::Node& list,
         } else if (key == "config") {
           auto v = detail::to_rendered_value(*st_->env, file, it->second);
           if (!v) return v.error();
-          if (!v->is_dict()) return yaml_error(file, it->second, "a test's config must be a mapping");
+          if (!v->is_dict())
+            return yaml_error(file, it->second, "a test's config must be a mapping");
           for (const auto& [k, item] : v->as_dict()) {
             detail::merge_config(def.config, detail::normalize_config_key(k), item);
           }
         } else if (key == "arguments") {
           // dbt 1.10 spelling: the test's arguments under their own key.
-          if (!it->second.IsMap()) return yaml_error(file, it->second, "arguments must be a mapping");
+          if (!it->second.IsMap())
+            return yaml_error(file, it->second, "arguments must be a mapping");
           for (auto ai = it->second.begin(); ai != it->second.end(); ++ai) {
             def.kwargs.set(ai->first.Scalar(), detail::to_value(ai->second));
           }
@@ -679,9 +714,10 @@ gg::status loader::read_tests(const std::string& file, const YAML::Node& list,
     if (!st_->env->global("test_" + def.test_name).is_callable()) {
       std::vector<std::string> known = {"not_null", "unique", "accepted_values", "relationships"};
       const std::string hint = detail::closest(def.test_name, known);
-      return yaml_error(file, t,
-                        fmt::format("unknown generic test '{}'{}", def.test_name,
-                                    hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      return yaml_error(
+          file, t,
+          fmt::format("unknown generic test '{}'{}", def.test_name,
+                      hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
     }
     test_defs_.push_back(std::move(def));
   }
@@ -705,37 +741,41 @@ jinja::context loader::parse_context(pending& p) {
   const std::string project_name = st_->name;
   const std::string target_schema = opts_.target_schema;
   pending* pp = &p;
-  ctx.set("ref", value::make_function("ref", [this, pp, project_name,
-                                              target_schema](call_args& a) -> gg::result<value> {
-    if (a.find_keyword("v") != nullptr || a.find_keyword("version") != nullptr) {
-      return gg::fail(errc::invalid_input, "versioned refs (v=...) are not supported");
-    }
-    if (a.positional.empty() || a.positional.size() > 2) {
-      return gg::fail(errc::invalid_input, "ref() takes a model name, or a package and a name");
-    }
-    for (const value& v : a.positional) {
-      if (!v.is_string()) return gg::fail(errc::invalid_input, "ref() arguments must be strings");
-    }
-    std::string package;
-    std::string name = a.positional.back().as_string();
-    if (a.positional.size() == 2) {
-      package = a.positional[0].as_string();
-      if (package != project_name) {
-        return gg::fail(errc::invalid_input,
+  ctx.set("ref",
+          value::make_function(
+              "ref", [this, pp, project_name, target_schema](call_args& a) -> gg::result<value> {
+                if (a.find_keyword("v") != nullptr || a.find_keyword("version") != nullptr) {
+                  return gg::fail(errc::invalid_input, "versioned refs (v=...) are not supported");
+                }
+                if (a.positional.empty() || a.positional.size() > 2) {
+                  return gg::fail(errc::invalid_input,
+                                  "ref() takes a model name, or a package and a name");
+                }
+                for (const value& v : a.positional) {
+                  if (!v.is_string())
+                    return gg::fail(errc::invalid_input, "ref() arguments must be strings");
+                }
+                std::string package;
+                std::string name = a.positional.back().as_string();
+                if (a.positional.size() == 2) {
+                  package = a.positional[0].as_string();
+                  if (package != project_name) {
+                    return gg::fail(
+                        errc::invalid_input,
                         fmt::format("ref('{}', '{}'): package '{}' is not this project ('{}'); "
                                     "packages are not supported",
                                     package, name, package, project_name));
-      }
-    }
-    if (models_.count(name) == 0) {
-      return gg::fail(errc::invalid_input,
-                      fmt::format("ref('{}'): no model named '{}'{}", name, name, did_you_mean(name)));
-    }
-    pp->refs.emplace_back(package, name);
-    return detail::make_relation(relation_name{"", target_schema, name}, "");
-  }));
-  ctx.set("source",
-          value::make_function("source", [this, pp](call_args& a) -> gg::result<value> {
+                  }
+                }
+                if (models_.count(name) == 0) {
+                  return gg::fail(errc::invalid_input,
+                                  fmt::format("ref('{}'): no model named '{}'{}", name, name,
+                                              did_you_mean(name)));
+                }
+                pp->refs.emplace_back(package, name);
+                return detail::make_relation(relation_name{"", target_schema, name}, "");
+              }));
+  ctx.set("source", value::make_function("source", [this, pp](call_args& a) -> gg::result<value> {
             if (a.positional.size() != 2 || !a.positional[0].is_string() ||
                 !a.positional[1].is_string()) {
               return gg::fail(errc::invalid_input, "source() takes a source name and a table name");
@@ -747,10 +787,10 @@ jinja::context loader::parse_context(pending& p) {
               std::vector<std::string> names;
               for (const auto& [k, v] : sources_) names.push_back(k.first + "." + k.second);
               const std::string hint = detail::closest(s + "." + t, names);
-              return gg::fail(errc::invalid_input,
-                              fmt::format("source('{}', '{}'): no such source table{}", s, t,
-                                          hint.empty() ? ""
-                                                       : fmt::format(" (did you mean '{}'?)", hint)));
+              return gg::fail(
+                  errc::invalid_input,
+                  fmt::format("source('{}', '{}'): no such source table{}", s, t,
+                              hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
             }
             pp->sources.emplace_back(s, t);
             return detail::make_relation(it->second.n.relation, "");
@@ -815,26 +855,41 @@ gg::result<pending> loader::build_generic_test(const test_definition& def) {
   detail::apply_folder_configs(test_folders_, n.fqn, *p.config);
   for (const auto& [k, v] : def.config) detail::merge_config(*p.config, k, v);
 
-  // Arguments that hold a ref/source or Jinja are rendered when the test compiles; render them
-  // once now, as dbt parses, so their refs become dependencies.
-  static const std::regex call_form(R"(^\s*(ref|source)\s*\(.*\)\s*$)");
+  // Arguments that hold a ref/source or Jinja are evaluated when the test compiles; evaluate
+  // them once now, as dbt parses, so their refs become dependencies.
+  static const std::regex call_form(R"(^\s*((ref|source)\s*\(.*\))\s*$)");
+  static const std::regex single_expr(R"(^\s*\{\{(.*)\}\}\s*$)");
   for (const auto& [k, v] : def.kwargs) {
     if (!v.is_string()) continue;
     const std::string& text = v.as_string();
-    std::string tmpl;
-    if (std::regex_match(text, call_form)) {
-      tmpl = "{{ " + text + " }}";
-    } else if (detail::has_jinja(text)) {
-      tmpl = text;
-    } else {
-      continue;
+    std::smatch m;
+    std::string expr;
+    if (std::regex_match(text, m, call_form)) {
+      expr = m[1].str();
+    } else if (std::regex_match(text, m, single_expr) &&
+               m[1].str().find("}}") == std::string::npos &&
+               m[1].str().find("{{") == std::string::npos) {
+      expr = m[1].str();
     }
-    auto t = jinja::parse_template(fmt::format("{} (argument '{}')", def.position, k), tmpl);
-    if (!t) return t.error();
-    p.templates.test_kwargs.emplace_back(k, *t);
+    const std::string where = fmt::format("{} (argument '{}')", def.position, k);
     auto ctx = parse_context(p);
-    auto out = st_->env->render(**t, ctx);
-    if (!out) return out.error();
+    if (!expr.empty()) {
+      const std::string macro = fmt::format("__gg_test_argument_{}", ++argument_macros_);
+      auto t = jinja::parse_template(
+          where,
+          fmt::format("{{% macro {}() %}}{{{{ return({}) }}}}{{% endmacro %}}", macro, expr));
+      if (!t) return t.error();
+      st_->env->add_macros(*t);
+      p.templates.test_kwarg_macros.emplace_back(k, macro);
+      auto out = st_->env->call(st_->env->global(macro), {}, ctx);
+      if (!out) return out.error();
+    } else if (detail::has_jinja(text)) {
+      auto t = jinja::parse_template(where, text);
+      if (!t) return t.error();
+      p.templates.test_kwargs.emplace_back(k, *t);
+      auto out = st_->env->render(**t, ctx);
+      if (!out) return out.error();
+    }
   }
   return p;
 }
@@ -843,7 +898,8 @@ gg::status loader::resolve_naming(node& n, const jinja::dict& raw) {
   const jinja::environment& env = *st_->env;
   jinja::context ctx;
   const value node_value = node_dict(n, raw);
-  auto call = [&](const char* macro, const std::optional<std::string>& custom) -> gg::result<std::string> {
+  auto call = [&](const char* macro,
+                  const std::optional<std::string>& custom) -> gg::result<std::string> {
     call_args args;
     args.positional.push_back(custom ? value(*custom) : value::none());
     args.positional.push_back(node_value);
@@ -895,9 +951,9 @@ gg::result<std::shared_ptr<const detail::project_state>> loader::run() {
       if (!text) return text.error();
       n.raw_code = std::move(*text);
       if (auto it = model_files_.find(n.name); it != model_files_.end()) {
-        return gg::fail(errc::invalid_input,
-                        fmt::format("{}: a model named '{}' already exists in {}", rel, n.name,
-                                    it->second));
+        return gg::fail(
+            errc::invalid_input,
+            fmt::format("{}: a model named '{}' already exists in {}", rel, n.name, it->second));
       }
       model_files_[n.name] = rel;
       models_.emplace(n.name, std::move(p));

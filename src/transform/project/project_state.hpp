@@ -25,8 +25,11 @@ struct node_templates {
   std::shared_ptr<const jinja::template_> body;  // models and singular tests
   std::vector<std::shared_ptr<const jinja::template_>> pre_hooks;
   std::vector<std::shared_ptr<const jinja::template_>> post_hooks;
-  /// Generic tests: each keyword argument whose string holds a ref/source or Jinja, as a
-  /// template rendering it (`to: ref('x')` becomes `{{ ref('x') }}`).
+  /// Generic tests: each keyword argument whose string is a ref/source call or one `{{ expr }}`,
+  /// as the name of a generated global macro returning the expression's value (dbt renders
+  /// these natively: `to: ref('x')` is a relation, `values: "{{ var('v') }}"` a list).
+  std::vector<std::pair<std::string, std::string>> test_kwarg_macros;
+  /// Other arguments holding Jinja, rendered to strings.
   std::vector<std::pair<std::string, std::shared_ptr<const jinja::template_>>> test_kwargs;
 };
 
@@ -36,7 +39,7 @@ struct project_state {
   load_options options;
   sys_us run_started_at{};
 
-  std::vector<node> nodes;  // graph order
+  std::vector<node> nodes;                // graph order
   std::vector<node_templates> templates;  // by index into nodes
   std::unordered_map<std::string, std::size_t> by_id;
   std::unordered_map<std::string, std::size_t> model_by_name;

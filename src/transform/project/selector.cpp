@@ -139,16 +139,16 @@ gg::result<bool> matches(const node& n, const criterion& c, const std::string& p
       parts.erase(parts.begin());
     }
     if (parts.size() > 2) {
-      return gg::fail(errc::invalid_input,
-                      fmt::format("selector '{}': use source:<source> or source:<source>.<table>",
-                                  c.text));
+      return gg::fail(
+          errc::invalid_input,
+          fmt::format("selector '{}': use source:<source> or source:<source>.<table>", c.text));
     }
     if (!glob(parts[0], n.source->source_name)) return false;
     return parts.size() == 1 || glob(parts[1], n.source->table_name);
   }
   if (m.starts_with("config.")) {
     const std::string key = m.substr(7);
-    const jinja::value* cv = n.config.raw.find(key == "pre-hook" ? "pre_hook"
+    const jinja::value* cv = n.config.raw.find(key == "pre-hook"    ? "pre_hook"
                                                : key == "post-hook" ? "post_hook"
                                                                     : key);
     if (key == "materialized" && cv == nullptr) return glob(v, n.config.materialized);

@@ -15,7 +15,9 @@ namespace {
 gg::status write_file(const fs::path& path, const std::string& text) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) return gg::fail(errc::io, fmt::format("mkdir {}: {}", path.parent_path().string(), ec.message()));
+  if (ec)
+    return gg::fail(errc::io,
+                    fmt::format("mkdir {}: {}", path.parent_path().string(), ec.message()));
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
@@ -76,7 +78,8 @@ sources:
   for (std::size_t t = 0; t < tables; ++t) {
     sources += fmt::format(
         "      - name: events_{}\n        config:\n          event_time: loaded_at\n"
-        "        columns:\n          - name: event_id\n            data_tests: [unique, not_null]\n",
+        "        columns:\n          - name: event_id\n            data_tests: [unique, "
+        "not_null]\n",
         t);
   }
   if (auto s = write_file(dir / "models" / "sources.yml", sources); !s) return s;
@@ -124,8 +127,9 @@ where kind = 'kind_{}'
     }
     std::string sql;
     if (incremental) {
-      sql += "{{ config(materialized='incremental', unique_key='event_id', "
-             "incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}\n";
+      sql +=
+          "{{ config(materialized='incremental', unique_key='event_id', "
+          "incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}\n";
     }
     sql += "with\n";
     for (std::size_t r = 0; r < parents.size(); ++r) {
@@ -134,14 +138,17 @@ where kind = 'kind_{}'
     }
     sql += "select p0.event_id, p0.user_id, p0.loaded_at, p0.event_date,\n";
     sql += "    coalesce(p0.amount, 0)";
-    for (std::size_t r = 1; r < parents.size(); ++r) sql += fmt::format(" + coalesce(p{}.amount, 0)", r);
+    for (std::size_t r = 1; r < parents.size(); ++r)
+      sql += fmt::format(" + coalesce(p{}.amount, 0)", r);
     sql += " as amount\nfrom p0\n";
     for (std::size_t r = 1; r < parents.size(); ++r) {
       sql += fmt::format("left join p{0} on p{0}.event_id = p0.event_id\n", r);
     }
     if (incremental) {
-      sql += "{% if is_incremental() %}\nwhere p0.loaded_at > (select max(loaded_at) from {{ this }})\n"
-             "{% endif %}\n";
+      sql +=
+          "{% if is_incremental() %}\nwhere p0.loaded_at > (select max(loaded_at) from {{ this "
+          "}})\n"
+          "{% endif %}\n";
     }
     if (auto s = write_file(dir / "models" / folder / (name + ".sql"), sql); !s) return s;
     if (!ephemeral) {
@@ -155,9 +162,9 @@ where kind = 'kind_{}'
   if (rest > 0) {
     if (auto s = write_file(dir / "models" / "marts" / "marts.yml", marts_yml); !s) return s;
   }
-  return write_file(dir / "tests" / "assert_no_negative_amounts.sql",
-                    fmt::format("select * from {{{{ ref('{}') }}}} where amount < 0\n",
-                                names.back()));
+  return write_file(
+      dir / "tests" / "assert_no_negative_amounts.sql",
+      fmt::format("select * from {{{{ ref('{}') }}}} where amount < 0\n", names.back()));
 }
 
 }  // namespace gg::transform

@@ -24,8 +24,8 @@ std::optional<jinja::value> typed_scalar(const std::string& s) {
     return jinja::value(i);
   }
   double d = 0;
-  const bool numeric_start = std::isdigit(static_cast<unsigned char>(*b)) != 0 ||
-                             ((*b == '-' || *b == '.') && b + 1 < e);
+  const bool numeric_start =
+      std::isdigit(static_cast<unsigned char>(*b)) != 0 || ((*b == '-' || *b == '.') && b + 1 < e);
   if (numeric_start) {
     if (auto [p, ec] = std::from_chars(b, e, d); ec == std::errc{} && p == e) {
       return jinja::value(d);
@@ -40,7 +40,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1 : 0)});
     }
     std::swap(prev, cur);
   }
@@ -134,7 +135,8 @@ jinja::value to_value(const YAML::Node& n) {
     }
     case YAML::NodeType::Map: {
       jinja::dict d;
-      for (auto it = n.begin(); it != n.end(); ++it) d.set(it->first.Scalar(), to_value(it->second));
+      for (auto it = n.begin(); it != n.end(); ++it)
+        d.set(it->first.Scalar(), to_value(it->second));
       return jinja::value(std::move(d));
     }
   }
