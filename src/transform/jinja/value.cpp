@@ -109,14 +109,16 @@ void append_container(std::string& out, const value& v, int depth) {
     return;
   }
   if (v.is_list()) {
-    out += '[';
+    bool tuple = v.is_tuple();
+    out += tuple ? '(' : '[';
     bool first = true;
     for (const value& e : v.as_list()) {
       if (!first) out += ", ";
       first = false;
       append_repr(out, e, depth + 1);
     }
-    out += ']';
+    if (tuple && v.as_list().size() == 1) out += ',';
+    out += tuple ? ')' : ']';
     return;
   }
   out += '{';

@@ -82,6 +82,12 @@ class value {
     v.v_ = none_t{};
     return v;
   }
+  /// A Python tuple: a list that prints as (a, b) (argument packs, dict items, literals).
+  static value make_tuple(list l) {
+    value v(std::move(l));
+    v.tuple_ = true;
+    return v;
+  }
   /// A callable named `name` (the name appears in error messages).
   static value make_function(std::string name, native_function fn);
 
@@ -94,6 +100,8 @@ class value {
   bool is_number() const noexcept { return is_int() || is_double(); }
   bool is_string() const noexcept { return kind() == value_kind::string; }
   bool is_list() const noexcept { return kind() == value_kind::list; }
+  /// A list made as a tuple (see make_tuple); it is a list for every other purpose.
+  bool is_tuple() const noexcept { return tuple_ && is_list(); }
   bool is_dict() const noexcept { return kind() == value_kind::dict; }
   bool is_object() const noexcept { return kind() == value_kind::object; }
   bool is_function() const noexcept { return kind() == value_kind::function; }
@@ -145,6 +153,7 @@ class value {
   std::variant<undefined_t, none_t, bool, std::int64_t, double, std::string, std::shared_ptr<list>,
                std::shared_ptr<dict>, std::shared_ptr<object>, std::shared_ptr<const function>>
       v_;
+  bool tuple_ = false;
 };
 
 /// A dict with string keys in insertion order (Python 3.7+ dict semantics). Setting an existing
