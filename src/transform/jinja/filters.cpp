@@ -1,6 +1,7 @@
 // Jinja2's built-in filters (the subset dbt projects use) and dbt's as_* filters.
 
 #include "builtins.hpp"
+#include "unicode_case.hpp"
 
 #include <fmt/format.h>
 
@@ -30,13 +31,9 @@ constexpr std::array<std::string_view, 48> filter_names = {
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = to_lower(c);
-  return s;
-}
+std::string lower(const std::string& s) { return utf8_lower(s); }
 
 // Filter arguments after the subject, by position (counting from 0 after the subject) or name.
 class filter_args {
@@ -403,23 +400,17 @@ gg::result<value> apply_filter(std::string_view name, const value& subject, call
     if (name == "string") return value(std::move(s));
     if (name == "e" || name == "escape") return value(html_escape(s));
     if (name == "upper") {
-      for (char& c : s) c = to_upper(c);
+      s = utf8_upper(s);
     } else if (name == "lower") {
-      s = lower(std::move(s));
+      s = utf8_lower(s);
     } else if (name == "capitalize") {
-      for (std::size_t i = 0; i < s.size(); ++i) s[i] = i == 0 ? to_upper(s[i]) : to_lower(s[i]);
+      s = utf8_capitalize(s);
     } else if (name == "title") {
       // Jinja's title: a word starts after whitespace or one of - ( { [ <.
-      bool start = true;
-      for (char& c : s) {
-        bool boundary = is_space(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
-        if (boundary) {
-          start = true;
-          continue;
-        }
-        c = start ? to_upper(c) : to_lower(c);
-        start = false;
-      }
+      s = utf8_title(s, [](std::uint32_t c) {
+        return c < 0x80 && (is_space(static_cast<char>(c)) || c == '-' || c == '(' || c == '{' ||
+                            c == '[' || c == '<');
+      });
     } else if (name == "wordcount") {
       long long n = 0;
       bool in_word = false;

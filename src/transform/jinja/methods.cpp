@@ -1,6 +1,7 @@
 // The Python methods of str, list and dict that dbt projects call from templates.
 
 #include "builtins.hpp"
+#include "unicode_case.hpp"
 
 #include <fmt/format.h>
 
@@ -14,13 +15,12 @@ gg::error type_error(std::string message) {
   return gg::error{errc::invalid_input, std::move(message)};
 }
 
-constexpr std::array<std::string_view, 34> string_methods = {
-    "upper",      "lower",        "strip",        "lstrip",  "rstrip",  "split",
-    "rsplit",     "startswith",   "endswith",     "replace", "format",  "join",
-    "title",      "capitalize",   "find",         "rfind",   "index",   "count",
-    "splitlines", "zfill",        "isdigit",      "isalpha", "isalnum", "isupper",
-    "islower",    "isspace",      "center",       "ljust",   "rjust",   "partition",
-    "rpartition", "removeprefix", "removesuffix", "swapcase"};
+constexpr std::array<std::string_view, 33> string_methods = {
+    "upper",      "lower",     "strip",      "lstrip",       "rstrip",      "split",  "rsplit",
+    "startswith", "endswith",  "replace",    "format",       "join",        "title",  "capitalize",
+    "find",       "rfind",     "index",      "count",        "splitlines",  "zfill",  "isdigit",
+    "isalpha",    "isalnum",   "isupper",    "islower",      "isspace",     "center", "ljust",
+    "rjust",      "partition", "rpartition", "removeprefix", "removesuffix"};
 constexpr std::array<std::string_view, 10> list_methods = {
     "append", "extend", "pop", "insert", "remove", "index", "count", "sort", "reverse", "copy"};
 constexpr std::array<std::string_view, 9> dict_methods = {
@@ -34,8 +34,6 @@ bool in(const std::array<std::string_view, N>& names, std::string_view n) {
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -295,15 +293,8 @@ gg::result<value> string_method(const std::string& s, std::string_view name, cal
   }
   method_args a(name, args, max_args);
   if (auto st = a.check(); !st) return st.error();
-  if (name == "upper" || name == "lower" || name == "swapcase") {
-    std::string out = s;
-    for (char& c : out) {
-      c = name == "upper"   ? to_upper(c)
-          : name == "lower" ? to_lower(c)
-                            : (is_alpha(c) ? static_cast<char>(c ^ 32) : c);
-    }
-    return value(std::move(out));
-  }
+  if (name == "upper") return value(utf8_upper(s));
+  if (name == "lower") return value(utf8_lower(s));
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     const value* chars = a.get(0, "chars");
     if (chars && !chars->is_none() && !chars->is_string()) {
@@ -383,20 +374,9 @@ gg::result<value> string_method(const std::string& s, std::string_view name, cal
     return value(std::move(out));
   }
   if (name == "title") {
-    std::string out = s;
-    bool prev_cased = false;
-    for (char& c : out) {
-      c = prev_cased ? to_lower(c) : to_upper(c);
-      prev_cased = is_alpha(c);
-    }
-    return value(std::move(out));
+    return value(utf8_title(s, [](std::uint32_t c) { return !is_cased(c); }));
   }
-  if (name == "capitalize") {
-    std::string out = s;
-    for (std::size_t i = 0; i < out.size(); ++i)
-      out[i] = i == 0 ? to_upper(out[i]) : to_lower(out[i]);
-    return value(std::move(out));
-  }
+  if (name == "capitalize") return value(utf8_capitalize(s));
   if (name == "find" || name == "rfind" || name == "index" || name == "count") {
     auto sub = a.required_str(0, "sub");
     if (!sub) return sub.error();
