@@ -1,0 +1,6 @@
+-- One row per event sent to the analytics queue (raw_data.analytics_events).
+{{ staging_config() }}
+
+select
+    {{ staged_event_columns() }}
+from {{ source('raw_data', 'analytics_events') }}
