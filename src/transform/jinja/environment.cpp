@@ -133,7 +133,7 @@ void environment::add_macros(const std::shared_ptr<const template_>& t) {
     if (s.kind != detail::stmt_kind::macro) continue;
     auto fn = std::make_shared<function>();
     fn->name = s.macro->name;
-    fn->macro = std::make_shared<detail::macro>(detail::macro{t->body(), s.macro, nullptr});
+    fn->macro = std::make_shared<detail::macro>(detail::macro{t->body(), s.macro, {}});
     set_global(s.macro->name, value(std::shared_ptr<const function>(std::move(fn))));
   }
 }

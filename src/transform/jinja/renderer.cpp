@@ -624,6 +624,10 @@ gg::result<value> renderer::eval_call(const expr& e, const std::shared_ptr<frame
     }
     auto attr = get_attr(*e.a, *obj, e.a->name);
     if (!attr) return attr;
+    if (attr->is_undefined() && (obj->is_string() || obj->is_list() || obj->is_dict())) {
+      return error_at(
+          e.a->pos, fmt::format("'{}' object has no attribute '{}'", obj->type_name(), e.a->name));
+    }
     callee = std::move(*attr);
   } else {
     auto v = eval(*e.a, f);
@@ -678,7 +682,7 @@ gg::result<value> renderer::call_macro(const macro& m, call_args& args, const po
                     limits_.max_depth, d.name));
   }
   auto f = std::make_shared<frame>();
-  f->parent = m.closure;
+  f->parent = m.closure.lock();
   std::size_t n = d.params.size();
   if (args.positional.size() > n && !d.uses_varargs) {
     return here(fmt::format("macro '{}' takes not more than {} argument(s)", d.name, n));

@@ -39,7 +39,10 @@ struct frame {
 struct macro {
   std::shared_ptr<const template_body> owner;  // keeps decl alive
   std::shared_ptr<const macro_decl> decl;
-  std::shared_ptr<frame> closure;  // null for macros registered with add_macros
+  // The scope the macro was defined in. Weak: that scope usually holds the macro itself, and a
+  // strong reference would make a cycle that outlives the render. A macro that outlives its
+  // scope resolves names from the context and globals only.
+  std::weak_ptr<frame> closure;
 };
 
 /// The value given to return(); recognised by identity.

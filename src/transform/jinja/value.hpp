@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,14 @@ class value {
   value(std::shared_ptr<dict> d) noexcept : v_(std::move(d)) {}
   value(std::shared_ptr<object> o) noexcept : v_(std::move(o)) {}
   value(std::shared_ptr<const function> f) noexcept : v_(std::move(f)) {}
+
+  // Out of line: g++ 12 reports false -Wmaybe-uninitialized warnings when std::variant moves
+  // are inlined into callers that build a value from a constant.
+  value(const value& other);
+  value(value&& other) noexcept;
+  value& operator=(const value& other);
+  value& operator=(value&& other) noexcept;
+  ~value();
 
   static value none() noexcept {
     value v;
@@ -155,6 +164,9 @@ class value {
       v_;
   bool tuple_ = false;
 };
+
+/// Writes v.repr(), so test frameworks and logs can print values and results holding them.
+std::ostream& operator<<(std::ostream& os, const value& v);
 
 /// A dict with string keys in insertion order (Python 3.7+ dict semantics). Setting an existing
 /// key keeps its position.

@@ -10,12 +10,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <unistd.h>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -59,11 +59,10 @@ TEST_CASE("every corpus template renders byte for byte as the reference Jinja2 r
   REQUIRE_FALSE(python.empty());
 
   gg::test::temp_dir tmp("gg-jinja-diff");
-  auto ref = gg::test::run_to_end(
-      python,
-      {(corpus.parent_path() / "render_reference.py").string(), corpus.string(),
-       (corpus / "context.json").string()},
-      tmp.path(), std::chrono::seconds(120));
+  auto ref = gg::test::run_to_end(python,
+                                  {(corpus.parent_path() / "render_reference.py").string(),
+                                   corpus.string(), (corpus / "context.json").string()},
+                                  tmp.path(), std::chrono::seconds(120));
   INFO("reference renderer stderr: " << ref.err);
   REQUIRE(ref.status == 0);
   jj::value reference = jj::test::from_json(ref.out);
@@ -78,8 +77,8 @@ TEST_CASE("every corpus template renders byte for byte as the reference Jinja2 r
     INFO("template " << name);
     std::string text = slurp(corpus / name);
     auto tmpl = jj::parse_template(name, text);
-    gg::result<std::string> ours = tmpl ? env.render(**tmpl, ctx)
-                                        : gg::result<std::string>(tmpl.error());
+    gg::result<std::string> ours =
+        tmpl ? env.render(**tmpl, ctx) : gg::result<std::string>(tmpl.error());
     const jj::value* ok = expected.as_dict().find("ok");
     REQUIRE(ok != nullptr);
     if (name.rfind("err_", 0) == 0) {
