@@ -72,7 +72,7 @@ TEST_CASE("ephemeral models are inlined as dbt's __dbt__cte__ CTEs in dependency
   CHECK(squash(compiled(load(dir), "plain").sql).find("'True'") != std::string::npos);
 }
 
-TEST_CASE("refs and sources with event_time are filtered to the window; render() opts out",
+TEST_CASE("refs and sources with event_time are filtered to the window and render() opts out",
           "[unit][transform]") {
   temp_dir dir;
   write_files(dir.path(),
