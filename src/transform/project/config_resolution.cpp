@@ -64,9 +64,11 @@ gg::status walk(const jinja::environment& env, const std::string& file, const YA
   for (auto it = tree.begin(); it != tree.end(); ++it) {
     const std::string key = it->first.Scalar();
     const bool plus = !key.empty() && key.front() == '+';
-    if (plus || (is_known_config_key(key) && !it->second.IsMap()) ||
-        (is_known_config_key(key) && (key == "meta" || key == "docs" || key == "grants" ||
-                                      key == "persist_docs" || key == "contract"))) {
+    // Keys whose values are mappings would otherwise read as folders.
+    const bool mapping_config = key == "meta" || key == "docs" || key == "grants" ||
+                                key == "persist_docs" || key == "contract" || key == "quoting" ||
+                                key == "column_types";
+    if (plus || (is_known_config_key(key) && (!it->second.IsMap() || mapping_config))) {
       const std::string norm = normalize_config_key(key);
       auto v = renders_at_parse(norm) ? to_rendered_value(env, file, it->second)
                                       : gg::result<value>(to_value(it->second));

@@ -190,6 +190,8 @@ TEST_CASE("dbt_project.yml configs nest per folder and deeper folders win", "[un
                                                    "    materialized: view\n"
                                                    "    +tags: ['shop']\n"
                                                    "    +my_custom_key: 7\n"
+                                                   "    meta: {owner: data}\n"
+                                                   "    quoting: {identifier: false}\n"
                                                    "    a:\n"
                                                    "      +materialized: \"{{ var('mat') }}\"\n"
                                                    "      +enabled: true\n"
@@ -213,6 +215,9 @@ TEST_CASE("dbt_project.yml configs nest per folder and deeper folders win", "[un
   const gg::transform::jinja::value* custom = two->config.raw.find("my_custom_key");
   REQUIRE(custom != nullptr);
   CHECK(custom->str() == "7");
+  const gg::transform::jinja::value* meta = two->config.raw.find("meta");
+  REQUIRE(meta != nullptr);
+  CHECK(meta->str() == "{'owner': 'data'}");
   CHECK(p->find_model("off") == nullptr);  // a model name is a level too
 }
 
