@@ -113,7 +113,7 @@ TEST_CASE("independent nodes run in parallel on separate connections", "[integra
   CHECK(took < 1900ms);  // serially it would be 2 s
 }
 
-TEST_CASE("--fail-fast stops scheduling after the first error", "[integration][transform]") {
+TEST_CASE("fail-fast stops scheduling after the first error", "[integration][transform]") {
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
   std::vector<exec_node> nodes;
   nodes.push_back(table_node("bad", "select * from missing_table", {}));
