@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "transform_options.hpp"
 
 #include <gadgetgrove/sched/cron_expr.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
@@ -96,15 +97,15 @@ CLI::Validator zone_check() {
 
 std::vector<option_def> option_table() {
   using c = command;
-  const std::vector<command> data_cmds{c::serve, c::init, c::load};
-  const std::vector<command> logging_cmds{c::serve, c::init, c::load, c::simulate};
+  const std::vector<command> data_cmds{c::serve, c::init, c::load, c::transform};
+  const std::vector<command> logging_cmds{c::serve, c::init, c::load, c::simulate, c::transform};
   std::vector<option_def> t;
   auto add = [&](std::string name, std::vector<command> on,
                  std::function<CLI::Option*(CLI::App&, settings&)> bind, bool secret = false) {
     t.push_back({std::move(name), std::move(on), std::move(bind), secret});
   };
 
-  add("data-dir", {c::serve, c::init, c::load, c::simulate}, [](CLI::App& a, settings& s) {
+  add("data-dir", logging_cmds, [](CLI::App& a, settings& s) {
     return a
         .add_option("--data-dir", s.data_dir,
                     "Directory for segments, archive and the embedded PostgreSQL cluster")
@@ -420,6 +421,14 @@ std::vector<option_def> option_table() {
     return add_duration(a, "archive-retention", s.archive_retention,
                         "Delete archived segments older than this; 0: keep forever");
   });
+  add("transform-interval", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "transform-interval", s.transform_interval,
+                        "Period of the incremental transform run; 0: off");
+  });
+  add("transform-project", {c::serve}, [](CLI::App& a, settings& s) {
+    return a.add_option("--transform-project", s.transform_project,
+                        "dbt-style project run by serve (default: <sql-dir>/transform)");
+  });
   add("cleanup-schedule", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--cleanup-schedule", s.cleanup_schedule,
@@ -515,6 +524,8 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
       {command::simulate, "simulate",
        "Drive a shop with synthetic, open-loop traffic and report rates and latency"},
       {command::version, "version", "Print the version and exit"},
+      {command::transform, "transform",
+       "Run the dbt-style SQL project: run|build|test|compile|ls|graph|freshness"},
   };
   std::map<command, CLI::App*> apps;
   for (const auto& sd : subs) {
@@ -528,6 +539,7 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
   apps[command::load]->add_flag("--once", s.load_once, "Load everything pending, then exit");
   apps[command::load]->add_flag("--replay-rejects", s.replay_rejects,
                                 "Retry rejected records, then exit");
+  add_transform_options(*apps[command::transform], s);
 
   // Every option of each subcommand, remembered for the env/config layering below.
   struct bound {

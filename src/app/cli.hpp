@@ -12,7 +12,7 @@
 
 namespace gg::app {
 
-enum class command { serve, init, load, simulate, version };
+enum class command { serve, init, load, simulate, version, transform };
 
 /// Where the effective value of one option came from, for `--print-config`.
 struct option_origin {

@@ -10,5 +10,6 @@ int run_init(const parsed_cli& cli);
 int run_load(const parsed_cli& cli);
 int run_simulate(const parsed_cli& cli);
 int run_version();
+int run_transform(const parsed_cli& cli);
 
 }  // namespace gg::app

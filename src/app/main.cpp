@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
         return gg::app::run_simulate(cli);
       case gg::app::command::version:
         return gg::app::run_version();
+      case gg::app::command::transform:
+        return gg::app::run_transform(cli);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gadgetgrove: %s\n", e.what());

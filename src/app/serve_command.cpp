@@ -15,6 +15,7 @@
 #include <gadgetgrove/sched/scheduler.hpp>
 #include <gadgetgrove/shop/shop_service.hpp>
 #include <gadgetgrove/traffic/traffic_stage.hpp>
+#include <gadgetgrove/transform/transform_stage.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -112,6 +113,41 @@ void schedule_cleanup(sched::scheduler& sched, const settings& s, loader_stage& 
   if (!job) log.error("cannot schedule archive cleanup", {{"error", job.error().message}});
 }
 
+// Keeps the analytics tables fresh: an incremental run of the project every --transform-interval
+// on the blocking pool (a run still going makes the next firing skip). The stage's stop cancels
+// a running statement on shutdown.
+void schedule_transform(sched::scheduler& sched, const settings& s,
+                        const std::shared_ptr<transform::transform_stage>& stage) {
+  if (s.transform_interval.count() == 0) return;
+  if (!std::filesystem::exists(stage->project_dir() / "dbt_project.yml")) {
+    log.info("no transformation project; the periodic transform run is off",
+             {{"project", stage->project_dir().string()}});
+    return;
+  }
+  auto job = [stage](std::stop_token stop) -> gg::status {
+    transform::run_options o;
+    o.command = transform::run_command::run;
+    o.trigger = "serve";
+    o.stop = stop;
+    auto r = stage->run(o);
+    if (!r) return r.error();
+    if (r->failed()) {
+      return gg::error{
+          errc::database,
+          fmt::format(
+              "transform run {}: {} node(s) failed, {} skipped", r->run_id.to_string(),
+              r->count(transform::node_status::error) + r->count(transform::node_status::fail),
+              r->count(transform::node_status::skipped))};
+    }
+    return {};
+  };
+  sched::job_options opts;
+  opts.retry.retries = 0;  // the next firing is the retry; failures are in pipeline.model_runs
+  if (auto id = sched.every("transform", s.transform_interval, job, opts); !id) {
+    log.error("cannot schedule the transform run", {{"error", id.error().message}});
+  }
+}
+
 }  // namespace
 
 int run_serve(const parsed_cli& cli) {
@@ -154,6 +190,13 @@ int run_serve(const parsed_cli& cli) {
   sched.add_stage(capture);
   auto loader = std::make_shared<loader_stage>(s, db);
   sched.add_stage(loader);
+  std::filesystem::path transform_project = s.transform_project;
+  if (transform_project.empty()) {
+    if (auto sql = resolve_sql_dir(s)) transform_project = *sql / "transform";
+  }
+  auto transformer = std::make_shared<transform::transform_stage>([db] { return db->conninfo(); },
+                                                                  transform_project);
+  sched.add_stage(transformer);
   auto store = std::make_shared<shop::shop_service>(
       shop_config_for(s),
       [capture](const ingest::server_event& e, ingest::server_event_callback done) {
@@ -207,6 +250,7 @@ int run_serve(const parsed_cli& cli) {
   }
   schedule_watchdog(sched, notifier);
   schedule_cleanup(sched, s, *loader);
+  schedule_transform(sched, s, transformer);
   sched::job_options check_opts;
   check_opts.retry.retries = 0;
   (void)sched.every(

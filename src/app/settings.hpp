@@ -86,6 +86,21 @@ struct settings {
   std::string cleanup_schedule = "*/15 * * * *";  // cron, in `timezone`
   bool load_once = false;
   bool replay_rejects = false;
+
+  // transform (the SQL transformation runner) and its periodic job in serve.
+  std::string transform_action = "run";  // run|build|test|compile|ls|graph|freshness
+  std::string transform_project;         // empty: <sql-dir>/transform
+  std::vector<std::string> transform_select;
+  std::vector<std::string> transform_exclude;
+  unsigned transform_threads = 4;
+  bool full_refresh = false;
+  bool fail_fast = false;
+  std::string transform_vars;
+  std::string target_schema = "public";
+  std::string event_time_start;
+  std::string event_time_end;
+  std::string target_path;
+  std::chrono::milliseconds transform_interval{120'000};  // serve; 0: off
 };
 
 }  // namespace gg::app

@@ -6,10 +6,10 @@
 #include <gadgetgrove/transform/run_options.hpp>
 #include <gadgetgrove/transform/run_summary.hpp>
 
-#include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <functional>
 #include <mutex>
-#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -18,13 +18,15 @@ namespace gg::transform {
 /// Owns no connection between runs. run() may be called from any thread; runs are serialised:
 /// a second call waits until the running one finishes (or returns errc::cancelled once a stop
 /// was requested). request_stop() refuses new runs and cancels the running one (its statement
-/// is cancelled with PQcancel); drain() waits for it to end. health() is thread-safe and reports
-/// degraded after a failed run, with its message.
+/// is cancelled with PQcancel); drain() waits for it to end. health() is thread-safe; a run
+/// whose models fail leaves the stage up (the failures are in the run's results and history,
+/// and must not take the shop out of /readyz).
 class transform_stage final : public gg::stage {
  public:
-  /// `conninfo`: the database to run against (password included, never logged);
-  /// `project_dir`: the project to run unless a call says otherwise.
-  transform_stage(std::string conninfo, std::filesystem::path project_dir);
+  /// `conninfo`: returns the database to run against (password included, never logged); asked
+  /// at each run, because serve knows it only once the pg stage started. `project_dir`: the
+  /// project to run unless a call says otherwise.
+  transform_stage(std::function<std::string()> conninfo, std::filesystem::path project_dir);
 
   std::string_view name() const noexcept override { return "transform"; }
   std::vector<std::string> depends_on() const override { return {"pg"}; }
@@ -41,7 +43,7 @@ class transform_stage final : public gg::stage {
   const std::filesystem::path& project_dir() const noexcept { return project_dir_; }
 
  private:
-  std::string conninfo_;
+  std::function<std::string()> conninfo_;
   std::filesystem::path project_dir_;
   std::stop_source stop_;
   mutable std::mutex mutex_;

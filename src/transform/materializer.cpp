@@ -1,0 +1,640 @@
+#include "materializer.hpp"
+
+#include "catalog.hpp"
+
+#include <gadgetgrove/pg/transaction.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace gg::transform {
+
+namespace {
+
+using std::chrono::days;
+using std::chrono::hours;
+using std::chrono::microseconds;
+
+constexpr std::string_view tmp_suffix = "__dbt_tmp";
+constexpr std::string_view backup_suffix = "__dbt_backup";
+
+// Runs `prefix + body + suffix`, so that a failure inside the body is reported on the body's
+// own line numbers.
+result<pg::query_result> exec_wrapped(statement_runner& stmt, std::string_view prefix,
+                                      std::string_view body, std::string_view suffix,
+                                      const model_spec& spec) {
+  std::string sql;
+  sql.reserve(prefix.size() + body.size() + suffix.size());
+  sql.append(prefix).append(body).append(suffix);
+  auto r = stmt.exec(sql);
+  if (!r) return locate_error(r.error(), sql, prefix.size(), body, spec.path);
+  return r;
+}
+
+status exec_plain(statement_runner& stmt, const std::string& sql, const model_spec& spec) {
+  auto r = stmt.exec(sql);
+  if (!r) return locate_error(r.error(), sql, 0, {}, spec.path);
+  return {};
+}
+
+status run_hooks(statement_runner& stmt, const std::vector<std::string>& hooks,
+                 const model_spec& spec, std::string_view which) {
+  for (const auto& hook : hooks) {
+    if (hook.find_first_not_of(" \t\r\n;") == std::string::npos) continue;
+    if (auto st = stmt.exec_script(hook); !st) {
+      if (st.error().code == errc::cancelled) return st.error();
+      return error{st.error().code, fmt::format("{}: {} failed: {}\n  {}", spec.path, which,
+                                                st.error().message, hook)};
+    }
+  }
+  return {};
+}
+
+std::string_view drop_keyword(relation_kind k) {
+  return k == relation_kind::view ? "view" : "table";
+}
+
+std::string adapter_message(const pg::query_result& r) {
+  const char* tag = r.native() == nullptr ? nullptr : PQcmdStatus(r.native());
+  return tag == nullptr ? std::string{} : std::string(tag);
+}
+
+// Drops a leftover of an interrupted run under `rel`'s temporary or backup name.
+status drop_leftover(statement_runner& stmt, const relation_name& rel, const model_spec& spec) {
+  auto kind = describe_relation(stmt.connection(), rel);
+  if (!kind) return kind.error();
+  if (*kind == relation_kind::none) return {};
+  return exec_plain(stmt, fmt::format("drop {} {} cascade", drop_keyword(*kind), rel.render()),
+                    spec);
+}
+
+status create_indexes(statement_runner& stmt, const model_spec& spec) {
+  for (const auto& ix : spec.indexes) {
+    if (ix.columns.empty()) {
+      return error{errc::config, spec.path + ": an entry of `indexes` has no columns"};
+    }
+    if (!ix.type.empty() && !std::all_of(ix.type.begin(), ix.type.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        })) {
+      return error{errc::config,
+                   fmt::format("{}: index type '{}' is not a method name", spec.path, ix.type)};
+    }
+    // Columns are SQL written by the project's author (dbt allows expressions here).
+    std::string sql = fmt::format(
+        "create {}index on {}{} ({})", ix.unique ? "unique " : "", spec.relation.render(),
+        ix.type.empty() ? "" : " using " + ix.type, fmt::join(ix.columns, ", "));
+    if (auto st = exec_plain(stmt, sql, spec); !st) return st;
+  }
+  return {};
+}
+
+// The table materialization: build under the temporary name, then in the same transaction move
+// the old relation aside, rename the new one into place and drop the old one. Readers see the
+// old relation until COMMIT and the new one after; never a missing or half-built one.
+result<materialize_outcome> build_table(statement_runner& stmt, const model_spec& spec,
+                                        const compiled_sql& compiled) {
+  const auto tmp = with_suffix(spec.relation, tmp_suffix);
+  const auto backup = with_suffix(spec.relation, backup_suffix);
+  auto tx = pg::transaction::begin(stmt.connection());
+  if (!tx) return tx.error();
+  if (auto st = run_hooks(stmt, compiled.pre_hooks, spec, "pre-hook"); !st) return st.error();
+  if (auto st = drop_leftover(stmt, tmp, spec); !st) return st.error();
+  if (auto st = drop_leftover(stmt, backup, spec); !st) return st.error();
+  auto created = exec_wrapped(stmt, fmt::format("create table {} as (\n", tmp.render()),
+                              compiled.sql, "\n)", spec);
+  if (!created) return created.error();
+  materialize_outcome out;
+  out.rows = created->affected_rows();
+  out.adapter_message = adapter_message(*created);
+  auto existing = describe_relation(stmt.connection(), spec.relation);
+  if (!existing) return existing.error();
+  if (*existing != relation_kind::none) {
+    if (auto st =
+            exec_plain(stmt,
+                       fmt::format("alter {} {} rename to {}", drop_keyword(*existing),
+                                   spec.relation.render(), quote_identifier(backup.identifier)),
+                       spec);
+        !st) {
+      return st.error();
+    }
+  }
+  if (auto st = exec_plain(stmt,
+                           fmt::format("alter table {} rename to {}", tmp.render(),
+                                       quote_identifier(spec.relation.identifier)),
+                           spec);
+      !st) {
+    return st.error();
+  }
+  if (*existing != relation_kind::none) {
+    if (auto st = exec_plain(
+            stmt, fmt::format("drop {} {} cascade", drop_keyword(*existing), backup.render()),
+            spec);
+        !st) {
+      return st.error();
+    }
+  }
+  if (auto st = create_indexes(stmt, spec); !st) return st.error();
+  if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
+  if (auto st = tx->commit(); !st) return st.error();
+  return out;
+}
+
+result<materialize_outcome> build_view(statement_runner& stmt, const model_spec& spec,
+                                       const compiled_sql& compiled) {
+  auto tx = pg::transaction::begin(stmt.connection());
+  if (!tx) return tx.error();
+  if (auto st = run_hooks(stmt, compiled.pre_hooks, spec, "pre-hook"); !st) return st.error();
+  auto existing = describe_relation(stmt.connection(), spec.relation);
+  if (!existing) return existing.error();
+  materialize_outcome out;
+  bool replaced = false;
+  if (*existing == relation_kind::view) {
+    // CREATE OR REPLACE keeps the views that depend on this one; it refuses only when columns
+    // were dropped, renamed or retyped, and then the swap below replaces it.
+    if (auto st = stmt.exec("savepoint gg_view"); !st) return st.error();
+    auto r =
+        exec_wrapped(stmt, fmt::format("create or replace view {} as (\n", spec.relation.render()),
+                     compiled.sql, "\n)", spec);
+    if (r) {
+      replaced = true;
+      out.adapter_message = adapter_message(*r);
+    } else if (r.error().code == errc::cancelled ||
+               r.error().message.find("SQLSTATE 42P16") == std::string::npos) {
+      return r.error();
+    } else if (auto st = stmt.exec("rollback to savepoint gg_view"); !st) {
+      return st.error();
+    }
+  }
+  if (!replaced) {
+    const auto tmp = with_suffix(spec.relation, tmp_suffix);
+    const auto backup = with_suffix(spec.relation, backup_suffix);
+    if (auto st = drop_leftover(stmt, tmp, spec); !st) return st.error();
+    if (auto st = drop_leftover(stmt, backup, spec); !st) return st.error();
+    auto r = exec_wrapped(stmt, fmt::format("create view {} as (\n", tmp.render()), compiled.sql,
+                          "\n)", spec);
+    if (!r) return r.error();
+    out.adapter_message = adapter_message(*r);
+    if (*existing != relation_kind::none) {
+      if (auto st =
+              exec_plain(stmt,
+                         fmt::format("alter {} {} rename to {}", drop_keyword(*existing),
+                                     spec.relation.render(), quote_identifier(backup.identifier)),
+                         spec);
+          !st) {
+        return st.error();
+      }
+    }
+    if (auto st = exec_plain(stmt,
+                             fmt::format("alter view {} rename to {}", tmp.render(),
+                                         quote_identifier(spec.relation.identifier)),
+                             spec);
+        !st) {
+      return st.error();
+    }
+    if (*existing != relation_kind::none) {
+      if (auto st = exec_plain(
+              stmt, fmt::format("drop {} {} cascade", drop_keyword(*existing), backup.render()),
+              spec);
+          !st) {
+        return st.error();
+      }
+    }
+  }
+  if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
+  if (auto st = tx->commit(); !st) return st.error();
+  return out;
+}
+
+std::string quoted_list(const std::vector<std::string>& names, std::string_view qualifier = {}) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    if (!qualifier.empty()) out.append(qualifier).append(".");
+    out += quote_identifier(n);
+  }
+  return out;
+}
+
+const column_info* find_column(const std::vector<column_info>& cols, const std::string& name) {
+  for (const auto& c : cols) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+// Applies on_schema_change to the target and returns the columns to insert.
+result<std::vector<std::string>> reconcile_columns(statement_runner& stmt, const model_spec& spec,
+                                                   const std::vector<column_info>& source,
+                                                   const std::vector<column_info>& target) {
+  std::vector<const column_info*> added, removed, changed;
+  for (const auto& c : source) {
+    const auto* t = find_column(target, c.name);
+    if (t == nullptr) {
+      added.push_back(&c);
+    } else if (t->type != c.type) {
+      changed.push_back(&c);
+    }
+  }
+  for (const auto& c : target) {
+    if (find_column(source, c.name) == nullptr) removed.push_back(&c);
+  }
+  auto names = [](const std::vector<const column_info*>& v) {
+    std::vector<std::string> out;
+    for (const auto* c : v) out.push_back(c->name + " " + c->type);
+    return fmt::format("[{}]", fmt::join(out, ", "));
+  };
+  std::vector<std::string> dest;
+  const auto& mode = spec.on_schema_change;
+  const bool differs = !added.empty() || !removed.empty() || !changed.empty();
+  if (mode == "ignore" || (!differs && (mode == "fail" || mode == "append_new_columns" ||
+                                        mode == "sync_all_columns"))) {
+    // dbt inserts the target's columns: a column the model no longer produces makes it fail.
+    for (const auto& c : target) dest.push_back(c.name);
+    return dest;
+  }
+  if (mode == "fail") {
+    return error{errc::invalid_input,
+                 fmt::format("{}: the schema of {} no longer matches the model "
+                             "(on_schema_change='fail'): added {}, removed {}, changed {}",
+                             spec.path, spec.relation.render(), names(added), names(removed),
+                             names(changed))};
+  }
+  if (mode != "append_new_columns" && mode != "sync_all_columns") {
+    return error{errc::config, fmt::format("{}: on_schema_change '{}' is not one of ignore, fail, "
+                                           "append_new_columns, sync_all_columns",
+                                           spec.path, mode)};
+  }
+  for (const auto* c : added) {
+    // The type text comes from format_type() of the model's own result, not from input.
+    if (auto st = exec_plain(stmt,
+                             fmt::format("alter table {} add column {} {}", spec.relation.render(),
+                                         quote_identifier(c->name), c->type),
+                             spec);
+        !st) {
+      return st.error();
+    }
+  }
+  if (mode == "append_new_columns") {
+    for (const auto& c : target) {
+      if (find_column(source, c.name) != nullptr) dest.push_back(c.name);
+    }
+    for (const auto* c : added) dest.push_back(c->name);
+    return dest;
+  }
+  for (const auto* c : removed) {
+    if (auto st = exec_plain(stmt,
+                             fmt::format("alter table {} drop column {}", spec.relation.render(),
+                                         quote_identifier(c->name)),
+                             spec);
+        !st) {
+      return st.error();
+    }
+  }
+  for (const auto* c : changed) {
+    if (auto st =
+            exec_plain(stmt,
+                       fmt::format("alter table {0} alter column {1} type {2} using {1}::{2}",
+                                   spec.relation.render(), quote_identifier(c->name), c->type),
+                       spec);
+        !st) {
+      return st.error();
+    }
+  }
+  for (const auto& c : source) dest.push_back(c.name);
+  return dest;
+}
+
+std::string effective_strategy(const model_spec& spec) {
+  if (!spec.incremental_strategy.empty()) return spec.incremental_strategy;
+  return spec.unique_key.empty() ? "append" : "delete+insert";
+}
+
+std::string predicates_suffix(const model_spec& spec) {
+  std::string out;
+  for (const auto& p : spec.incremental_predicates) out += " and (" + p + ")";
+  return out;
+}
+
+// Merges the temporary table's rows into the target with the model's strategy; returns the
+// statement whose row count is reported.
+result<pg::query_result> apply_strategy(statement_runner& stmt, const model_spec& spec,
+                                        const std::string& strategy, const std::string& source,
+                                        const std::vector<std::string>& dest,
+                                        const std::optional<event_window>& replace_window) {
+  const std::string target = spec.relation.render();
+  const std::string cols = quoted_list(dest);
+  auto insert = [&] {
+    return stmt.exec(
+        fmt::format("insert into {} ({}) select {} from {}", target, cols, cols, source));
+  };
+  if (strategy == "append") return insert();
+  if (strategy == "microbatch") {
+    // Each batch replaces its own window of the target.
+    const std::string start = format_iso8601_us(replace_window->start);
+    const std::string end = format_iso8601_us(*replace_window->end);
+    auto del = stmt.exec(fmt::format("delete from {} where {} >= $1::timestamptz and {} < "
+                                     "$2::timestamptz{}",
+                                     target, quote_identifier(spec.event_time),
+                                     quote_identifier(spec.event_time), predicates_suffix(spec)),
+                         start, end);
+    if (!del) return del.error();
+    return insert();
+  }
+  if (strategy == "delete+insert") {
+    if (!spec.unique_key.empty()) {
+      std::string sql;
+      if (spec.unique_key.size() == 1) {
+        sql = fmt::format("delete from {0} where ({1}) in (select ({1}) from {2}){3}", target,
+                          spec.unique_key[0], source, predicates_suffix(spec));
+      } else {
+        std::vector<std::string> eq;
+        for (const auto& k : spec.unique_key) {
+          eq.push_back(fmt::format("{0}.{2} = {1}.{2}", source, target, k));
+        }
+        sql = fmt::format("delete from {} using {} where ({}){}", target, source,
+                          fmt::join(eq, " and "), predicates_suffix(spec));
+      }
+      auto del = stmt.exec(sql);
+      if (!del) return del.error();
+    }
+    return insert();
+  }
+  if (strategy == "merge") {
+    std::vector<std::string> on;
+    for (const auto& p : spec.incremental_predicates) on.push_back("(" + p + ")");
+    if (spec.unique_key.empty()) {
+      on.push_back("FALSE");
+    } else {
+      std::vector<std::string> eq;
+      for (const auto& k : spec.unique_key) {
+        eq.push_back(fmt::format("DBT_INTERNAL_SOURCE.{0} = DBT_INTERNAL_DEST.{0}", k));
+      }
+      on.push_back("(" + fmt::format("{}", fmt::join(eq, " and ")) + ")");
+    }
+    std::vector<std::string> set;
+    for (const auto& c : dest) {
+      set.push_back(fmt::format("{0} = DBT_INTERNAL_SOURCE.{0}", quote_identifier(c)));
+    }
+    return stmt.exec(fmt::format(
+        "merge into {} as DBT_INTERNAL_DEST using {} as DBT_INTERNAL_SOURCE on {} when matched "
+        "then update set {} when not matched then insert ({}) values ({})",
+        target, source, fmt::join(on, " and "), fmt::join(set, ", "), cols,
+        quoted_list(dest, "DBT_INTERNAL_SOURCE")));
+  }
+  return error{errc::config,
+               fmt::format("{}: incremental_strategy '{}' is not one of append, delete+insert, "
+                           "merge, microbatch",
+                           spec.path, strategy)};
+}
+
+// One incremental step: the model's rows into a temporary table, the schema reconciled, then
+// merged by the strategy, all in one transaction.
+result<materialize_outcome> merge_increment(statement_runner& stmt, const model_spec& spec,
+                                            const compiled_sql& compiled,
+                                            const std::string& strategy,
+                                            const std::optional<event_window>& replace_window,
+                                            bool run_pre_hooks, bool run_post_hooks) {
+  auto tx = pg::transaction::begin(stmt.connection());
+  if (!tx) return tx.error();
+  if (run_pre_hooks) {
+    if (auto st = run_hooks(stmt, compiled.pre_hooks, spec, "pre-hook"); !st) return st.error();
+  }
+  const std::string tmp = quote_identifier(with_suffix(spec.relation, tmp_suffix).identifier);
+  auto created =
+      exec_wrapped(stmt, fmt::format("create temporary table {} on commit drop as (\n", tmp),
+                   compiled.sql, "\n)", spec);
+  if (!created) return created.error();
+  auto source_cols = relation_columns(stmt.connection(), "pg_temp." + tmp);
+  if (!source_cols) return source_cols.error();
+  auto target_cols = relation_columns(stmt.connection(), spec.relation.render());
+  if (!target_cols) return target_cols.error();
+  auto dest = reconcile_columns(stmt, spec, *source_cols, *target_cols);
+  if (!dest) return dest.error();
+  auto applied = apply_strategy(stmt, spec, strategy, tmp, *dest, replace_window);
+  if (!applied) {
+    return applied.error().code == errc::cancelled
+               ? applied.error()
+               : error{applied.error().code, spec.path + ": " + applied.error().message};
+  }
+  if (run_post_hooks) {
+    if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
+  }
+  if (auto st = tx->commit(); !st) return st.error();
+  materialize_outcome out;
+  out.rows = applied->affected_rows();
+  out.adapter_message = adapter_message(*applied);
+  return out;
+}
+
+bool full_refresh_applies(const model_spec& spec, bool flag) {
+  return spec.full_refresh.value_or(flag);
+}
+
+// window_start = max(event_time) of the target - lookback_window; nullopt when the target is
+// empty (everything is processed).
+result<std::optional<event_window>> lookback_window(statement_runner& stmt,
+                                                    const model_spec& spec) {
+  auto r =
+      stmt.exec(fmt::format("select extract(epoch from max({}) - $1::interval)::float8 from {}",
+                            quote_identifier(spec.event_time), spec.relation.render()),
+                spec.lookback_window);
+  if (!r) {
+    return r.error().code == errc::cancelled
+               ? r.error()
+               : error{r.error().code,
+                       fmt::format("{}: lookback '{}' on event_time '{}': {}", spec.path,
+                                   spec.lookback_window, spec.event_time, r.error().message)};
+  }
+  if (r->is_null(0, 0)) return std::optional<event_window>{};
+  auto seconds = r->get_double(0, 0);
+  if (!seconds) return seconds.error();
+  return std::optional<event_window>{event_window{
+      sys_us{microseconds{static_cast<std::int64_t>(std::floor(*seconds * 1e6))}}, std::nullopt}};
+}
+
+result<materialize_outcome> build_microbatch(statement_runner& stmt, const model_spec& spec,
+                                             const compile_fn& compile,
+                                             const materialize_options& options) {
+  if (spec.event_time.empty()) {
+    return error{errc::config, spec.path + ": a microbatch model needs `event_time`"};
+  }
+  auto existing = describe_relation(stmt.connection(), spec.relation);
+  if (!existing) return existing.error();
+  const bool full = full_refresh_applies(spec, options.full_refresh);
+  const bool incremental = *existing == relation_kind::table && !full;
+  sys_us first{};
+  if (options.event_time_start) {
+    first = truncate_to_batch(*options.event_time_start, spec.batch);
+  } else if (incremental) {
+    first = offset_batches(truncate_to_batch(options.now, spec.batch), spec.batch, -spec.lookback);
+  } else if (spec.begin) {
+    first = truncate_to_batch(*spec.begin, spec.batch);
+  } else {
+    return error{errc::config, spec.path +
+                                   ": a microbatch model needs `begin` for its first run (or "
+                                   "--event-time-start)"};
+  }
+  const sys_us end = options.event_time_end.value_or(options.now);
+  const auto windows = microbatch_windows(first, end, spec.batch);
+  materialize_outcome out;
+  out.rows = 0;
+  std::vector<std::string> failures;
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    const auto& w = windows[i];
+    result<materialize_outcome> batch = error{errc::internal, "not run"};
+    // A failed batch is retried once on its own before it is reported; the others go on.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto kind = describe_relation(stmt.connection(), spec.relation);
+      if (!kind) {
+        batch = kind.error();
+      } else {
+        const bool rebuild =
+            *kind != relation_kind::table || (full && i == 0 && !options.event_time_start);
+        auto compiled = compile(compile_request{!rebuild, w});
+        if (!compiled) {
+          batch = compiled.error();
+        } else if (rebuild) {
+          batch = build_table(stmt, spec, *compiled);
+        } else {
+          batch = merge_increment(stmt, spec, *compiled, "microbatch", w, true, true);
+        }
+      }
+      if (batch || batch.error().code == errc::cancelled) break;
+    }
+    if (!batch) {
+      if (batch.error().code == errc::cancelled) return batch.error();
+      failures.push_back(fmt::format("batch [{}, {}): {}", format_iso8601_us(w.start),
+                                     format_iso8601_us(*w.end), batch.error().message));
+      continue;
+    }
+    ++done;
+    *out.rows += batch->rows.value_or(0);
+  }
+  out.adapter_message = fmt::format("{} of {} batches", done, windows.size());
+  if (!failures.empty()) {
+    out.partial_failure = fmt::format("{} of {} batches failed (each retried once): {}",
+                                      failures.size(), windows.size(), fmt::join(failures, "; "));
+  }
+  return out;
+}
+
+result<materialize_outcome> build_incremental(statement_runner& stmt, const model_spec& spec,
+                                              const compile_fn& compile,
+                                              const materialize_options& options) {
+  const std::string strategy = effective_strategy(spec);
+  if (strategy == "microbatch") return build_microbatch(stmt, spec, compile, options);
+  auto incremental = is_incremental(stmt.connection(), spec, options.full_refresh);
+  if (!incremental) return incremental.error();
+  if (!*incremental) {
+    auto compiled = compile(compile_request{false, std::nullopt});
+    if (!compiled) return compiled.error();
+    return build_table(stmt, spec, *compiled);
+  }
+  compile_request request{true, std::nullopt};
+  if (!spec.lookback_window.empty()) {
+    if (spec.event_time.empty()) {
+      return error{errc::config, spec.path + ": `lookback` needs `event_time` on the model"};
+    }
+    auto window = lookback_window(stmt, spec);
+    if (!window) return window.error();
+    request.window = *window;
+  }
+  auto compiled = compile(request);
+  if (!compiled) return compiled.error();
+  return merge_increment(stmt, spec, *compiled, strategy, std::nullopt, true, true);
+}
+
+}  // namespace
+
+sys_us truncate_to_batch(sys_us t, batch_size size) {
+  switch (size) {
+    case batch_size::hour:
+      return std::chrono::floor<hours>(t);
+    case batch_size::day:
+      return std::chrono::floor<days>(t);
+    case batch_size::month: {
+      const auto d = civil_from_days(std::chrono::floor<days>(t).time_since_epoch().count());
+      return sys_us{days{days_from_civil(d.year, d.month, 1)}};
+    }
+    case batch_size::year: {
+      const auto d = civil_from_days(std::chrono::floor<days>(t).time_since_epoch().count());
+      return sys_us{days{days_from_civil(d.year, 1, 1)}};
+    }
+  }
+  return t;
+}
+
+sys_us offset_batches(sys_us t, batch_size size, int n) {
+  switch (size) {
+    case batch_size::hour:
+      return t + hours{n};
+    case batch_size::day:
+      return t + days{n};
+    case batch_size::year:
+      return offset_batches(t, batch_size::month, n * 12);
+    case batch_size::month: {
+      const auto day_start = std::chrono::floor<days>(t);
+      const auto d = civil_from_days(day_start.time_since_epoch().count());
+      std::int64_t months = static_cast<std::int64_t>(d.year) * 12 + (d.month - 1) + n;
+      const auto year = static_cast<std::int32_t>(months >= 0 ? months / 12 : (months - 11) / 12);
+      const auto month =
+          static_cast<std::uint32_t>(months - static_cast<std::int64_t>(year) * 12 + 1);
+      const auto day = std::min(d.day, days_in_month(year, month));
+      return sys_us{days{days_from_civil(year, month, day)}} + (t - day_start);
+    }
+  }
+  return t;
+}
+
+std::vector<event_window> microbatch_windows(sys_us first, sys_us end, batch_size size) {
+  std::vector<event_window> out;
+  for (sys_us start = first; start < end;) {
+    const sys_us next = offset_batches(start, size, 1);
+    out.push_back(event_window{start, next});
+    start = next;
+  }
+  return out;
+}
+
+result<bool> is_incremental(pg::connection& conn, const model_spec& spec, bool full_refresh) {
+  if (spec.materialized != "incremental" || full_refresh_applies(spec, full_refresh)) return false;
+  auto kind = describe_relation(conn, spec.relation);
+  if (!kind) return kind.error();
+  return *kind == relation_kind::table;
+}
+
+status ensure_schema(statement_runner& stmt, const std::string& schema) {
+  const std::string sql = "create schema if not exists " + quote_identifier(schema);
+  auto r = stmt.exec(sql);
+  // Two sessions creating the same schema at once: one gets a unique violation; it exists now.
+  if (!r && r.error().message.find("SQLSTATE 23505") != std::string::npos) r = stmt.exec(sql);
+  if (!r) return r.error();
+  return {};
+}
+
+result<materialize_outcome> materialize(statement_runner& stmt, const model_spec& spec,
+                                        const compile_fn& compile,
+                                        const materialize_options& options) {
+  const auto& m = spec.materialized;
+  if (m == "view") {
+    auto compiled = compile(compile_request{});
+    if (!compiled) return compiled.error();
+    return build_view(stmt, spec, *compiled);
+  }
+  if (m == "table") {
+    auto compiled = compile(compile_request{});
+    if (!compiled) return compiled.error();
+    return build_table(stmt, spec, *compiled);
+  }
+  if (m == "incremental") return build_incremental(stmt, spec, compile, options);
+  if (m == "ephemeral") return materialize_outcome{};
+  return error{errc::config, fmt::format("{}: materialized '{}' is not one of view, table, "
+                                         "incremental, ephemeral",
+                                         spec.path, m)};
+}
+
+}  // namespace gg::transform
