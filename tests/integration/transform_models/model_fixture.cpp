@@ -157,9 +157,9 @@ const std::vector<std::string>& model_relations() {
       "staging.stg_page_views",        "staging.stg_user_events",
       "staging.stg_ecommerce_events",  "staging.stg_analytics_events",
       "staging.stg_event_queue",       "staging.int_product_events",
-      "analytics.session_summary",     "analytics.daily_metrics",
-      "analytics.funnel_analysis",     "analytics.product_performance",
-      "analytics.user_cohort_analysis"};
+      "staging.int_product_daily",     "analytics.session_summary",
+      "analytics.daily_metrics",       "analytics.funnel_analysis",
+      "analytics.product_performance", "analytics.user_cohort_analysis"};
   return relations;
 }
 
