@@ -123,8 +123,13 @@ class scheduler_state {
     if (blocker_[i]) {
       // A parent failed: this node is skipped without running, and so are its descendants.
       node_result r = base_result(i);
-      r.status = node_status::skipped;
-      r.message = fmt::format("skipped: upstream {} did not succeed", *blocker_[i]);
+      if (options_.stop.stop_requested()) {
+        r.status = node_status::cancelled;
+        r.message = "cancelled before it started";
+      } else {
+        r.status = node_status::skipped;
+        r.message = fmt::format("skipped: upstream {} did not succeed", *blocker_[i]);
+      }
       finish(i, std::move(r));
       return;
     }

@@ -95,12 +95,15 @@ status create_indexes(statement_runner& stmt, const model_spec& spec) {
 // the old relation aside, rename the new one into place and drop the old one. Readers see the
 // old relation until COMMIT and the new one after; never a missing or half-built one.
 result<materialize_outcome> build_table(statement_runner& stmt, const model_spec& spec,
-                                        const compiled_sql& compiled) {
+                                        const compiled_sql& compiled, bool run_pre_hooks = true,
+                                        bool run_post_hooks = true) {
   const auto tmp = with_suffix(spec.relation, tmp_suffix);
   const auto backup = with_suffix(spec.relation, backup_suffix);
   auto tx = pg::transaction::begin(stmt.connection());
   if (!tx) return tx.error();
-  if (auto st = run_hooks(stmt, compiled.pre_hooks, spec, "pre-hook"); !st) return st.error();
+  if (run_pre_hooks) {
+    if (auto st = run_hooks(stmt, compiled.pre_hooks, spec, "pre-hook"); !st) return st.error();
+  }
   if (auto st = drop_leftover(stmt, tmp, spec); !st) return st.error();
   if (auto st = drop_leftover(stmt, backup, spec); !st) return st.error();
   auto created = exec_wrapped(stmt, fmt::format("create table {} as (\n", tmp.render()),
@@ -137,7 +140,9 @@ result<materialize_outcome> build_table(statement_runner& stmt, const model_spec
     }
   }
   if (auto st = create_indexes(stmt, spec); !st) return st.error();
-  if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
+  if (run_post_hooks) {
+    if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
+  }
   if (auto st = tx->commit(); !st) return st.error();
   return out;
 }
@@ -498,9 +503,11 @@ result<materialize_outcome> build_microbatch(statement_runner& stmt, const model
         if (!compiled) {
           batch = compiled.error();
         } else if (rebuild) {
-          batch = build_table(stmt, spec, *compiled);
+          batch = build_table(stmt, spec, *compiled, i == 0, i + 1 == windows.size());
         } else {
-          batch = merge_increment(stmt, spec, *compiled, "microbatch", w, true, true);
+          // Hooks run once per model: before the first batch and after the last.
+          batch = merge_increment(stmt, spec, *compiled, "microbatch", w, i == 0,
+                                  i + 1 == windows.size());
         }
       }
       if (batch || batch.error().code == errc::cancelled) break;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 
 namespace gg::transform::jinja {
 namespace {
@@ -109,14 +110,16 @@ void append_container(std::string& out, const value& v, int depth) {
     return;
   }
   if (v.is_list()) {
-    out += '[';
+    bool tuple = v.is_tuple();
+    out += tuple ? '(' : '[';
     bool first = true;
     for (const value& e : v.as_list()) {
       if (!first) out += ", ";
       first = false;
       append_repr(out, e, depth + 1);
     }
-    out += ']';
+    if (tuple && v.as_list().size() == 1) out += ',';
+    out += tuple ? ')' : ']';
     return;
   }
   out += '{';
@@ -198,6 +201,11 @@ bool equals_at(const value& a, const value& b, int depth) {
 }  // namespace
 
 value::value(dict d) : v_(std::make_shared<dict>(std::move(d))) {}
+value::value(const value& other) = default;
+value::value(value&& other) noexcept = default;
+value& value::operator=(const value& other) = default;
+value& value::operator=(value&& other) noexcept = default;
+value::~value() = default;
 
 value value::make_function(std::string name, native_function fn) {
   auto f = std::make_shared<function>();
@@ -311,6 +319,8 @@ std::string value::type_name() const {
   }
   return "object";
 }
+
+std::ostream& operator<<(std::ostream& os, const value& v) { return os << v.repr(); }
 
 dict::dict(std::initializer_list<entry> entries) {
   for (const auto& e : entries) set(e.first, e.second);

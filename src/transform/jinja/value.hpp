@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,9 +78,23 @@ class value {
   value(std::shared_ptr<object> o) noexcept : v_(std::move(o)) {}
   value(std::shared_ptr<const function> f) noexcept : v_(std::move(f)) {}
 
+  // Out of line: g++ 12 reports false -Wmaybe-uninitialized warnings when std::variant moves
+  // are inlined into callers that build a value from a constant.
+  value(const value& other);
+  value(value&& other) noexcept;
+  value& operator=(const value& other);
+  value& operator=(value&& other) noexcept;
+  ~value();
+
   static value none() noexcept {
     value v;
     v.v_ = none_t{};
+    return v;
+  }
+  /// A Python tuple: a list that prints as (a, b) (argument packs, dict items, literals).
+  static value make_tuple(list l) {
+    value v(std::move(l));
+    v.tuple_ = true;
     return v;
   }
   /// A callable named `name` (the name appears in error messages).
@@ -94,6 +109,8 @@ class value {
   bool is_number() const noexcept { return is_int() || is_double(); }
   bool is_string() const noexcept { return kind() == value_kind::string; }
   bool is_list() const noexcept { return kind() == value_kind::list; }
+  /// A list made as a tuple (see make_tuple); it is a list for every other purpose.
+  bool is_tuple() const noexcept { return tuple_ && is_list(); }
   bool is_dict() const noexcept { return kind() == value_kind::dict; }
   bool is_object() const noexcept { return kind() == value_kind::object; }
   bool is_function() const noexcept { return kind() == value_kind::function; }
@@ -145,7 +162,11 @@ class value {
   std::variant<undefined_t, none_t, bool, std::int64_t, double, std::string, std::shared_ptr<list>,
                std::shared_ptr<dict>, std::shared_ptr<object>, std::shared_ptr<const function>>
       v_;
+  bool tuple_ = false;
 };
+
+/// Writes v.repr(), so test frameworks and logs can print values and results holding them.
+std::ostream& operator<<(std::ostream& os, const value& v);
 
 /// A dict with string keys in insertion order (Python 3.7+ dict semantics). Setting an existing
 /// key keeps its position.

@@ -301,6 +301,19 @@ TEST_CASE("microbatch builds one batch per period, backfills a range and retries
     CHECK(out.partial_failure.find("division by zero") != std::string::npos);
     CHECK(scalar(f.conn, "select count(*) from analytics.mb") == 2);
   }
+  SECTION("hooks run once per model: before the first batch and after the last") {
+    exec(f.conn, "create table raw_data.mb_log (what text)");
+    auto with_hooks = [&](const compile_request& req) -> gg::result<compiled_sql> {
+      auto c = compile(req);
+      if (!c) return c.error();
+      c->pre_hooks = {"insert into raw_data.mb_log values ('pre')"};
+      c->post_hooks = {"insert into raw_data.mb_log values ('post')"};
+      return c;
+    };
+    f.build(spec, with_hooks);
+    CHECK(scalar(f.conn, "select count(*) from raw_data.mb_log where what = 'pre'") == 1);
+    CHECK(scalar(f.conn, "select count(*) from raw_data.mb_log where what = 'post'") == 1);
+  }
   SECTION("month batches cover calendar months") {
     auto w = microbatch_windows(truncate_to_batch(at("2026-01-15"), batch_size::month),
                                 at("2026-03-02"), batch_size::month);
