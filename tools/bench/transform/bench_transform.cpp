@@ -489,10 +489,11 @@ int main(int argc, char** argv) {
   write_dim_products(conn, catalog, seed);
   const auto products = products_of(catalog);
 
-  // Sessions start at a steady pace over --days; about 14 events per session.
+  // Sessions start at a steady pace over --days; the session model averages about 28 events
+  // per session with its default profile.
   const gg::sys_us start{std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::sys_days{std::chrono::year{2026} / 10 / 1}.time_since_epoch())};
-  const auto expected_sessions = std::max<std::uint64_t>(1, cfg.events / 14);
+  const auto expected_sessions = std::max<std::uint64_t>(1, cfg.events / 28);
   const auto gap = std::chrono::microseconds(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::hours(24) * cfg.days)
           .count() /
