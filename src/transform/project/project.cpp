@@ -274,9 +274,11 @@ gg::status loader::read_project_file() {
   if (const YAML::Node d = y["dispatch"]; d && !d.IsNull()) {
     return yaml_error(project_file_, d, "dispatch is not supported (packages are not supported)");
   }
-  models_tree_ = y["models"];
-  tests_tree_ = y["data_tests"] ? y["data_tests"] : y["tests"];
-  sources_tree_ = y["sources"];
+  // reset() rebinds; operator= would assign through (and throws for a missing key).
+  if (const YAML::Node n = y["models"]) models_tree_.reset(n);
+  if (const YAML::Node n = y["tests"]) tests_tree_.reset(n);
+  if (const YAML::Node n = y["data_tests"]) tests_tree_.reset(n);
+  if (const YAML::Node n = y["sources"]) sources_tree_.reset(n);
 
   // Vars: global entries, then the ones scoped to this project, then --vars.
   if (const YAML::Node v = y["vars"]; v && !v.IsNull()) {
