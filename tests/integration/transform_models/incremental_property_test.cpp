@@ -5,7 +5,7 @@
 // computes. Seeded; the seed is printed, and env GG_TEST_SEED replays a run.
 #include "model_fixture.hpp"
 
-#include <gadgetgrove/traffic/prng.hpp>
+#include <gadgetgrove/core/prng.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -117,10 +117,10 @@ class event_source {
     return e;
   }
 
-  gg::traffic::prng& rng() { return rng_; }
+  gg::prng& rng() { return rng_; }
 
  private:
-  gg::traffic::prng rng_;
+  gg::prng rng_;
   std::uint64_t count_ = 0;
   std::vector<raw_event> sent_;
 };

@@ -17,6 +17,7 @@
 
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/loader/copy_encoder.hpp>
@@ -27,7 +28,6 @@
 #include <gadgetgrove/pg/migrator.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
 #include <gadgetgrove/traffic/event_writer.hpp>
-#include <gadgetgrove/traffic/prng.hpp>
 #include <gadgetgrove/traffic/session_model.hpp>
 #include <gadgetgrove/transform/node_result.hpp>
 #include <gadgetgrove/transform/runner.hpp>
@@ -333,7 +333,7 @@ class traffic_rows {
 
   const gg::traffic::product_list& products_;
   gg::traffic::session_model model_;
-  gg::traffic::prng ids_;
+  gg::prng ids_;
   gg::sys_us next_start_;
   std::chrono::microseconds gap_;
   gg::traffic::session_plan plan_;
