@@ -762,7 +762,12 @@ gg::result<value> renderer::call_macro(const macro& m, call_args& args, const po
 gg::result<value> renderer::eval_filter(const expr& e, const value* subject,
                                         const std::shared_ptr<frame>& f) {
   value input;
-  if (e.a) {
+  if (e.a && subject && e.a->kind == expr_kind::filter) {
+    // A chain in {% filter a|b %} or {% set x | a | b %}: the block's text feeds the innermost.
+    auto v = eval_filter(*e.a, subject, f);
+    if (!v) return v;
+    input = std::move(*v);
+  } else if (e.a) {
     auto v = eval(*e.a, f);
     if (!v) return v;
     input = std::move(*v);
