@@ -1,6 +1,8 @@
 #include "cli.hpp"
 #include "transform_options.hpp"
 
+#include <gadgetgrove/core/host_port.hpp>
+#include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/cron_expr.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
 
@@ -64,15 +66,8 @@ CLI::Validator one_of(std::vector<std::string> values) {
 CLI::Validator host_port() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
-        auto colon = v.rfind(':');
-        if (colon == std::string::npos || colon == 0) return "expected HOST:PORT, got '" + v + "'";
-        auto port = v.substr(colon + 1);
-        if (port.empty() || port.size() > 5 ||
-            !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(c); }) ||
-            std::stoul(port) > 65535) {
-          return "invalid port in '" + v + "'";
-        }
-        return {};
+        const auto parsed = parse_host_port(v);
+        return parsed ? std::string{} : parsed.error().message;
       },
       "HOST:PORT");
 }
@@ -441,23 +436,8 @@ std::vector<option_def> option_table() {
 
 std::string mask(const option_def& def, const std::string& value) {
   if (!def.secret || value.empty()) return value;
-  if (def.name == "database-url") {
-    // Mask only the password part; the rest helps when debugging a connection.
-    auto at = value.find('@');
-    auto scheme = value.find("://");
-    if (scheme != std::string::npos && at != std::string::npos) {
-      auto colon = value.find(':', scheme + 3);
-      if (colon != std::string::npos && colon < at)
-        return value.substr(0, colon + 1) + "****" + value.substr(at);
-      return value;
-    }
-    auto pw = value.find("password=");
-    if (pw != std::string::npos) {
-      auto end = value.find(' ', pw);
-      return value.substr(0, pw + 9) + "****" + (end == std::string::npos ? "" : value.substr(end));
-    }
-    return value;
-  }
+  // Mask only the password part; the rest helps when debugging a connection.
+  if (def.name == "database-url") return pg::mask_conninfo(value);
   return "****";
 }
 

@@ -1,7 +1,5 @@
 #include "instance_lock.hpp"
 
-#include <gadgetgrove/core/json_escape.hpp>
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -74,35 +72,6 @@ instance_lock& instance_lock::operator=(instance_lock&& other) noexcept {
 
 instance_lock::~instance_lock() {
   if (fd_ >= 0) ::close(fd_);
-}
-
-gg::status write_serve_info(const std::filesystem::path& data_dir, const serve_info& info) {
-  std::string body = "{\"public\":";
-  append_json_string(body, info.public_address);
-  body += ",\"admin\":";
-  append_json_string(body, info.admin_address);
-  body += ",\"database\":";
-  append_json_string(body, info.database);
-  body += ",\"pid\":" + std::to_string(info.pid) + "}\n";
-
-  auto final_path = data_dir / "serve.json";
-  auto tmp_path = data_dir / "serve.json.tmp";
-  int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return from_errno("open " + tmp_path.string(), errno);
-  bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return from_errno("write " + tmp_path.string(), err);
-  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    return from_errno("rename " + final_path.string(), errno);
-  }
-  return {};
-}
-
-void remove_serve_info(const std::filesystem::path& data_dir) {
-  std::error_code ec;
-  std::filesystem::remove(data_dir / "serve.json", ec);
 }
 
 }  // namespace gg::app

@@ -1,6 +1,6 @@
 #pragma once
-// The lock that keeps two `serve` processes off one data directory, and the serve.json file
-// through which scripts find a running instance.
+// The lock that keeps two `serve` processes off one data directory. (serve.json, through which
+// other commands find a running instance, is gg::serve_info in core/serve_info.hpp.)
 
 #include <gadgetgrove/core/result.hpp>
 
@@ -32,16 +32,5 @@ class instance_lock {
   explicit instance_lock(int fd) noexcept : fd_(fd) {}
   int fd_ = -1;
 };
-
-struct serve_info {
-  std::string public_address;  // "127.0.0.1:8000"
-  std::string admin_address;
-  std::string database;  // libpq conninfo, password removed
-  pid_t pid = 0;
-};
-
-/// Writes `<data-dir>/serve.json` atomically (temporary file, fsync, rename), mode 0600.
-gg::status write_serve_info(const std::filesystem::path& data_dir, const serve_info& info);
-void remove_serve_info(const std::filesystem::path& data_dir);
 
 }  // namespace gg::app

@@ -1,5 +1,6 @@
 #include "listeners.hpp"
 
+#include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/log.hpp>
 
 #include <charconv>
@@ -17,24 +18,6 @@ std::string format_endpoint(const http::endpoint_info& ep) {
 }
 
 }  // namespace
-
-gg::result<std::pair<std::string, unsigned short>> split_host_port(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return fail(errc::config, "expected HOST:PORT, got '" + text + "'");
-  }
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  unsigned port = 0;
-  auto p = text.substr(colon + 1);
-  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  if (ec != std::errc{} || ptr != p.data() + p.size() || port > 65535) {
-    return fail(errc::config, "invalid port in '" + text + "'");
-  }
-  return std::pair{host, static_cast<unsigned short>(port)};
-}
 
 std::vector<http::header> default_security_headers() {
   return {
@@ -60,12 +43,12 @@ gg::status listeners_stage::start() {
   auto make = [&](const std::string& name, const std::string& address,
                   std::shared_ptr<http::router> routes,
                   std::unique_ptr<http::server>& out) -> gg::status {
-    auto hp = split_host_port(address);
+    auto hp = parse_host_port(address);
     if (!hp) return hp.error();
     http::server_options opts;
     opts.name = name;
-    opts.host = hp->first;
-    opts.port = hp->second;
+    opts.host = hp->host;
+    opts.port = hp->port;
     opts.default_headers = default_security_headers();
     auto srv = std::make_unique<http::server>(ioc_, std::move(opts), std::move(routes));
     auto ep = srv->listen();

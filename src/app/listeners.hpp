@@ -16,9 +16,6 @@ class io_context;
 
 namespace gg::app {
 
-/// Splits "HOST:PORT" ("0.0.0.0:8000", "[::1]:0", "localhost:8050").
-gg::result<std::pair<std::string, unsigned short>> split_host_port(const std::string& text);
-
 /// Starts after every pipeline stage it depends on, so no request arrives before the pipeline
 /// can take it; stops first, so in-flight requests finish while the pipeline is still there.
 /// start()/request_stop()/drain() run on the control thread; health() is thread-safe.

@@ -7,6 +7,8 @@
 #include "process_setup.hpp"
 #include "service_notifier.hpp"
 
+#include <gadgetgrove/core/serve_info.hpp>
+
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "utf8.hpp"
+#include <gadgetgrove/core/utf8.hpp>
 
 namespace gg {
 namespace {
@@ -125,7 +125,7 @@ void append_json_escaped(std::string& out, std::string_view s) {
         w += sizeof esc;
         ++p;
       } else {
-        const detail::utf8_step step = detail::utf8_next(p, end);
+        const utf8_step step = utf8_next(p, end);
         if (step.valid) {
           std::memcpy(w, p, step.length);
           w += step.length;

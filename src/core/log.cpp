@@ -9,7 +9,7 @@
 
 #include <gadgetgrove/core/json_escape.hpp>
 
-#include "utf8.hpp"
+#include <gadgetgrove/core/utf8.hpp>
 
 namespace gg::log {
 namespace {
@@ -101,7 +101,7 @@ void append_human_text(std::string& out, std::string_view s) {
       ++p;
       continue;
     }
-    const detail::utf8_step step = detail::utf8_next(p, end);
+    const utf8_step step = utf8_next(p, end);
     if (step.valid) {
       out.append(reinterpret_cast<const char*>(p), step.length);
     } else {

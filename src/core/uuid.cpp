@@ -7,7 +7,7 @@
 
 #include <gadgetgrove/core/random.hpp>
 
-#include "xoshiro256.hpp"
+#include <gadgetgrove/core/prng.hpp>
 
 namespace gg {
 namespace {
@@ -21,11 +21,11 @@ void on_fork_child() noexcept { fork_generation.fetch_add(1, std::memory_order_r
 std::uint64_t thread_random() noexcept {
   static const int atfork_status = ::pthread_atfork(nullptr, nullptr, on_fork_child);
   (void)atfork_status;
-  thread_local detail::xoshiro256 gen;
+  thread_local prng gen = prng::from_entropy();
   thread_local std::uint32_t generation = fork_generation.load(std::memory_order_relaxed);
   const std::uint32_t current = fork_generation.load(std::memory_order_relaxed);
   if (generation != current) {
-    gen.reseed();
+    gen = prng::from_entropy();
     generation = current;
   }
   return gen.next();
@@ -94,6 +94,17 @@ uuid uuid_v7() noexcept {
 uuid uuid_v4() noexcept {
   uuid u;
   secure_random(u.bytes);
+  u.bytes[6] = static_cast<std::uint8_t>(0x40 | (u.bytes[6] & 0x0F));
+  u.bytes[8] = static_cast<std::uint8_t>(0x80 | (u.bytes[8] & 0x3F));
+  return u;
+}
+
+uuid uuid_v4_from_bits(std::uint64_t hi, std::uint64_t lo) noexcept {
+  uuid u;
+  for (int i = 0; i < 8; ++i) {
+    u.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+    u.bytes[static_cast<std::size_t>(i + 8)] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+  }
   u.bytes[6] = static_cast<std::uint8_t>(0x40 | (u.bytes[6] & 0x0F));
   u.bytes[8] = static_cast<std::uint8_t>(0x80 | (u.bytes[8] & 0x3F));
   return u;

@@ -61,19 +61,25 @@ void append_framed(std::string_view object, std::string& out) {
   write_tail(checksum64(body), out.data() + base + body.size());
 }
 
-bool verify_line(std::string_view line) noexcept {
-  if (line.size() < frame_tail_size + 1) return false;
-  const std::size_t body = line.size() - frame_tail_size;
+frame_check check_frame(std::string_view line) noexcept {
+  constexpr std::size_t tail_size = frame_tail_size - 1;  // without the newline
+  if (line.size() < tail_size + 1) return frame_check::missing;
+  const std::size_t body = line.size() - tail_size;
   const auto tail = line.substr(body);
-  if (tail.substr(0, checksum_prefix.size()) != checksum_prefix) return false;
+  if (tail.substr(0, checksum_prefix.size()) != checksum_prefix) return frame_check::missing;
   const auto hex = tail.substr(checksum_prefix.size(), 16);
   for (const char c : hex) {
-    if (!is_lower_hex(c)) return false;
+    if (!is_lower_hex(c)) return frame_check::missing;
   }
-  if (tail.substr(checksum_prefix.size() + 16) != "\"}\n") return false;
+  if (tail.substr(checksum_prefix.size() + 16) != "\"}") return frame_check::missing;
   std::uint64_t expected = 0;
-  if (!parse_hex16(hex, expected)) return false;
-  return checksum64(line.substr(0, body)) == expected;
+  if (!parse_hex16(hex, expected)) return frame_check::missing;
+  return checksum64(line.substr(0, body)) == expected ? frame_check::ok : frame_check::mismatch;
+}
+
+bool verify_line(std::string_view line) noexcept {
+  if (line.empty() || line.back() != '\n') return false;
+  return check_frame(line.substr(0, line.size() - 1)) == frame_check::ok;
 }
 
 segment_scan scan_segment(std::string_view data) noexcept {

@@ -1,22 +1,9 @@
 #include "guarded_copy.hpp"
 
 #include <gadgetgrove/loader/copy_encoder.hpp>
+#include <gadgetgrove/pg/sqlstate.hpp>
 
 namespace gg::loader::detail {
-
-std::string_view sqlstate_of(const gg::error& e) noexcept {
-  constexpr std::string_view marker = "(SQLSTATE ";
-  const std::string_view m = e.message;
-  const std::size_t at = m.rfind(marker);
-  if (at == std::string_view::npos || at + marker.size() + 5 > m.size()) return {};
-  return m.substr(at + marker.size(), 5);
-}
-
-bool is_row_error(const gg::error& e) noexcept {
-  if (e.code != errc::database) return false;
-  const std::string_view state = sqlstate_of(e);
-  return state.starts_with("22") || state.starts_with("23") || state.starts_with("54");
-}
 
 result<std::uint64_t> copy_binary(pg::connection& conn, std::string_view copy_sql,
                                   std::string_view body) {
@@ -43,7 +30,7 @@ result<std::vector<refused_row>> guarded_copy(pg::connection& conn, std::string_
     if (auto r = conn.exec("RELEASE SAVEPOINT gg_rows"); !r) return r.error();
     return refused;
   }
-  if (!is_row_error(all.error())) return all.error();
+  if (!pg::is_data_error(all.error())) return all.error();
   if (auto r = conn.exec("ROLLBACK TO SAVEPOINT gg_rows"); !r) return r.error();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (auto r = conn.exec("SAVEPOINT gg_row"); !r) return r.error();
@@ -52,9 +39,9 @@ result<std::vector<refused_row>> guarded_copy(pg::connection& conn, std::string_
       if (auto r = conn.exec("RELEASE SAVEPOINT gg_row"); !r) return r.error();
       continue;
     }
-    if (!is_row_error(one.error())) return one.error();
+    if (!pg::is_data_error(one.error())) return one.error();
     if (auto r = conn.exec("ROLLBACK TO SAVEPOINT gg_row"); !r) return r.error();
-    refused.push_back(refused_row{i, std::string{sqlstate_of(one.error())}});
+    refused.push_back(refused_row{i, one.error().sqlstate});
   }
   if (auto r = conn.exec("RELEASE SAVEPOINT gg_rows"); !r) return r.error();
   return refused;

@@ -33,17 +33,10 @@ struct refused_row {
   std::string sqlstate;
 };
 
-/// The SQLSTATE at the end of a gg::pg error message ("... (SQLSTATE 22P02)"), or empty.
-std::string_view sqlstate_of(const gg::error& e) noexcept;
-
-/// True when `e` is PostgreSQL refusing the data itself (SQLSTATE class 22 data exception,
-/// 23 integrity constraint, 54 program limit), so that the other rows can still be loaded.
-bool is_row_error(const gg::error& e) noexcept;
-
 /// Copies `rows` with `copy_sql` (a COPY ... FROM STDIN (FORMAT binary)) inside the caller's
 /// transaction: all at once under a savepoint, and when that fails on a row error, one row per
-/// savepoint. Returns the rows refused; any other failure is returned as the error (the caller's
-/// transaction is then unusable).
+/// savepoint. A row is refused when pg::is_data_error says so. Returns the rows refused; any other
+/// failure is returned as the error (the caller's transaction is then unusable).
 result<std::vector<refused_row>> guarded_copy(pg::connection& conn, std::string_view copy_sql,
                                               const encoded_rows& rows);
 

@@ -1,6 +1,8 @@
 #include <gadgetgrove/loader/line_parser.hpp>
 
-#include <gadgetgrove/core/checksum.hpp>
+#include <gadgetgrove/core/time.hpp>
+#include <gadgetgrove/core/uuid.hpp>
+#include <gadgetgrove/eventlog/segment_format.hpp>
 
 #include <simdjson.h>
 
@@ -13,9 +15,6 @@ namespace od = simdjson::ondemand;
 using od::json_type;
 
 static_assert(line_padding >= simdjson::SIMDJSON_PADDING);
-
-constexpr std::string_view tail_prefix = R"(,"_checksum":")";
-static_assert(tail_prefix.size() + 16 + 2 == checksum_tail_size);
 
 // jsonb hands every number to numeric_in, which refuses an exponent beyond +-1000
 // (NUMERIC_MAX_PRECISION) and more than 16383 digits after the point (NUMERIC_DSCALE_MAX);
@@ -145,17 +144,6 @@ reject_reason make(reject_code code, std::string_view field = {}) noexcept {
 }
 
 }  // namespace
-
-tail_check check_tail(std::string_view line) noexcept {
-  if (line.size() < checksum_tail_size) return tail_check::missing;
-  const std::string_view body = line.substr(0, line.size() - checksum_tail_size);
-  const std::string_view tail = line.substr(body.size());
-  if (tail.substr(0, tail_prefix.size()) != tail_prefix || tail[30] != '"' || tail[31] != '}')
-    return tail_check::missing;
-  std::uint64_t want = 0;
-  if (!parse_hex16(tail.substr(tail_prefix.size(), 16), want)) return tail_check::missing;
-  return checksum64(body) == want ? tail_check::ok : tail_check::mismatch;
-}
 
 struct line_parser::impl {
   od::parser line_parser;
@@ -467,12 +455,12 @@ line_parser& line_parser::operator=(line_parser&&) noexcept = default;
 std::optional<reject_reason> line_parser::parse_line(std::string_view line, bool terminated,
                                                      std::string_view queue, event_row& out) {
   if (!terminated) return make(reject_code::torn_line);
-  switch (check_tail(line)) {
-    case tail_check::ok:
+  switch (eventlog::check_frame(line)) {
+    case eventlog::frame_check::ok:
       break;
-    case tail_check::missing:
+    case eventlog::frame_check::missing:
       return make(reject_code::missing_checksum);
-    case tail_check::mismatch:
+    case eventlog::frame_check::mismatch:
       return make(reject_code::checksum_mismatch);
   }
   return impl_->map(line.data(), line.size(), line.size() + line_padding, queue, out);
@@ -480,7 +468,8 @@ std::optional<reject_reason> line_parser::parse_line(std::string_view line, bool
 
 std::optional<reject_reason> line_parser::parse_replay(std::string_view line,
                                                        std::string_view queue, event_row& out) {
-  if (check_tail(line) == tail_check::mismatch) return make(reject_code::checksum_mismatch);
+  if (eventlog::check_frame(line) == eventlog::frame_check::mismatch)
+    return make(reject_code::checksum_mismatch);
   std::string& buffer = impl_->replay_buffer;
   buffer.assign(line);
   buffer.resize(line.size() + line_padding, ' ');

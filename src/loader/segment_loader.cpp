@@ -3,6 +3,7 @@
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/loader/segment_reader.hpp>
+#include <gadgetgrove/pg/sqlstate.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
 
 #include <chrono>
@@ -52,14 +53,13 @@ result<segment_result> segment_loader::load(pg::connection& conn, const segment_
     auto r = attempt(conn, segment, guarded);
     if (r) return r;
     const gg::error e = r.error();  // result::error() returns a copy
-    const std::string_view state = sqlstate_of(e);
-    if (!guarded && is_row_error(e)) {
+    if (!guarded && pg::is_data_error(e)) {
       // A duplicate event_id (23505) or a value the server refuses: load the segment again
       // with savepoints so that only the offending lines become rejects.
       log.info("PostgreSQL refused a row; loading the segment again with row-level guards",
                {{"segment", segment.key()}, {"error", e.message}});
       guarded = true;
-    } else if ((state == "40P01" || state == "40001") && attempt_no < max_attempts) {
+    } else if (pg::retry_of(e) == pg::retry_scope::transaction && attempt_no < max_attempts) {
       // Two workers inserting the same duplicated event_ids in opposite orders: the server
       // picked this one as the deadlock victim. The other has committed or will soon.
       log.info("segment load was a deadlock victim; trying again", {{"segment", segment.key()}});

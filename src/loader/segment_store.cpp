@@ -1,5 +1,7 @@
 #include <gadgetgrove/loader/segment_store.hpp>
 
+#include <gadgetgrove/eventlog/segment_format.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +14,6 @@ namespace gg::loader {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::string_view sealed_suffix = ".jsonl";
 
 status fsync_dir(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -38,18 +38,6 @@ status make_dirs(const fs::path& dir) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return from_errno("mkdir " + dir.string(), errno);
   return fsync_dir(dir.parent_path().empty() ? fs::path{"."} : dir.parent_path());
-}
-
-int parse_digits(std::string_view s, std::size_t pos, std::size_t n, bool& ok) noexcept {
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') {
-      ok = false;
-      return 0;
-    }
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
 }
 
 std::string date_folder(sys_us t) {
@@ -87,24 +75,9 @@ status move_into(const fs::path& from, const fs::path& dir, const std::string& n
 std::string segment_ref::key() const { return queue + "/" + name; }
 
 std::optional<sys_us> segment_time(std::string_view name) noexcept {
-  // YYYYMMDDTHHMMSSffffffZ
-  if (name.size() < compact_utc_size || name[8] != 'T' || name[21] != 'Z') return std::nullopt;
-  bool ok = true;
-  const int year = parse_digits(name, 0, 4, ok);
-  const int month = parse_digits(name, 4, 2, ok);
-  const int day = parse_digits(name, 6, 2, ok);
-  const int hour = parse_digits(name, 9, 2, ok);
-  const int minute = parse_digits(name, 11, 2, ok);
-  const int second = parse_digits(name, 13, 2, ok);
-  const int micros = parse_digits(name, 15, 6, ok);
-  if (!ok || month < 1 || month > 12 || day < 1 ||
-      static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month)) || hour > 23 ||
-      minute > 59 || second > 59)
-    return std::nullopt;
-  const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second;
-  return sys_us{std::chrono::microseconds{secs * 1'000'000 + micros}};
+  const auto parsed = eventlog::parse_segment_name(name);
+  if (!parsed) return std::nullopt;
+  return parsed->first_event_time;
 }
 
 segment_store::segment_store(std::filesystem::path data_dir, std::vector<std::string> queues)
@@ -140,7 +113,8 @@ result<std::vector<segment_ref>> segment_store::pending() const {
     for (; it != fs::directory_iterator(); it.increment(ec)) {
       if (ec) return fail(errc::io, "list " + dir.string() + ": " + ec.message(), true);
       std::string name = it->path().filename().string();
-      if (name.size() <= sealed_suffix.size() || !name.ends_with(sealed_suffix)) continue;
+      if (name.size() <= eventlog::sealed_suffix.size() || !name.ends_with(eventlog::sealed_suffix))
+        continue;
       struct stat st {};
       // A segment archived by another loader between readdir and stat is simply gone.
       if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;

@@ -113,8 +113,7 @@ result<migration_report> migrate(connection& conn, const fs::path& dir) {
     if (!tx) return tx.error();
     if (auto s = lock(conn); !s) return s.error();
     if (auto s = conn.exec_script(bootstrap_sql); !s) {
-      return error{s.error().code, "create pipeline.schema_migrations: " + s.error().message,
-                   s.error().retriable};
+      return s.error().with_context("create pipeline.schema_migrations");
     }
     if (auto s = tx->commit(); !s) return s.error();
   }
@@ -144,8 +143,7 @@ result<migration_report> migrate(connection& conn, const fs::path& dir) {
     }
     const auto started = std::chrono::steady_clock::now();
     if (auto s = conn.exec_script(*text); !s) {
-      return error{s.error().code, "migration " + m.path.string() + " failed: " + s.error().message,
-                   s.error().retriable};
+      return s.error().with_context("migration " + m.path.string() + " failed");
     }
     auto row = conn.exec(
         "INSERT INTO pipeline.schema_migrations (version, name, checksum, applied_at) "
@@ -153,8 +151,7 @@ result<migration_report> migrate(connection& conn, const fs::path& dir) {
         m.version, m.name, sum);
     if (!row) return row.error();
     if (auto s = tx->commit(); !s) {
-      return error{s.error().code, "migration " + m.path.string() + " failed: " + s.error().message,
-                   s.error().retriable};
+      return s.error().with_context("migration " + m.path.string() + " failed");
     }
     log.info("applied migration", {{"file", label},
                                    {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -40,7 +40,20 @@ error make_error(std::string_view what, std::string_view sqlstate, std::string_v
   }
   const bool unavailable = connection_lost || server_unavailable(sqlstate);
   return error{unavailable ? errc::unavailable : errc::database, std::move(text),
-               is_retriable(sqlstate, connection_lost)};
+               is_retriable(sqlstate, connection_lost), std::string{sqlstate}};
+}
+
+retry_scope retry_of(const error& e) noexcept {
+  if (!e.retriable || (e.code != errc::database && e.code != errc::unavailable))
+    return retry_scope::none;
+  if (e.sqlstate == "40001" || e.sqlstate == "40P01") return retry_scope::transaction;
+  return retry_scope::connection;
+}
+
+bool is_data_error(const error& e) noexcept {
+  if (e.code != errc::database) return false;
+  const std::string_view state = e.sqlstate;
+  return state.starts_with("22") || state.starts_with("23") || state.starts_with("54");
 }
 
 }  // namespace gg::pg

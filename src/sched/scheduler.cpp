@@ -435,10 +435,7 @@ gg::status scheduler::start_stages() {
       }
       m.stop_started_stages(std::move(started),
                             std::chrono::steady_clock::now() + m.options.unwind_drain_timeout);
-      return gg::error{
-          st.error().code,
-          fmt::format("stage \"{}\" failed to start: {}", s->name(), st.error().message),
-          st.error().retriable};
+      return st.error().with_context(fmt::format("stage \"{}\" failed to start", s->name()));
     }
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)

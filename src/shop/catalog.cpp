@@ -2,7 +2,7 @@
 
 #include <gadgetgrove/core/json_escape.hpp>
 
-#include "seeded_rng.hpp"
+#include <gadgetgrove/core/prng.hpp>
 
 #include <algorithm>
 #include <array>
@@ -13,7 +13,6 @@
 namespace gg::shop {
 namespace {
 
-using detail::seeded_rng;
 using names = std::span<const std::string_view>;
 
 enum class spec_kind { text, flag, number };
@@ -142,7 +141,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 /// A multiple of ten dollars minus one cent, inside [min, max] dollars.
-std::int64_t draw_price_cents(seeded_rng& rng, std::uint32_t min, std::uint32_t max) {
+std::int64_t draw_price_cents(prng& rng, std::uint32_t min, std::uint32_t max) {
   const auto dollars = rng.between(min, max);
   const std::int64_t lo = (static_cast<std::int64_t>(min) + 9) / 10;
   const std::int64_t hi = static_cast<std::int64_t>(max) / 10;
@@ -150,7 +149,7 @@ std::int64_t draw_price_cents(seeded_rng& rng, std::uint32_t min, std::uint32_t 
   return tens * 1000 - 1;
 }
 
-std::string draw_features(seeded_rng& rng, std::span<const spec_def> specs) {
+std::string draw_features(prng& rng, std::span<const spec_def> specs) {
   std::string out = "{";
   for (const spec_def& spec : specs) {
     if (!rng.chance(spec.presence)) continue;
@@ -173,7 +172,7 @@ std::string draw_features(seeded_rng& rng, std::span<const spec_def> specs) {
   return out;
 }
 
-std::string draw_id(seeded_rng& rng, std::string_view prefix) {
+std::string draw_id(prng& rng, std::string_view prefix) {
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(rng.next() & 0xffffffffu));
   std::string id{prefix};
@@ -200,7 +199,7 @@ catalog catalog::generate(std::uint64_t seed) {
   for (std::size_t c = 0; c < definitions.size(); ++c) {
     const category_def& def = definitions[c];
     // One stream per category, so changing one category's lists leaves the others alone.
-    seeded_rng rng(detail::mix64(seed + detail::golden_gamma * (c + 1)));
+    prng rng(mix64(seed + golden_gamma * (c + 1)));
     const auto count = rng.between(min_products_per_category, max_products_per_category);
     for (std::int64_t i = 0; i < count; ++i) {
       product p;

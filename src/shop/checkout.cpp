@@ -2,7 +2,7 @@
 
 #include <gadgetgrove/core/random.hpp>
 
-#include "seeded_rng.hpp"
+#include <gadgetgrove/core/prng.hpp>
 
 #include <simdjson.h>
 
@@ -79,16 +79,11 @@ result<std::string> contact_field(simdjson::dom::object obj, std::string_view ke
 }  // namespace
 
 order_totals compute_totals(std::span<const order_line> lines) noexcept {
-  order_totals t;
+  std::int64_t subtotal = 0;
   for (const auto& line : lines) {
-    if (line.item != nullptr) t.subtotal_cents += line.item->price_cents * line.quantity;
+    if (line.item != nullptr) subtotal += line.item->price_cents * line.quantity;
   }
-  t.shipping_cents = t.subtotal_cents == 0 || t.subtotal_cents >= free_shipping_from_cents
-                         ? 0
-                         : shipping_fee_cents;
-  t.tax_cents = (t.subtotal_cents * tax_basis_points + 5000) / 10000;
-  t.total_cents = t.subtotal_cents + t.shipping_cents + t.tax_cents;
-  return t;
+  return price_order(subtotal);
 }
 
 result<checkout_request> parse_checkout(std::string_view body, const catalog& catalog) {
@@ -170,10 +165,10 @@ payment_simulator::payment_simulator(double failure_rate, std::uint64_t seed)
 
 std::optional<std::string_view> payment_simulator::charge() noexcept {
   const std::uint64_t n = sequence_.fetch_add(1, std::memory_order_relaxed);
-  const std::uint64_t r = detail::mix64(seed_ + detail::golden_gamma * (n + 1));
+  const std::uint64_t r = mix64(seed_ + golden_gamma * (n + 1));
   const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
   if (u >= failure_rate_) return std::nullopt;
-  return failure_reasons[detail::mix64(r) % failure_reasons.size()];
+  return failure_reasons[mix64(r) % failure_reasons.size()];
 }
 
 }  // namespace gg::shop

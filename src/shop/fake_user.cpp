@@ -3,7 +3,7 @@
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 
-#include "seeded_rng.hpp"
+#include <gadgetgrove/core/prng.hpp>
 
 #include <cctype>
 #include <string_view>
@@ -52,7 +52,7 @@ std::string lower_ascii(std::string_view s) {
 }  // namespace
 
 fake_user make_fake_user(std::uint64_t entropy) {
-  detail::seeded_rng rng(entropy);
+  prng rng(entropy);
   fake_user u;
   u.id = gg::uuid_v4().to_string();
   u.first_name = rng.pick(std::span<const std::string_view>(first_names));

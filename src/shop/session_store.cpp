@@ -4,7 +4,7 @@
 #include <gadgetgrove/core/random.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 
-#include "seeded_rng.hpp"
+#include <gadgetgrove/core/prng.hpp>
 
 #include <algorithm>
 #include <array>
@@ -93,8 +93,8 @@ session_view session_store::create() {
   auto identity = std::make_shared<session_identity>();
   identity->token = gg::random_token_urlsafe(token_bytes);
   identity->id = gg::uuid_v4().to_string();
-  identity->user = make_fake_user(
-      detail::mix64(user_entropy_.fetch_add(detail::golden_gamma, std::memory_order_relaxed)));
+  identity->user =
+      make_fake_user(mix64(user_entropy_.fetch_add(golden_gamma, std::memory_order_relaxed)));
   const sys_us t = now();
   identity->created = t;
   const sys_us expires = t + ttl_;

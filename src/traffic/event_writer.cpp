@@ -99,19 +99,4 @@ void append_money(std::string& out, std::int64_t cents) {
   if (fraction % 10 != 0) out.push_back(static_cast<char>('0' + fraction % 10));
 }
 
-void write_uuid_v4(std::uint64_t hi, std::uint64_t lo, char* out36) noexcept {
-  static constexpr char digits[] = "0123456789abcdef";
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 9562 variant
-  int pos = 0;
-  auto put = [&](std::uint64_t word, int nibbles) {
-    for (int i = nibbles - 1; i >= 0; --i) {
-      out36[pos++] = digits[(word >> (i * 4)) & 0xf];
-      if (pos == 8 || pos == 13 || pos == 18 || pos == 23) out36[pos++] = '-';
-    }
-  };
-  put(hi, 16);
-  put(lo, 16);
-}
-
 }  // namespace gg::traffic

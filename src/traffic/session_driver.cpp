@@ -4,6 +4,8 @@
 
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/random.hpp>
+#include <gadgetgrove/core/uuid.hpp>
+#include <gadgetgrove/shop/pricing.hpp>
 #include <gadgetgrove/traffic/event_writer.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>
 
@@ -15,11 +17,6 @@ namespace {
 
 constexpr std::string_view home_title = "GadgetGrove \xc2\xb7 Gadgets worth keeping";
 constexpr std::string_view title_suffix = " \xc2\xb7 GadgetGrove";
-
-// The storefront's money rules (the shop's checkout.hpp; app.js mirrors them too).
-constexpr std::int64_t free_shipping_from_cents = 9900;
-constexpr std::int64_t shipping_fee_cents = 999;
-constexpr std::int64_t tax_basis_points = 800;
 
 void append_uint(std::string& out, std::uint64_t v) {
   char buf[24];
@@ -52,7 +49,7 @@ id_source::id_source()
 
 void id_source::next(char* out36) noexcept {
   const std::uint64_t hi = rng_.next();
-  write_uuid_v4(hi, rng_.next(), out36);
+  uuid_v4_from_bits(hi, rng_.next()).write(out36);
 }
 
 session_driver::session_driver(const driver_settings& settings,
@@ -153,10 +150,7 @@ std::int64_t session_driver::cart_total_cents() const noexcept {
   std::int64_t subtotal = 0;
   const auto items = products_->products();
   for (const auto& [index, quantity] : cart_) subtotal += items[index].price_cents * quantity;
-  const std::int64_t shipping =
-      subtotal == 0 || subtotal >= free_shipping_from_cents ? 0 : shipping_fee_cents;
-  const std::int64_t tax = (subtotal * tax_basis_points + 5000) / 10000;
-  return subtotal + shipping + tax;
+  return shop::price_order(subtotal).total_cents;
 }
 
 std::int64_t session_driver::cart_units() const noexcept {

@@ -3,8 +3,8 @@
 // without doing any I/O itself: it writes each request's bytes and reads each answer. The
 // transport (a lane) decides when and over which connection.
 
+#include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/prng.hpp>
 #include <gadgetgrove/traffic/product_list.hpp>
 #include <gadgetgrove/traffic/session_plan.hpp>
 

@@ -1,5 +1,6 @@
 #include <gadgetgrove/traffic/session_model.hpp>
 
+#include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/traffic/event_writer.hpp>
 
 #include <array>
@@ -112,7 +113,7 @@ void session_model::fill_user(session_plan& plan) const {
   const std::uint64_t lo = splitmix64(state);
   const std::uint64_t names = splitmix64(state);
   plan.user_id.resize(36);
-  write_uuid_v4(hi, lo, plan.user_id.data());
+  uuid_v4_from_bits(hi, lo).write(plan.user_id.data());
   const auto first = first_names[names % first_names.size()];
   const auto last = last_names[(names >> 32) % last_names.size()];
   plan.user_name = std::string(first) + ' ' + std::string(last);

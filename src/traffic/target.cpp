@@ -1,12 +1,11 @@
 #include "target.hpp"
 
-#include "answer_scan.hpp"
+#include <gadgetgrove/core/host_port.hpp>
+#include <gadgetgrove/core/serve_info.hpp>
 
 #include <boost/asio/io_context.hpp>
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 namespace gg::traffic::detail {
 namespace {
@@ -27,34 +26,14 @@ gg::result<target_address> parse_target_url(std::string_view url) {
     }
     rest = rest.substr(0, slash);
   }
+  if (rest.empty()) return gg::fail(errc::config, "url has no host: " + std::string(url));
+  auto hp = parse_host_port(rest, 80);
+  if (!hp) return gg::fail(errc::config, "bad url " + std::string(url) + ": " + hp.error().message);
+  if (hp->port == 0) return gg::fail(errc::config, "bad port in url: " + std::string(url));
   target_address t;
-  std::string_view port_text;
-  if (!rest.empty() && rest.front() == '[') {
-    const auto close = rest.find(']');
-    if (close == std::string_view::npos) return gg::fail(errc::config, "bad IPv6 host in url");
-    t.host = std::string(rest.substr(1, close - 1));
-    const std::string_view after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return gg::fail(errc::config, "bad url: " + std::string(url));
-      port_text = after.substr(1);
-    }
-  } else {
-    const auto colon = rest.rfind(':');
-    t.host = std::string(rest.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = rest.substr(colon + 1);
-  }
-  if (t.host.empty()) return gg::fail(errc::config, "url has no host: " + std::string(url));
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || p != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535) {
-      return gg::fail(errc::config, "bad port in url: " + std::string(url));
-    }
-    t.port = static_cast<unsigned short>(port);
-  }
-  const bool v6 = t.host.find(':') != std::string::npos;
-  t.host_header = (v6 ? "[" + t.host + "]" : t.host) + ":" + std::to_string(t.port);
+  t.host = std::move(hp->host);
+  t.port = hp->port;
+  t.host_header = host_port{t.host, t.port}.to_string();
   t.origin = "http://" + t.host_header;
   return t;
 }
@@ -90,13 +69,9 @@ std::string url_for_listener(std::string_view host_port) {
 }
 
 std::optional<std::string> serve_json_url(const std::filesystem::path& data_dir) {
-  std::ifstream in(data_dir / "serve.json");
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  auto pub = json_string_member(text.str(), "public");
-  if (!pub || pub->empty()) return std::nullopt;
-  return url_for_listener(*pub);
+  auto info = read_serve_info(data_dir);
+  if (!info || info->public_address.empty()) return std::nullopt;
+  return url_for_listener(info->public_address);
 }
 
 }  // namespace gg::traffic::detail

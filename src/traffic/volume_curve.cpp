@@ -1,6 +1,6 @@
 #include <gadgetgrove/traffic/volume_curve.hpp>
 
-#include <gadgetgrove/traffic/prng.hpp>
+#include <gadgetgrove/core/prng.hpp>
 
 #include <algorithm>
 #include <chrono>

@@ -246,6 +246,21 @@ result<run_summary> run(const run_options& o) {
   std::map<std::string, std::set<std::string>> parents_of;
   for (const node* n : chosen) {
     auto& parents = parents_of[n->unique_id];
+    // dbt's rule for build: a model waits for a test of its parent only when everything that
+    // test reads is upstream of the model (a relationships test reading this model too would
+    // otherwise make a cycle).
+    std::set<std::string> ancestors;
+    if (n->kind == node_kind::model && !tests_of.empty()) {
+      for (auto& a : p->graph().ancestors(n->unique_id)) ancestors.insert(std::move(a));
+    }
+    auto upstream_test = [&](const std::string& test_id) {
+      const node* t = p->find(test_id);
+      if (t == nullptr) return false;
+      for (const auto& d : t->depends_on) {
+        if (ancestors.count(d) == 0) return false;
+      }
+      return true;
+    };
     std::vector<std::string> pending(n->depends_on.begin(), n->depends_on.end());
     std::set<std::string> seen;
     while (!pending.empty()) {
@@ -256,7 +271,9 @@ result<run_summary> run(const run_options& o) {
         parents.insert(d);
         // In build, a model waits for the tests of its parents: a failed test skips it.
         if (n->kind == node_kind::model) {
-          for (const auto& t : tests_of[d]) parents.insert(t);
+          for (const auto& t : tests_of[d]) {
+            if (upstream_test(t)) parents.insert(t);
+          }
         }
         continue;
       }

@@ -2,34 +2,20 @@
 
 #include "temp_dir.hpp"
 
-#include <simdjson.h>
+#include <gadgetgrove/core/host_port.hpp>
+#include <gadgetgrove/core/serve_info.hpp>
 
 #include <thread>
 
 namespace gg::test {
-namespace {
-
-unsigned short port_of(std::string_view address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string_view::npos) return 0;
-  return static_cast<unsigned short>(std::stoul(std::string(address.substr(colon + 1))));
-}
-
-}  // namespace
 
 std::optional<serve_endpoints> read_serve_json(const std::filesystem::path& data_dir) {
-  auto text = read_file(data_dir / "serve.json");
-  if (text.empty()) return std::nullopt;
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(text).get(doc)) return std::nullopt;
-  std::string_view pub, adm, db;
-  int64_t pid = 0;
-  if (doc["public"].get(pub) || doc["admin"].get(adm) || doc["database"].get(db) ||
-      doc["pid"].get(pid)) {
-    return std::nullopt;
-  }
-  return serve_endpoints{port_of(pub), port_of(adm), std::string(db), static_cast<int>(pid)};
+  auto info = read_serve_info(data_dir);
+  if (!info) return std::nullopt;
+  auto pub = parse_host_port(info->public_address);
+  auto adm = parse_host_port(info->admin_address);
+  if (!pub || !adm) return std::nullopt;
+  return serve_endpoints{pub->port, adm->port, info->database, static_cast<int>(info->pid)};
 }
 
 serve_process::serve_process(const std::filesystem::path& data_dir, std::vector<std::string> extra,

@@ -19,7 +19,7 @@ enum class errc {
   unavailable,  // a dependency is down or overloaded; retrying later may work
   io,           // a file or socket operation failed
   no_space,     // ENOSPC / EDQUOT: stop accepting, retry when space returns
-  database,     // PostgreSQL reported an error (see the message for SQLSTATE)
+  database,     // PostgreSQL reported an error (error::sqlstate says which)
   timeout,
   cancelled,
   config,
@@ -28,17 +28,29 @@ enum class errc {
 
 std::string_view to_string(errc code) noexcept;
 
-/// An error: a code to branch on, a message for people, and whether retrying can help.
+/// An error: a code to branch on, a message for people, and whether retrying can help. An error
+/// PostgreSQL reported also carries its SQLSTATE, so callers branch on the field, never on text.
 struct error {
   errc code = errc::internal;
   std::string message;
   bool retriable = false;
+  std::string sqlstate;  // five characters when the database reported the failure, else empty
 
   error() = default;
   error(errc c, std::string msg, bool retry = false)
       : code(c), message(std::move(msg)), retriable(retry) {}
+  error(errc c, std::string msg, bool retry, std::string state)
+      : code(c), message(std::move(msg)), retriable(retry), sqlstate(std::move(state)) {}
 
   bool is_retriable() const noexcept { return retriable; }
+
+  /// The same error (code, retry decision, SQLSTATE) with `context` and ": " before its message.
+  error with_context(std::string_view context) const {
+    error out = *this;
+    out.message.insert(0, ": ");
+    out.message.insert(0, context);
+    return out;
+  }
 };
 
 /// "<code>: <message>", so test frameworks and logs can print an error or a result holding one.

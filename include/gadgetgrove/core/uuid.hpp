@@ -37,6 +37,10 @@ uuid uuid_v7() noexcept;
 /// A version 4 UUID from 122 bits of the kernel's CSPRNG.
 uuid uuid_v4() noexcept;
 
+/// A version 4 UUID whose 122 free bits come from `hi` and `lo` (big-endian; the version and
+/// variant bits are overwritten): reproducible ids drawn from a seeded gg::prng.
+uuid uuid_v4_from_bits(std::uint64_t hi, std::uint64_t lo) noexcept;
+
 /// Parses the canonical 8-4-4-4-12 hex form, either case; nullopt on anything else.
 std::optional<uuid> parse_uuid(std::string_view text) noexcept;
 

@@ -36,6 +36,17 @@ void unframe_in_place(std::string& line);
 /// Appends the framed form of a frameable `object` to `out`.
 void append_framed(std::string_view object, std::string& out);
 
+/// What the checksum tail of one line says.
+enum class frame_check : std::uint8_t {
+  ok,       // a well-formed tail whose hash matches the bytes before it
+  missing,  // no well-formed tail: prefix, 16 lower-case hex digits, `"}`, at least one byte before
+  mismatch,  // a well-formed tail whose hash does not match
+};
+
+/// Checks the framing of one line given without its final newline. Does not parse JSON. This is
+/// the only reading of the tail: the event log's recovery and the loader both decide with it.
+frame_check check_frame(std::string_view line) noexcept;
+
 /// Whether `line` (including its final newline) is a framed line whose checksum matches.
 bool verify_line(std::string_view line) noexcept;
 

@@ -1,6 +1,7 @@
 #pragma once
-// Segment line -> raw_data row: checksum tail verification, then one ondemand pass over the
-// JSON object (simdjson), then the loader mapping of the segment format.
+// Segment line -> raw_data row: checksum tail verification (eventlog::check_frame, the one
+// reading of the segment format), then one ondemand pass over the JSON object (simdjson), then
+// the loader mapping of the segment format.
 
 #include <gadgetgrove/loader/event_row.hpp>
 #include <gadgetgrove/loader/reject_reason.hpp>
@@ -16,15 +17,6 @@ namespace gg::loader {
 /// Readable bytes parse_line() needs after the end of each line (simdjson's SIMD loads run past
 /// it; the content of those bytes is never interpreted).
 inline constexpr std::size_t line_padding = 64;
-
-/// Bytes of the `,"_checksum":"<16 hex>"}` tail that ends every segment line (without '\n').
-inline constexpr std::size_t checksum_tail_size = 32;
-
-enum class tail_check : std::uint8_t { ok, missing, mismatch };
-
-/// Verifies the framing of one segment line (without its '\n'): the tail is present and its hash
-/// is XXH3-64 of every byte before it. Does not parse JSON.
-tail_check check_tail(std::string_view line) noexcept;
 
 /// Maps segment lines to event rows. Holds simdjson parsers and scratch buffers that every call
 /// reuses, so steady-state parsing does not allocate. Not thread-safe: one parser per thread.

@@ -38,9 +38,9 @@ struct reject_reason {
 
 std::string_view to_string(reject_code code) noexcept;
 
-/// Appends `raw` as text PostgreSQL accepts: valid UTF-8 passes unchanged, each invalid byte and
-/// each NUL becomes U+FFFD. Rejected lines are stored this way (a torn or corrupted line may be
-/// anything).
+/// Appends `raw` as text PostgreSQL accepts (gg::append_repaired_utf8): valid UTF-8 passes
+/// unchanged, each maximal invalid subpart and each NUL becomes U+FFFD. Rejected lines are stored
+/// this way (a torn or corrupted line may be anything).
 void append_storable_text(std::string& out, std::string_view raw);
 
 }  // namespace gg::loader

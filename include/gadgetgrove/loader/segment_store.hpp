@@ -34,7 +34,8 @@ struct queue_cleanup {
   std::uint64_t bytes = 0;
 };
 
-/// The time a segment's name starts with ("YYYYMMDDTHHMMSSffffffZ-..."), or nullopt.
+/// The first-event time a segment file name encodes (eventlog::parse_segment_name), or nullopt
+/// for a name the event log did not write.
 std::optional<sys_us> segment_time(std::string_view name) noexcept;
 
 /// File operations on the segment directories. Stateless apart from its paths, so concurrent

@@ -47,7 +47,7 @@ inline constexpr std::size_t max_products_per_category = 5;
 class catalog {
  public:
   /// The catalog for `seed`: 3-5 products per category drawn from a fixed, portable generator
-  /// (splitmix64), so the same seed gives the same products with any compiler or library.
+  /// (gg::prng), so the same seed gives the same products with any compiler or library.
   static catalog generate(std::uint64_t seed);
 
   /// A catalog of given products (tests, fixtures); ids must be unique.

@@ -4,6 +4,7 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
+#include <gadgetgrove/shop/pricing.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -35,20 +36,8 @@ struct checkout_request {
   bool end_session = false;
 };
 
-/// The money of an order, in cents. The storefront shows the same figures (app.js mirrors
-/// these rules): shipping is free from free_shipping_from_cents of subtotal, else
-/// shipping_fee_cents; tax is tax_basis_points of the subtotal, rounded half up.
-struct order_totals {
-  std::int64_t subtotal_cents = 0;
-  std::int64_t shipping_cents = 0;
-  std::int64_t tax_cents = 0;
-  std::int64_t total_cents = 0;
-};
-
-inline constexpr std::int64_t free_shipping_from_cents = 9900;
-inline constexpr std::int64_t shipping_fee_cents = 999;
-inline constexpr std::int64_t tax_basis_points = 800;  // 8 %
-
+/// The totals of `lines` by the shop's pricing rules (pricing.hpp); lines without an item add
+/// nothing.
 order_totals compute_totals(std::span<const order_line> lines) noexcept;
 
 /// Parses and validates a checkout body `{name,email,items:[{product_id,quantity}],total,

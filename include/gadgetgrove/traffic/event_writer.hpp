@@ -40,7 +40,4 @@ void append_product_properties(std::string& out, const product_entry& p, std::ui
 /// A number of cents as JavaScript prints cents / 100: "1299.99", "1300", "1299.9", "-5".
 void append_money(std::string& out, std::int64_t cents);
 
-/// Writes a random version 4 UUID drawn from `bits` (two 64-bit words) as 36 characters.
-void write_uuid_v4(std::uint64_t hi, std::uint64_t lo, char* out36) noexcept;
-
 }  // namespace gg::traffic

@@ -1,8 +1,8 @@
 #pragma once
 // The one session model behind serve's traffic, `gadgetgrove simulate` and GET /simulate.
 
+#include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/prng.hpp>
 #include <gadgetgrove/traffic/product_list.hpp>
 #include <gadgetgrove/traffic/session_plan.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>

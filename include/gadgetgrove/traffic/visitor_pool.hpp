@@ -2,8 +2,8 @@
 // The simulated users who come back: each visit of a known user may schedule a later one, so
 // cohorts of first-visit days shrink week by week as a real shop's do.
 
+#include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/prng.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>
 
 #include <cstddef>

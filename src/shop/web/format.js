@@ -1,5 +1,6 @@
-// Money and the order arithmetic. The rules mirror the server's (src/shop/checkout.cpp), which
-// sends its figures in the initial state, so the cart shows what the order will cost.
+// Money and the order arithmetic. The rules mirror the server's (include/gadgetgrove/shop/
+// pricing.hpp), which sends its figures in the initial state, so the cart shows what the order
+// will cost; tests/unit/shop/pricing_mirror_test.cpp holds this mirror to the server's rules.
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 

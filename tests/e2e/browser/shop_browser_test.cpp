@@ -9,6 +9,8 @@
 #include "child_process.hpp"
 #include "temp_dir.hpp"
 
+#include <gadgetgrove/core/serve_info.hpp>
+
 #include <simdjson.h>
 #include <catch2/catch.hpp>
 
@@ -41,15 +43,6 @@ std::string text(simdjson::dom::element e, std::string_view key) {
 
 std::string prop(simdjson::dom::element e, std::string_view key) {
   return text(e["properties"].value_unsafe(), key);
-}
-
-/// The value of "key":"..." in a small flat JSON object such as serve.json.
-std::string json_field(const std::string& json, const std::string& key) {
-  const std::string needle = "\"" + key + "\":\"";
-  const auto at = json.find(needle);
-  if (at == std::string::npos) return {};
-  const auto end = json.find('"', at + needle.size());
-  return json.substr(at + needle.size(), end - at - needle.size());
 }
 
 /// `name` looked up in PATH (the test support runs programs by path, without a search).
@@ -99,7 +92,9 @@ TEST_CASE("a shopper's browser session reaches the event log with the right ids"
   const bool ready = gg::test::wait_for_file(data / "serve.json", 60s);
   INFO("serve stderr:\n" << serve.stderr_text());
   REQUIRE(ready);
-  const std::string public_address = json_field(gg::test::read_file(data / "serve.json"), "public");
+  const auto info = gg::read_serve_info(data);
+  REQUIRE(info.has_value());
+  const std::string public_address = info->public_address;
   REQUIRE(!public_address.empty());
 
   const char* keep = std::getenv("GG_E2E_SCREENSHOT_DIR");

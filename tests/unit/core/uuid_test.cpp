@@ -108,3 +108,14 @@ TEST_CASE("a forked child does not repeat the parent's random bits", "[unit][cor
   ::close(fds[1]);
   CHECK(std::equal(mine.bytes.begin() + 8, mine.bytes.end(), theirs.bytes.begin() + 8) == false);
 }
+
+TEST_CASE("uuid_v4_from_bits is a version 4 UUID fixed by its bits", "[unit][core]") {
+  const std::string all_ones =
+      gg::uuid_v4_from_bits(0xffffffffffffffffULL, 0xffffffffffffffffULL).to_string();
+  CHECK(all_ones == "ffffffff-ffff-4fff-bfff-ffffffffffff");
+  CHECK(gg::uuid_v4_from_bits(0, 0).to_string() == "00000000-0000-4000-8000-000000000000");
+  const auto u = gg::uuid_v4_from_bits(0x0123456789abcdefULL, 0xfedcba9876543210ULL);
+  CHECK(u.to_string() == "01234567-89ab-4def-bedc-ba9876543210");
+  CHECK(u.version() == 4);
+  CHECK(gg::parse_uuid(u.to_string()) == u);
+}

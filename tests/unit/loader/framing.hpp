@@ -1,20 +1,19 @@
 #pragma once
 // Builds segment lines the way the event log frames them, for loader tests.
 
-#include <gadgetgrove/core/checksum.hpp>
+#include <gadgetgrove/eventlog/segment_format.hpp>
 
 #include <string>
 #include <string_view>
 
 namespace gg::loader::test {
 
-/// `object` (a JSON object text) with its closing brace replaced by the checksum tail, without
-/// the trailing '\n'.
+/// `object` (a JSON object text) framed by the event log, without the trailing '\n'.
 inline std::string frame(std::string_view object) {
-  std::string body{object.substr(0, object.rfind('}'))};
-  char hex[16];
-  write_hex16(checksum64(body), hex);
-  return body + R"(,"_checksum":")" + std::string(hex, 16) + "\"}";
+  std::string line;
+  eventlog::append_framed(object, line);
+  line.pop_back();
+  return line;
 }
 
 }  // namespace gg::loader::test

@@ -308,18 +308,6 @@ TEST_CASE("replay verifies a checksum tail when there is one and reads plain JSO
   CHECK(p.parse_replay(plain.substr(0, 20), "page_views", row)->code == reject_code::invalid_json);
 }
 
-TEST_CASE("check_tail tells a missing tail from a wrong hash", "[unit][loader]") {
-  const std::string good = frame(R"({"a":1})");
-  CHECK(gg::loader::check_tail(good) == gg::loader::tail_check::ok);
-  CHECK(gg::loader::check_tail(R"({"a":1})") == gg::loader::tail_check::missing);
-  std::string not_hex = good;
-  not_hex[good.size() - 5] = 'g';
-  CHECK(gg::loader::check_tail(not_hex) == gg::loader::tail_check::missing);
-  std::string other = good;
-  other[1] = 'b';
-  CHECK(gg::loader::check_tail(other) == gg::loader::tail_check::mismatch);
-}
-
 TEST_CASE("reject reasons have stable text forms", "[unit][loader]") {
   CHECK(reject_reason{reject_code::checksum_mismatch, {}}.to_string() == "checksum_mismatch");
   CHECK(reject_reason{reject_code::wrong_type, "userId"}.to_string() == "wrong_type:userId");

@@ -1,6 +1,6 @@
 #include <gadgetgrove/traffic/latency_histogram.hpp>
 
-#include <gadgetgrove/traffic/prng.hpp>
+#include <gadgetgrove/core/prng.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -37,7 +37,7 @@ TEST_CASE("bucket boundaries tile the range without gaps", "[unit][traffic]") {
 
 TEST_CASE("percentiles match exact ones within the bucket precision", "[unit][traffic]") {
   auto h = std::make_unique<latency_histogram>();
-  gg::traffic::prng r(5);
+  gg::prng r(5);
   std::vector<std::uint64_t> values;
   for (int i = 0; i < 100'000; ++i) {
     // Mostly fast, with a slow tail, like real latencies.

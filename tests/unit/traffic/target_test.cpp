@@ -56,5 +56,10 @@ TEST_CASE("serve.json gives the public address of a running serve", "[unit][traf
     f << R"({"public":"127.0.0.1:41234","admin":"127.0.0.1:41235","database":"x","pid":1})";
   }
   CHECK(serve_json_url(dir) == std::optional<std::string>("http://127.0.0.1:41234"));
+  {
+    std::ofstream f(dir / "serve.json");
+    f << R"({"public":"127.0.0.1:41234","admin":"127.0.0.1:41235",)";  // torn: not JSON
+  }
+  CHECK_FALSE(serve_json_url(dir).has_value());
   std::filesystem::remove_all(dir);
 }

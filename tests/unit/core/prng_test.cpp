@@ -1,13 +1,13 @@
-#include <gadgetgrove/traffic/prng.hpp>
+#include <gadgetgrove/core/prng.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <array>
 #include <vector>
 
-using gg::traffic::prng;
+using gg::prng;
 
-TEST_CASE("the same seed gives the same draws and another seed others", "[unit][traffic]") {
+TEST_CASE("the same seed gives the same draws and another seed others", "[unit][core]") {
   prng a(42), b(42), c(43);
   std::vector<std::uint64_t> xa, xb, xc;
   for (int i = 0; i < 100; ++i) {
@@ -19,7 +19,7 @@ TEST_CASE("the same seed gives the same draws and another seed others", "[unit][
   CHECK(xa != xc);
 }
 
-TEST_CASE("the draws of a fixed seed never change across builds", "[unit][traffic]") {
+TEST_CASE("the draws of a fixed seed never change across builds", "[unit][core]") {
   // xoshiro256** seeded by splitmix64(0): pinned so a change of algorithm is noticed.
   prng r(0);
   const std::uint64_t first = r.next();
@@ -28,7 +28,7 @@ TEST_CASE("the draws of a fixed seed never change across builds", "[unit][traffi
   CHECK(first == 0x99ec5f36cb75f2b4ULL);
 }
 
-TEST_CASE("between is inclusive and covers its whole range evenly", "[unit][traffic]") {
+TEST_CASE("between is inclusive and covers its whole range evenly", "[unit][core]") {
   prng r(7);
   std::array<int, 5> seen{};
   for (int i = 0; i < 50'000; ++i) {
@@ -43,7 +43,7 @@ TEST_CASE("between is inclusive and covers its whole range evenly", "[unit][traf
   CHECK(r.below(0) == 0);
 }
 
-TEST_CASE("unit draws lie in the half-open unit interval with mean one half", "[unit][traffic]") {
+TEST_CASE("unit draws lie in the half-open unit interval with mean one half", "[unit][core]") {
   prng r(9);
   double sum = 0;
   for (int i = 0; i < 100'000; ++i) {
@@ -55,7 +55,7 @@ TEST_CASE("unit draws lie in the half-open unit interval with mean one half", "[
   CHECK(sum / 100'000 == Approx(0.5).epsilon(0.01));
 }
 
-TEST_CASE("chance and exponential follow their parameters", "[unit][traffic]") {
+TEST_CASE("chance and exponential follow their parameters", "[unit][core]") {
   prng r(11);
   int hits = 0;
   double total = 0;
@@ -69,7 +69,7 @@ TEST_CASE("chance and exponential follow their parameters", "[unit][traffic]") {
   CHECK(r.chance(1.0));
 }
 
-TEST_CASE("weighted draws follow the weights and skip zero weights", "[unit][traffic]") {
+TEST_CASE("weighted draws follow the weights and skip zero weights", "[unit][core]") {
   prng r(13);
   const std::array<double, 4> w{1.0, 0.0, 3.0, -2.0};
   std::array<int, 4> seen{};

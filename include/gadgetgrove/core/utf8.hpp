@@ -1,10 +1,13 @@
 #pragma once
-// UTF-8 validation step shared by the JSON and human log escapers.
+// UTF-8 validation and repair, the one reading of RFC 3629 in the program: the JSON and log
+// escapers and the loader's storage of rejected lines all use it.
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
-namespace gg::detail {
+namespace gg {
 
 /// The sequence starting at `p` (p < end): `length` bytes, and whether they form one valid
 /// scalar value. An invalid result covers the maximal subpart (the lead byte plus the
@@ -45,4 +48,9 @@ inline utf8_step utf8_next(const unsigned char* p, const unsigned char* end) noe
   return {i, true};
 }
 
-}  // namespace gg::detail
+/// Appends `s` to `out` as valid UTF-8: valid sequences pass unchanged and each maximal invalid
+/// subpart (as utf8_next() measures it) becomes one U+FFFD. With `replace_nul`, each NUL byte
+/// becomes U+FFFD too (PostgreSQL text cannot hold one).
+void append_repaired_utf8(std::string& out, std::string_view s, bool replace_nul = false);
+
+}  // namespace gg

@@ -1,7 +1,11 @@
 #pragma once
-// The generator behind every synthetic draw: xoshiro256** seeded through splitmix64, with
-// distributions written here rather than taken from <random>, whose algorithms differ between
-// standard libraries. The same seed gives the same draws with any compiler.
+// The program's one non-cryptographic generator: xoshiro256** (Blackman and Vigna), seeded
+// through splitmix64 for reproducible draws or from the kernel's CSPRNG for bits that must be
+// unique but need not be secret. Distributions are written here rather than taken from <random>,
+// whose algorithms differ between standard libraries: the same seed gives the same draws with
+// any compiler. Never for secrets (use secure_random in random.hpp).
+
+#include <gadgetgrove/core/random.hpp>
 
 #include <array>
 #include <cmath>
@@ -9,27 +13,45 @@
 #include <cstdint>
 #include <span>
 
-namespace gg::traffic {
+namespace gg {
 
 namespace detail {
 __extension__ typedef unsigned __int128 uint128;
 }  // namespace detail
 
-/// The splitmix64 step: advances `state` and returns the next output.
-constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+/// The splitmix64 increment (the golden ratio in 64 bits).
+inline constexpr std::uint64_t golden_gamma = 0x9e3779b97f4a7c15ULL;
+
+/// The splitmix64 finaliser: a bijective mix of 64 bits, for deriving seeds from seeds.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
 
-/// A seeded xoshiro256** generator with a few distributions. A plain value, not thread-safe:
-/// keep one per thread or per model.
+/// The splitmix64 step: advances `state` and returns the next output.
+constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
+  return mix64(state += golden_gamma);
+}
+
+/// A xoshiro256** generator with a few distributions. A plain value, not thread-safe: keep one
+/// per thread or per model.
 class prng {
  public:
+  /// The generator whose stream is fixed by `seed` (expanded through splitmix64).
   explicit constexpr prng(std::uint64_t seed) noexcept {
     std::uint64_t sm = seed;
     for (auto& word : s_) word = splitmix64(sm);
+  }
+
+  /// A generator seeded from the kernel's CSPRNG (see secure_random): unpredictable streams.
+  static prng from_entropy() noexcept {
+    prng out(0);
+    do {
+      secure_random(
+          std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(out.s_.data()), sizeof(s_)));
+    } while ((out.s_[0] | out.s_[1] | out.s_[2] | out.s_[3]) == 0);  // all-zero is a fixed point
+    return out;
   }
 
   constexpr std::uint64_t next() noexcept {
@@ -89,11 +111,18 @@ class prng {
     return weights.size() - 1;
   }
 
+  /// One of `items`, uniformly; `items` must not be empty.
+  template <class T>
+  constexpr const T& pick(std::span<const T> items) noexcept {
+    return items[below(items.size())];
+  }
+
  private:
   static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept {
     return (x << k) | (x >> (64 - k));
   }
+
   std::array<std::uint64_t, 4> s_{};
 };
 
-}  // namespace gg::traffic
+}  // namespace gg
