@@ -107,3 +107,20 @@ TEST_CASE("containers sharing sub-containers cannot make printing or comparing e
   CHECK(render_error(env, build + "{{ ns.a == ns.b }}") == "<rendered: False>");
   CHECK(render_error(env, build + "{{ ns.a == ns.a }}") == "<rendered: True>");
 }
+
+TEST_CASE("recursion through a native function that calls back into the environment is bounded",
+          "[unit][transform][jinja]") {
+  auto t = jj::parse_template("m.sql", "{% macro again() %}{{ call_back() }}{% endmacro %}");
+  REQUIRE(t);
+  jj::environment env;
+  env.add_macros(*t);
+  jj::context ctx;
+  const jj::environment* e = &env;
+  const jj::context* c = &ctx;
+  ctx.set("call_back", jj::value::make_function("call_back", [e, c](jj::call_args&) {
+            return e->call(e->global("again"), jj::call_args{}, *c);
+          }));
+  CHECK(render_error(env, "{{ again() }}", ctx) ==
+        "m.sql:1:4: macro calls nested deeper than the limit of 250 (runaway recursion in "
+        "'again'?)");
+}
