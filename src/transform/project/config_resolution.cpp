@@ -197,6 +197,8 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
   GG_TRY(materialized, opt_string(raw, "materialized", where));
   if (kind == node_kind::model) {
     c.materialized = materialized->value_or("view");
+    // config.get('materialized') sees the default, as in dbt.
+    if (!*materialized) c.raw.set("materialized", value(c.materialized));
     if (auto st = one_of(c.materialized, "materialized",
                          {"view", "table", "incremental", "ephemeral"}, where);
         !st) {

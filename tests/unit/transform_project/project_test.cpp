@@ -157,6 +157,9 @@ TEST_CASE("dbt's default generate_schema_name prefixes custom schemas with the t
   CHECK(p->find_model("b")->relation.identifier == "b_final");
   CHECK(p->find_model("c")->relation.schema == "dev");
   CHECK(p->find_model("c")->relation.render() == "\"dev\".\"c\"");
+  const gg::transform::jinja::value* mat = p->find_model("c")->config.raw.find("materialized");
+  REQUIRE(mat != nullptr);
+  CHECK(mat->str() == "view");
 }
 
 TEST_CASE("a project's generate_schema_name receives the custom schema and the node",
