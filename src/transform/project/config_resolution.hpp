@@ -19,6 +19,10 @@ namespace gg::transform::detail {
 /// config; any other key is a folder or model name).
 bool is_known_config_key(std::string_view key) noexcept;
 
+/// Whether a config value's Jinja is rendered when YAML is read (dbt renders hooks only when
+/// the node compiles, where `this` exists).
+bool renders_at_parse(std::string_view key) noexcept;
+
 /// The configs set at one folder level of a dbt_project.yml resource tree (`models:`,
 /// `data_tests:`, `sources:`): `path` is [project, folder, ...] (or [] at the top).
 struct folder_config {

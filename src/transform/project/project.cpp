@@ -51,7 +51,8 @@ std::vector<std::string> files_under(const fs::path& root, const std::string& di
     if (!it->is_regular_file(ec)) continue;
     const std::string ext = it->path().extension().string();
     if (std::find(exts.begin(), exts.end(), ext) == exts.end()) continue;
-    out.push_back(fs::relative(it->path(), root, ec).generic_string());
+    // Lexical: fs::relative would resolve symlinks with a realpath per file.
+    out.push_back(it->path().lexically_relative(root).generic_string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -76,10 +77,12 @@ std::vector<std::string> string_list_of(const YAML::Node& n) {
   return out;
 }
 
-/// dbt's name for a generic test: <test>_<target>_<flattened args>, or a truncated name with a
-/// hash when that reaches 64 characters.
-std::string generic_test_name(const std::string& test_identifier, const std::string& target,
-                              const jinja::dict& kwargs) {
+/// dbt's names for a generic test: the full name <test>_<target>_<flattened args> (the node
+/// name), and the name of its relation: the same when shorter than 64 characters, else its
+/// first 30 characters of <test>_<target> and a hash of the full name.
+std::pair<std::string, std::string> generic_test_names(const std::string& test_identifier,
+                                                       const std::string& target,
+                                                       const jinja::dict& kwargs) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : kwargs) keys.push_back(k);
   std::sort(keys.begin(), keys.end());
@@ -94,17 +97,27 @@ std::string generic_test_name(const std::string& test_identifier, const std::str
       parts.push_back(v.str());
     }
   }
-  static const std::regex unsafe("[^0-9a-zA-Z_]+");
+  // Python's re.sub("[^0-9a-zA-Z_]+", "_", part) for each part, joined by "__".
   std::string unique;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (i > 0) unique += "__";
-    unique += std::regex_replace(parts[i], unsafe, "_");
+    bool in_run = false;
+    for (char c : parts[i]) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+        unique += c;
+        in_run = false;
+      } else if (!in_run) {
+        unique += '_';
+        in_run = true;
+      }
+    }
   }
-  std::string full = fmt::format("{}_{}_{}", test_identifier, target, unique);
-  if (full.size() < 64) return full;
+  const std::string prefix = fmt::format("{}_{}", test_identifier, target);
+  std::string full = fmt::format("{}_{}", prefix, unique);
+  if (full.size() < 64) return {full, full};
   char hex[16];
   write_hex16(checksum64(full), hex);
-  return fmt::format("{}_{}", test_identifier.substr(0, 30), std::string_view(hex, 16));
+  return {fmt::format("{}_{}", prefix.substr(0, 30), std::string_view(hex, 16)), full};
 }
 
 /// Config keys a generic test accepts next to its arguments (dbt's "modifier" keys).
@@ -274,9 +287,11 @@ gg::status loader::read_project_file() {
   if (const YAML::Node d = y["dispatch"]; d && !d.IsNull()) {
     return yaml_error(project_file_, d, "dispatch is not supported (packages are not supported)");
   }
-  models_tree_ = y["models"];
-  tests_tree_ = y["data_tests"] ? y["data_tests"] : y["tests"];
-  sources_tree_ = y["sources"];
+  // reset() rebinds; operator= would assign through (and throws for a missing key).
+  if (const YAML::Node n = y["models"]) models_tree_.reset(n);
+  if (const YAML::Node n = y["tests"]) tests_tree_.reset(n);
+  if (const YAML::Node n = y["data_tests"]) tests_tree_.reset(n);
+  if (const YAML::Node n = y["sources"]) sources_tree_.reset(n);
 
   // Vars: global entries, then the ones scoped to this project, then --vars.
   if (const YAML::Node v = y["vars"]; v && !v.IsNull()) {
@@ -422,9 +437,12 @@ gg::status loader::read_model_patch(const std::string& file, const YAML::Node& m
   if (const YAML::Node c = m["config"]; c && !c.IsNull()) {
     if (!c.IsMap()) return yaml_error(file, c, "config must be a mapping");
     for (auto ci = c.begin(); ci != c.end(); ++ci) {
-      auto v = detail::to_rendered_value(*st_->env, file, ci->second);
+      const std::string key = detail::normalize_config_key(ci->first.Scalar());
+      auto v = detail::renders_at_parse(key)
+                   ? detail::to_rendered_value(*st_->env, file, ci->second)
+                   : gg::result<value>(detail::to_value(ci->second));
       if (!v) return v.error();
-      detail::merge_config(cfg, detail::normalize_config_key(ci->first.Scalar()), *v);
+      detail::merge_config(cfg, key, *v);
     }
   }
   patch_configs_[model] = std::move(cfg);
@@ -661,10 +679,10 @@ gg::status loader::read_tests(const std::string& file, const YAML::Node& list,
     } else if (t.IsMap() && t["test_name"]) {
       // The long form: {name: custom, test_name: unique, config: ..., <args>}.
       def.test_name = t["test_name"].Scalar();
-      args = t;
+      args.reset(t);
     } else if (t.IsMap() && t.size() == 1) {
       def.test_name = t.begin()->first.Scalar();
-      args = t.begin()->second;
+      args.reset(t.begin()->second);
       if (!args.IsNull() && !args.IsMap()) {
         return yaml_error(
             file, args, fmt::format("the arguments of test '{}' must be a mapping", def.test_name));
@@ -832,7 +850,10 @@ gg::result<pending> loader::build_generic_test(const test_definition& def) {
   }
   jinja::dict name_args = def.kwargs;
   if (def.column) name_args.set("column_name", value(*def.column));
-  n.name = def.custom_name.value_or(generic_test_name(identifier, target, name_args));
+  const auto [short_name, full_name] = generic_test_names(identifier, target, name_args);
+  n.name = def.custom_name.value_or(full_name);
+  // PostgreSQL truncates identifiers at 63 bytes; a long name gets dbt's short form as alias.
+  if (!def.custom_name && short_name != full_name) p.config->set("alias", value(short_name));
   n.unique_id = fmt::format("test.{}.{}", st_->name, n.name);
   n.original_file_path = def.file;
   n.fqn.push_back(st_->name);
@@ -1000,6 +1021,7 @@ gg::result<std::shared_ptr<const detail::project_state>> loader::run() {
     }
   }
   std::vector<pending> generic;
+  generic.reserve(test_defs_.size());
   for (const test_definition& def : test_defs_) {
     if (!def.attached_source && models_.count(def.attached_model) == 0) continue;
     auto p = build_generic_test(def);
@@ -1031,6 +1053,8 @@ gg::result<std::shared_ptr<const detail::project_state>> loader::run() {
 
   std::vector<node> nodes;
   std::vector<detail::node_templates> templates;
+  nodes.reserve(enabled.size() + sources_.size());
+  templates.reserve(enabled.size() + sources_.size());
   for (pending* p : enabled) {
     node& n = p->n;
     if (auto s = resolve_naming(n, *p->config); !s) return s.error();
@@ -1116,9 +1140,17 @@ gg::result<std::shared_ptr<const detail::project_state>> loader::run() {
 
 gg::result<project> project::load(const std::filesystem::path& dir, const load_options& opts) {
   loader l(dir, opts);
-  auto r = l.run();
-  if (!r) return r.error();
-  return project(std::move(*r));
+  // yaml-cpp reports misuse of a document's shape (a scalar where a mapping was expected, ...)
+  // by exception; every path checks shapes first, and this turns any it missed into an error.
+  try {
+    auto r = l.run();
+    if (!r) return r.error();
+    return project(std::move(*r));
+  } catch (const YAML::Exception& e) {
+    return gg::fail(errc::invalid_input,
+                    fmt::format("{}: unexpected YAML structure near line {}, column {}: {}",
+                                dir.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
 }
 
 const std::string& project::name() const noexcept { return state_->name; }
