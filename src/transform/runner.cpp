@@ -29,6 +29,9 @@ namespace {
 
 constexpr logger log{"transform"};
 
+// The advisory lock key that serialises runs on one database ("gg_trans" in ASCII).
+constexpr std::int64_t run_lock_key = 0x67675f7472616e73;
+
 node_status failed_status(const error& e) {
   return e.code == errc::cancelled ? node_status::cancelled : node_status::error;
 }
@@ -344,8 +347,17 @@ result<run_summary> run(const run_options& o) {
   auto setup = pg::connection::open(o.conninfo);
   if (!setup) return setup.error();
   {
-    // Schemas are created once, before the workers start, so they never race to create one.
     statement_runner stmt(*setup, o.stop);
+    // One run at a time per database, across processes (serve's periodic run and a CLI run
+    // would otherwise build the same relations at once): a session advisory lock held by this
+    // connection until the run is stored. A second run waits; a stop request ends the wait.
+    auto locked = stmt.exec("select pg_try_advisory_lock($1)", run_lock_key);
+    if (!locked) return locked.error();
+    if (locked->get(0, 0) != "t") {
+      log.info("waiting for another transformation run on this database to finish");
+      if (auto r = stmt.exec("select pg_advisory_lock($1)", run_lock_key); !r) return r.error();
+    }
+    // Schemas are created once, before the workers start, so they never race to create one.
     for (const auto& s : schemas) {
       if (s.empty()) continue;
       if (auto st = ensure_schema(stmt, s); !st) return st.error();

@@ -64,9 +64,11 @@ gg::status walk(const jinja::environment& env, const std::string& file, const YA
   for (auto it = tree.begin(); it != tree.end(); ++it) {
     const std::string key = it->first.Scalar();
     const bool plus = !key.empty() && key.front() == '+';
-    if (plus || (is_known_config_key(key) && !it->second.IsMap()) ||
-        (is_known_config_key(key) && (key == "meta" || key == "docs" || key == "grants" ||
-                                      key == "persist_docs" || key == "contract"))) {
+    // Keys whose values are mappings would otherwise read as folders.
+    const bool mapping_config = key == "meta" || key == "docs" || key == "grants" ||
+                                key == "persist_docs" || key == "contract" || key == "quoting" ||
+                                key == "column_types";
+    if (plus || (is_known_config_key(key) && (!it->second.IsMap() || mapping_config))) {
       const std::string norm = normalize_config_key(key);
       auto v = renders_at_parse(norm) ? to_rendered_value(env, file, it->second)
                                       : gg::result<value>(to_value(it->second));
@@ -195,6 +197,8 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
   GG_TRY(materialized, opt_string(raw, "materialized", where));
   if (kind == node_kind::model) {
     c.materialized = materialized->value_or("view");
+    // config.get('materialized') sees the default, as in dbt.
+    if (!*materialized) c.raw.set("materialized", value(c.materialized));
     if (auto st = one_of(c.materialized, "materialized",
                          {"view", "table", "incremental", "ephemeral"}, where);
         !st) {

@@ -157,6 +157,9 @@ TEST_CASE("dbt's default generate_schema_name prefixes custom schemas with the t
   CHECK(p->find_model("b")->relation.identifier == "b_final");
   CHECK(p->find_model("c")->relation.schema == "dev");
   CHECK(p->find_model("c")->relation.render() == "\"dev\".\"c\"");
+  const gg::transform::jinja::value* mat = p->find_model("c")->config.raw.find("materialized");
+  REQUIRE(mat != nullptr);
+  CHECK(mat->str() == "view");
 }
 
 TEST_CASE("a project's generate_schema_name receives the custom schema and the node",
@@ -190,6 +193,8 @@ TEST_CASE("dbt_project.yml configs nest per folder and deeper folders win", "[un
                                                    "    materialized: view\n"
                                                    "    +tags: ['shop']\n"
                                                    "    +my_custom_key: 7\n"
+                                                   "    meta: {owner: data}\n"
+                                                   "    quoting: {identifier: false}\n"
                                                    "    a:\n"
                                                    "      +materialized: \"{{ var('mat') }}\"\n"
                                                    "      +enabled: true\n"
@@ -213,6 +218,9 @@ TEST_CASE("dbt_project.yml configs nest per folder and deeper folders win", "[un
   const gg::transform::jinja::value* custom = two->config.raw.find("my_custom_key");
   REQUIRE(custom != nullptr);
   CHECK(custom->str() == "7");
+  const gg::transform::jinja::value* meta = two->config.raw.find("meta");
+  REQUIRE(meta != nullptr);
+  CHECK(meta->str() == "{'owner': 'data'}");
   CHECK(p->find_model("off") == nullptr);  // a model name is a level too
 }
 
