@@ -53,14 +53,40 @@ CLI::Option* add_duration(CLI::App& app, const std::string& name, std::chrono::m
   return opt;
 }
 
-CLI::Validator one_of(std::vector<std::string> values) {
-  auto description = fmt::format("one of {}", fmt::join(values, "|"));
-  return CLI::Validator(
-      [values](std::string& v) -> std::string {
-        if (std::find(values.begin(), values.end(), v) != values.end()) return {};
-        return fmt::format("'{}' is not one of {}", v, fmt::join(values, ", "));
+// An option whose value is one of `choices`: the text is turned into the enum here, once, and
+// any other text is a start-up error listing the choices. The default shown is the name of
+// `target`'s initial value.
+template <class E>
+CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target,
+                        std::vector<std::pair<std::string, E>> choices, const std::string& help) {
+  const std::string flag = "--" + name;
+  std::vector<std::string> names;
+  for (const auto& c : choices) names.push_back(c.first);
+  auto* opt = app.add_option_function<std::string>(
+      flag,
+      [&target, flag, choices, names](const std::string& text) {
+        for (const auto& [choice, value] : choices) {
+          if (choice == text) {
+            target = value;
+            return;
+          }
+        }
+        throw CLI::ValidationError(
+            flag, fmt::format("'{}' is not one of {}", text, fmt::join(names, ", ")));
       },
-      description);
+      help);
+  for (const auto& [choice, value] : choices) {
+    if (value == target) opt->default_str(choice);
+  }
+  return opt;
+}
+
+// The choices of an enum whose names are its to_string().
+template <class E>
+std::vector<std::pair<std::string, E>> named(std::initializer_list<E> values) {
+  std::vector<std::pair<std::string, E>> out;
+  for (E v : values) out.emplace_back(std::string(to_string(v)), v);
+  return out;
 }
 
 CLI::Validator host_port() {
@@ -115,18 +141,23 @@ std::vector<option_def> option_table() {
       },
       true);
   add("log-level", logging_cmds, [](CLI::App& a, settings& s) {
-    return a.add_option("--log-level", s.log_level, "trace|debug|info|warn|error|off")
-        ->check(one_of({"trace", "debug", "info", "warn", "error", "off"}))
-        ->capture_default_str();
+    using log::level;
+    return add_choice(
+        a, "log-level", s.log_level,
+        named({level::trace, level::debug, level::info, level::warn, level::error, level::off}),
+        "Least severe log record written: trace|debug|info|warn|error|off");
   });
   add("log-format", logging_cmds, [](CLI::App& a, settings& s) {
-    return a.add_option("--log-format", s.log_format, "auto (human on a terminal)|json|human")
-        ->check(one_of({"auto", "json", "human"}))
-        ->capture_default_str();
+    return add_choice(a, "log-format", s.log_format,
+                      {{"auto", log::format::automatic},
+                       {"json", log::format::json},
+                       {"human", log::format::human}},
+                      "Log records as JSON lines or human text; auto: human on a terminal");
   });
   add("sql-dir", data_cmds, [](CLI::App& a, settings& s) {
     return a.add_option("--sql-dir", s.sql_dir,
-                        "Folder holding migrations/ and models/ (default: the installed sql/)");
+                        "Folder holding migrations/ and transform/ (default: the installed "
+                        "sql/)");
   });
   add("pg-user", data_cmds, [](CLI::App& a, settings& s) {
     return a.add_option("--pg-user", s.pg_user,
@@ -175,12 +206,11 @@ std::vector<option_def> option_table() {
   });
 
   add("ack", {c::serve}, [](CLI::App& a, settings& s) {
-    return a
-        .add_option("--ack", s.ack,
-                    "When an event is acknowledged: durable (after fsync), written (after "
-                    "write), queued (on accept)")
-        ->check(one_of({"durable", "written", "queued"}))
-        ->capture_default_str();
+    using eventlog::ack_mode;
+    return add_choice(a, "ack", s.ack,
+                      named({ack_mode::durable, ack_mode::written, ack_mode::queued}),
+                      "When ingest answers an event: durable (after fsync), written (after "
+                      "write), queued (on accept)");
   });
   add("queue-capacity", {c::serve}, [](CLI::App& a, settings& s) {
     return a
@@ -201,11 +231,10 @@ std::vector<option_def> option_table() {
                         "Seal a segment when its first event is this old");
   });
   add("client-ip", {c::serve}, [](CLI::App& a, settings& s) {
-    return a
-        .add_option("--client-ip", s.client_ip,
-                    "Store client IPs as received (full), truncated (truncate) or not (none)")
-        ->check(one_of({"full", "truncate", "none"}))
-        ->capture_default_str();
+    using ingest::ip_mode;
+    return add_choice(a, "client-ip", s.client_ip,
+                      named({ip_mode::full, ip_mode::truncate, ip_mode::none}),
+                      "Store client IPs as received (full), truncated (truncate) or not (none)");
   });
   add(
       "visitor-hash-key", {c::serve},
@@ -278,11 +307,9 @@ std::vector<option_def> option_table() {
   });
 
   add("traffic", {c::serve}, [](CLI::App& a, settings& s) {
-    return a
-        .add_option("--traffic", s.traffic,
-                    "Synthetic shoppers inside serve: on or off (GET /simulate works either way)")
-        ->check(one_of({"on", "off"}))
-        ->capture_default_str();
+    return add_choice(a, "traffic", s.traffic, {{"on", true}, {"off", false}},
+                      "Synthetic shoppers inside serve: on or off (GET /simulate works either "
+                      "way)");
   });
   add("traffic-rate", {c::serve}, [](CLI::App& a, settings& s) {
     return a
@@ -398,10 +425,12 @@ std::vector<option_def> option_table() {
                       "Send only the tracker's and checkout's requests, no page GETs");
   });
   add("progress", {c::simulate}, [](CLI::App& a, settings& s) {
-    return a
-        .add_option("--progress", s.progress, "Progress lines: auto (on a terminal)|always|never")
-        ->check(one_of({"auto", "always", "never"}))
-        ->capture_default_str();
+    using traffic::progress_mode;
+    return add_choice(a, "progress", s.progress,
+                      {{"auto", progress_mode::automatic},
+                       {"always", progress_mode::always},
+                       {"never", progress_mode::never}},
+                      "Progress lines on stderr: auto (on a terminal)|always|never");
   });
 
   add("loader-threads", {c::serve, c::load}, [](CLI::App& a, settings& s) {
@@ -410,7 +439,9 @@ std::vector<option_def> option_table() {
         ->capture_default_str();
   });
   add("load-interval", {c::serve}, [](CLI::App& a, settings& s) {
-    return add_duration(a, "load-interval", s.load_interval, "Period of the scheduled load flow");
+    return add_duration(a, "load-interval", s.load_interval,
+                        "How often the running loader sums its loads into one ingestion "
+                        "summary (a pipeline.artifacts row); loading itself is continuous");
   });
   add("archive-retention", {c::serve, c::load}, [](CLI::App& a, settings& s) {
     return add_duration(a, "archive-retention", s.archive_retention,

@@ -7,14 +7,8 @@
 namespace gg::app {
 
 void configure_logging(const settings& s) {
-  log::level level = log::level::info;
-  if (log::parse_level(s.log_level, level)) log::set_level(level);
-  if (s.log_format == "json")
-    log::set_format(log::format::json);
-  else if (s.log_format == "human")
-    log::set_format(log::format::human);
-  else
-    log::set_format(log::format::automatic);
+  log::set_level(s.log_level);
+  log::set_format(s.log_format);
 }
 
 gg::result<std::filesystem::path> prepare_data_dir(const std::string& dir) {

@@ -56,13 +56,13 @@ eventlog::event_log_config event_log_config_for(const settings& s) {
   c.queue_capacity = s.queue_capacity;
   c.rotate_bytes = s.segment_max_bytes;
   c.rotate_age = s.segment_max_age;
-  c.ack = eventlog::parse_ack_mode(s.ack).value_or(eventlog::ack_mode::durable);
+  c.ack = s.ack;
   return c;
 }
 
 ingest::ingest_config ingest_config_for(const settings& s) {
   ingest::ingest_config c;
-  c.client_ip = ingest::parse_ip_mode(s.client_ip).value_or(ingest::ip_mode::full);
+  c.client_ip = s.client_ip;
   c.visitor_hash_key = s.visitor_hash_key;
   c.bot_tagging = s.bot_tagging;
   c.cors_origins = s.cors_origins;
@@ -85,7 +85,7 @@ shop::shop_config shop_config_for(const settings& s) {
 
 traffic::traffic_config traffic_config_for(const settings& s) {
   traffic::traffic_config c;
-  c.enabled = s.traffic == "on";
+  c.enabled = s.traffic;
   c.sessions_per_second = s.traffic_rate;
   c.batch_interval = s.traffic_interval;
   c.max_sessions = s.traffic_max_sessions;

@@ -1,7 +1,14 @@
 #pragma once
 // Every option of every subcommand, in one struct. Values come from (lowest to highest
 // precedence) the built-in default, the config file, a GADGETGROVE_<OPTION> environment variable
-// and the command line; cli.cpp records where each effective value came from.
+// and the command line; cli.cpp records where each effective value came from. An option with a
+// fixed set of values is parsed into its enum once, in cli.cpp: an invalid value is a start-up
+// error, and no command parses the text again.
+
+#include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/eventlog/event_log.hpp>
+#include <gadgetgrove/ingest/client_ip.hpp>
+#include <gadgetgrove/traffic/simulate.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -15,8 +22,8 @@ struct settings {
   std::string config_file;
   std::string data_dir = "data";
   std::string database_url;
-  std::string log_level = "info";
-  std::string log_format = "auto";
+  log::level log_level = log::level::info;
+  log::format log_format = log::format::automatic;
   std::string sql_dir;  // empty: next to the binary's sources or the installed share/ folder
 
   // Embedded PostgreSQL.
@@ -33,11 +40,11 @@ struct settings {
   bool print_config = false;
 
   // Event log and ingest.
-  std::string ack = "durable";
+  eventlog::ack_mode ack = eventlog::ack_mode::durable;
   std::uint64_t queue_capacity = 65536;
   std::uint64_t segment_max_bytes = 64ull << 20;
   std::chrono::milliseconds segment_max_age{1000};
-  std::string client_ip = "full";
+  ingest::ip_mode client_ip = ingest::ip_mode::full;
   std::string visitor_hash_key;
   bool bot_tagging = true;
   std::vector<std::string> cors_origins;
@@ -54,7 +61,7 @@ struct settings {
   std::chrono::milliseconds static_max_age{3600 * 1000};
 
   // Synthetic traffic inside serve.
-  std::string traffic = "on";
+  bool traffic = true;      // --traffic on|off
   double traffic_rate = 0;  // sessions/s; 0: batches every traffic_interval
   std::chrono::milliseconds traffic_interval{60'000};
   std::uint64_t traffic_max_sessions = 256;
@@ -77,7 +84,7 @@ struct settings {
   double max_error_rate = 0.01;
   std::chrono::milliseconds request_timeout{5000};
   bool no_page_loads = false;
-  std::string progress = "auto";
+  traffic::progress_mode progress = traffic::progress_mode::automatic;
 
   // Loader.
   unsigned loader_threads = 0;  // 0: one per core

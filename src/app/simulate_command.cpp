@@ -28,9 +28,7 @@ int run_simulate(const parsed_cli& cli) {
   o.max_error_rate = s.max_error_rate;
   o.timeout = s.request_timeout;
   o.page_loads = !s.no_page_loads;
-  o.progress = s.progress == "always"  ? traffic::progress_mode::always
-               : s.progress == "never" ? traffic::progress_mode::never
-                                       : traffic::progress_mode::automatic;
+  o.progress = s.progress;
   return traffic::run_simulate(o);
 }
 

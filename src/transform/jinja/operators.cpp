@@ -235,7 +235,10 @@ std::size_t utf8_length(std::string_view s) {
   return n;
 }
 
-gg::result<int> compare_values(const value& a, const value& b) {
+namespace {
+
+gg::result<int> compare_at(const value& a, const value& b, int depth) {
+  if (depth > 64) return type_error("comparison nested too deeply");
   if (numeric(a) && numeric(b)) {
     value x = as_numeric(a);
     value y = as_numeric(b);
@@ -253,13 +256,17 @@ gg::result<int> compare_values(const value& a, const value& b) {
     const list& y = b.as_list();
     for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
       if (x[i].equals(y[i])) continue;
-      return compare_values(x[i], y[i]);
+      return compare_at(x[i], y[i], depth + 1);
     }
     return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
   }
   return type_error(fmt::format("'<' not supported between instances of '{}' and '{}'",
                                 a.type_name(), b.type_name()));
 }
+
+}  // namespace
+
+gg::result<int> compare_values(const value& a, const value& b) { return compare_at(a, b, 0); }
 
 gg::result<value> binary_operation(binary_op op, const value& a, const value& b,
                                    const limits& lim) {
@@ -691,6 +698,7 @@ gg::result<std::string> brace_format(const std::string& fmt, const call_args& ar
 
 gg::status append_json(std::string& out, const value& v, int indent, int depth, bool sort_keys) {
   if (depth > 200) return type_error("tojson: value nested too deeply");
+  if (out.size() > (std::size_t{128} << 20)) return type_error("tojson: output too large");
   auto newline = [&](int level) {
     if (indent < 0) return;
     out += '\n';

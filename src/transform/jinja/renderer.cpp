@@ -58,6 +58,11 @@ class loop_object final : public object {
   std::size_t index_ = 0;
 };
 
+// Recursion and macro nesting on this thread, summed over nested renders: a native function
+// may call environment::call, which starts a renderer of its own on the same stack.
+thread_local std::size_t thread_depth = 0;
+thread_local std::size_t thread_macro_depth = 0;
+
 struct depth_guard {
   std::size_t& d;
   explicit depth_guard(std::size_t& depth) : d(depth) { ++d; }
@@ -98,7 +103,28 @@ gg::error renderer::error_at(position pos, std::string_view message) const {
   return detail::error_at(current_ ? current_->name : std::string_view(), pos, message);
 }
 
+namespace {
+
+// Whether a message already starts with "<name>:<line>:<col>: " (an error from a template
+// rendered inside a native function); such an error keeps its innermost position.
+bool has_position(std::string_view m) {
+  std::size_t space = m.find(": ");
+  if (space == std::string_view::npos) return false;
+  std::string_view head = m.substr(0, space);
+  std::size_t c2 = head.rfind(':');
+  if (c2 == std::string_view::npos || c2 + 1 == head.size()) return false;
+  std::size_t c1 = head.rfind(':', c2 - 1);
+  if (c1 == std::string_view::npos || c1 == 0 || c1 + 1 == c2) return false;
+  auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return digits(head.substr(c1 + 1, c2 - c1 - 1)) && digits(head.substr(c2 + 1));
+}
+
+}  // namespace
+
 gg::error renderer::wrap(position pos, const gg::error& e) const {
+  if (has_position(e.message)) return e;
   gg::error out = error_at(pos, e.message);
   out.code = e.code == errc::internal ? errc::invalid_input : e.code;
   return out;
@@ -154,8 +180,8 @@ gg::status renderer::exec(const body& b, const std::shared_ptr<frame>& f, std::s
 }
 
 gg::status renderer::exec_stmt(const stmt& s, const std::shared_ptr<frame>& f, std::string& out) {
-  depth_guard guard(depth_);
-  if (depth_ > max_recursion) return error_at(s.pos, "nesting too deep");
+  depth_guard guard(thread_depth);
+  if (thread_depth > max_recursion) return error_at(s.pos, "nesting too deep");
   switch (s.kind) {
     case stmt_kind::text:
       out += s.text;
@@ -342,8 +368,8 @@ gg::result<value> renderer::lookup(const expr& e, const std::shared_ptr<frame>& 
 }
 
 gg::result<value> renderer::eval(const expr& e, const std::shared_ptr<frame>& f) {
-  depth_guard guard(depth_);
-  if (depth_ > max_recursion) return error_at(e.pos, "nesting too deep");
+  depth_guard guard(thread_depth);
+  if (thread_depth > max_recursion) return error_at(e.pos, "nesting too deep");
   switch (e.kind) {
     case expr_kind::literal:
       return e.literal;
@@ -673,9 +699,10 @@ gg::result<value> renderer::call_macro(const macro& m, call_args& args, const po
   const macro_decl& d = *m.decl;
   auto here = [&](std::string message) -> gg::error {
     if (at) return error_at(*at, message);
-    return gg::error{errc::invalid_input, std::move(message)};
+    // Called from C++ (environment::call): name the macro's own definition.
+    return detail::error_at(m.owner ? m.owner->name : std::string(), d.pos, message);
   };
-  if (macro_depth_ >= limits_.max_depth) {
+  if (thread_macro_depth >= limits_.max_depth) {
     return here(
         fmt::format("macro calls nested deeper than the limit of {} (runaway recursion "
                     "in '{}'?)",
@@ -723,10 +750,12 @@ gg::result<value> renderer::call_macro(const macro& m, call_args& args, const po
   current_ = m.owner.get();
   owner_ = m.owner;
   ++macro_depth_;
+  ++thread_macro_depth;
   auto restore = [&] {
     current_ = saved_template;
     owner_ = std::move(saved_owner);
     --macro_depth_;
+    --thread_macro_depth;
   };
   for (std::size_t i = 0; i < n; ++i) {
     const parameter& p = d.params[i];
@@ -762,7 +791,12 @@ gg::result<value> renderer::call_macro(const macro& m, call_args& args, const po
 gg::result<value> renderer::eval_filter(const expr& e, const value* subject,
                                         const std::shared_ptr<frame>& f) {
   value input;
-  if (e.a) {
+  if (e.a && subject && e.a->kind == expr_kind::filter) {
+    // A chain in {% filter a|b %} or {% set x | a | b %}: the block's text feeds the innermost.
+    auto v = eval_filter(*e.a, subject, f);
+    if (!v) return v;
+    input = std::move(*v);
+  } else if (e.a) {
     auto v = eval(*e.a, f);
     if (!v) return v;
     input = std::move(*v);

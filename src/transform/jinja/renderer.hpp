@@ -78,7 +78,8 @@ class renderer {
   gg::status require_defined(const expr& e, const value& v);
 
   gg::error error_at(position pos, std::string_view message) const;
-  /// Prefixes an error from a native function or builtin with the position of the call.
+  /// Prefixes an error from a native function or builtin with the position of the call,
+  /// unless it already names a template position.
   gg::error wrap(position pos, const gg::error& e) const;
   gg::status check_output(const std::string& out, position pos) const;
 
@@ -87,11 +88,10 @@ class renderer {
   const struct limits& limits_;
   const template_body* current_ = nullptr;
   std::shared_ptr<const template_body> owner_;  // the template macros defined now belong to
-  std::size_t depth_ = 0;
   std::uint64_t iterations_ = 0;
   bool returning_ = false;
   value return_value_;
-  std::size_t macro_depth_ = 0;
+  std::size_t macro_depth_ = 0;  // macros active in this renderer (return() needs one)
 };
 
 }  // namespace gg::transform::jinja::detail

@@ -103,7 +103,12 @@ void append_string_repr(std::string& out, const std::string& s) {
 
 void append_repr(std::string& out, const value& v, int depth);
 
+// Containers that share sub-containers can describe exponentially long text; printing stops
+// past this size, and the renderer's output limit (never larger) then reports the error.
+constexpr std::size_t max_printed_bytes = std::size_t{128} << 20;
+
 void append_container(std::string& out, const value& v, int depth) {
+  if (out.size() > max_printed_bytes) return;
   // A self-referencing list prints as [...] in Python; a depth bound gives the same safety.
   if (depth > 64) {
     out += v.is_list() ? "[...]" : "{...}";
@@ -151,8 +156,10 @@ void append_repr(std::string& out, const value& v, int depth) {
   }
 }
 
-bool equals_at(const value& a, const value& b, int depth) {
-  if (depth > 64) return false;
+// `budget` bounds the work on containers that share sub-containers (exponential otherwise).
+bool equals_at(const value& a, const value& b, int depth, std::size_t& budget) {
+  if (depth > 64 || budget == 0) return false;
+  --budget;
   if ((a.is_number() || a.is_bool()) && (b.is_number() || b.is_bool())) {
     auto num = [](const value& v) -> double {
       return v.is_bool() ? (v.as_bool() ? 1.0 : 0.0) : v.as_number();
@@ -174,7 +181,7 @@ bool equals_at(const value& a, const value& b, int depth) {
       if (&x == &y) return true;
       if (x.size() != y.size()) return false;
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!equals_at(x[i], y[i], depth + 1)) return false;
+        if (!equals_at(x[i], y[i], depth + 1, budget)) return false;
       }
       return true;
     }
@@ -185,7 +192,7 @@ bool equals_at(const value& a, const value& b, int depth) {
       if (x.size() != y.size()) return false;
       for (const auto& [k, v] : x) {
         const value* o = y.find(k);
-        if (o == nullptr || !equals_at(v, *o, depth + 1)) return false;
+        if (o == nullptr || !equals_at(v, *o, depth + 1, budget)) return false;
       }
       return true;
     }
@@ -292,7 +299,10 @@ std::string value::repr() const {
   return out;
 }
 
-bool value::equals(const value& other) const { return equals_at(*this, other, 0); }
+bool value::equals(const value& other) const {
+  std::size_t budget = 10'000'000;
+  return equals_at(*this, other, 0, budget);
+}
 
 std::string value::type_name() const {
   switch (kind()) {

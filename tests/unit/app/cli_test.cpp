@@ -78,7 +78,7 @@ TEST_CASE("command line beats environment beats config file beats default", "[un
   CHECK(source_of(p, "threads") == "command line");
   CHECK(p.opts.data_dir == "/from/env");
   CHECK(source_of(p, "data-dir") == "env GADGETGROVE_DATA_DIR");
-  CHECK(p.opts.log_level == "warn");
+  CHECK(p.opts.log_level == gg::log::level::warn);
   CHECK(source_of(p, "log-level") == "config " + file);
   CHECK(p.opts.listen == "127.0.0.1:9000");
   CHECK(p.opts.admin_listen == "127.0.0.1:8050");
@@ -88,7 +88,7 @@ TEST_CASE("command line beats environment beats config file beats default", "[un
 TEST_CASE("a [serve] section does not leak into other subcommands", "[unit][app]") {
   auto file = write_config("[serve]\nlog-level = \"debug\"\n");
   auto o = run({"init", "--config", file});
-  CHECK(ok(o).opts.log_level == "info");
+  CHECK(ok(o).opts.log_level == gg::log::level::info);
   std::filesystem::remove(file);
 }
 
@@ -126,6 +126,9 @@ TEST_CASE("an invalid value is a one-line error naming the option, exit 2", "[un
            {"serve", "--cleanup-schedule", "61 * * * *"},
            {"serve", "--timezone", "Mars/Olympus"},
            {"serve", "--client-ip", "some"},
+           {"serve", "--traffic", "yes"},
+           {"serve", "--log-format", "xml"},
+           {"simulate", "--progress", "sometimes"},
            {"serve", "--queue-capacity", "1"},
        }) {
     auto o = run(args);
@@ -133,6 +136,38 @@ TEST_CASE("an invalid value is a one-line error naming the option, exit 2", "[un
     CHECK(code(o) == 2);
     CHECK(o.err.find(args[1]) != std::string::npos);
   }
+}
+
+TEST_CASE("options with fixed values are parsed into their enums once, at start-up",
+          "[unit][app]") {
+  auto o = run({"serve", "--ack", "written", "--client-ip", "truncate", "--traffic", "off",
+                "--log-format", "json"});
+  const auto& p = ok(o);
+  CHECK(p.opts.ack == gg::eventlog::ack_mode::written);
+  CHECK(p.opts.client_ip == gg::ingest::ip_mode::truncate);
+  CHECK_FALSE(p.opts.traffic);
+  CHECK(p.opts.log_format == gg::log::format::json);
+  CHECK(source_of(p, "ack") == "command line");
+  auto d = run({"serve"});
+  CHECK(ok(d).opts.ack == gg::eventlog::ack_mode::durable);
+  CHECK(ok(d).opts.traffic);
+  auto table = gg::app::format_origins(ok(d).origins);
+  CHECK(table.find("durable") != std::string::npos);  // defaults print by name
+  auto sim = run({"simulate", "--progress", "never"});
+  CHECK(ok(sim).opts.progress == gg::traffic::progress_mode::never);
+}
+
+TEST_CASE("an invalid fixed value from the environment or a config file fails start-up",
+          "[unit][app]") {
+  auto e = run({"serve"}, {{"GADGETGROVE_ACK", "sometimes"}});
+  CHECK(code(e) == 2);
+  CHECK(e.err.find("GADGETGROVE_ACK") != std::string::npos);
+  CHECK(e.err.find("durable, written, queued") != std::string::npos);
+  auto file = write_config("traffic = \"maybe\"\n");
+  auto c = run({"serve", "--config", file});
+  CHECK(code(c) == 2);
+  CHECK(c.err.find("--traffic") != std::string::npos);
+  std::filesystem::remove(file);
 }
 
 TEST_CASE("an invalid environment value names the variable", "[unit][app]") {

@@ -90,3 +90,37 @@ TEST_CASE("self-referencing containers print without recursing forever",
   REQUIRE(printed);
   CHECK(printed->find("[...]") != std::string::npos);
 }
+
+TEST_CASE("containers sharing sub-containers cannot make printing or comparing explode",
+          "[unit][transform][jinja]") {
+  jj::limits lim;
+  lim.max_output_bytes = 1 << 16;
+  jj::environment env(lim);
+  const std::string build =
+      "{% set ns = namespace(a=[], b=[]) %}{% for i in range(60) %}"
+      "{% set ns.a = [ns.a, ns.a] %}{% set ns.b = [ns.b, ns.b] %}{% endfor %}";
+  CHECK(render_error(env, build + "{{ ns.a }}") ==
+        "t.sql:1:131: output exceeds the limit of 65536 bytes");
+  CHECK(render_error(env, build + "{{ ns.a | tojson }}").find("tojson: output too large") !=
+        std::string::npos);
+  // Python would compare for ages; a work budget answers (unequal) instead of hanging.
+  CHECK(render_error(env, build + "{{ ns.a == ns.b }}") == "<rendered: False>");
+  CHECK(render_error(env, build + "{{ ns.a == ns.a }}") == "<rendered: True>");
+}
+
+TEST_CASE("recursion through a native function that calls back into the environment is bounded",
+          "[unit][transform][jinja]") {
+  auto t = jj::parse_template("m.sql", "{% macro again() %}{{ call_back() }}{% endmacro %}");
+  REQUIRE(t);
+  jj::environment env;
+  env.add_macros(*t);
+  jj::context ctx;
+  const jj::environment* e = &env;
+  const jj::context* c = &ctx;
+  ctx.set("call_back", jj::value::make_function("call_back", [e, c](jj::call_args&) {
+            return e->call(e->global("again"), jj::call_args{}, *c);
+          }));
+  CHECK(render_error(env, "{{ again() }}", ctx) ==
+        "m.sql:1:4: macro calls nested deeper than the limit of 250 (runaway recursion in "
+        "'again'?)");
+}

@@ -184,7 +184,7 @@ TEST_CASE("environment::call runs a macro with keyword arguments and defaults",
   wrong.keyword = {{"zzz", jj::value(1)}};
   auto r = env.call(env.global("m"), wrong, {});
   REQUIRE_FALSE(r);
-  CHECK(r.error().message == "macro 'm' takes no keyword argument 'zzz'");
+  CHECK(r.error().message == "m.sql:1:4: macro 'm' takes no keyword argument 'zzz'");
 }
 
 TEST_CASE("missing macro arguments are undefined, as in Jinja", "[unit][transform][jinja]") {
