@@ -1,7 +1,9 @@
 -- One row per product seen in a human visitor's product events: its facts from the shop's
 -- catalog (analytics.dim_products; from the events when the catalog does not know the id),
--- views, adds to cart and purchases (order lines of completed orders), the distinct sessions
--- at each stage, revenue (price x quantity of the order lines) and the stage rates.
+-- views, adds to cart and purchases (order lines of completed orders), the sessions at each
+-- stage (distinct per reporting day, summed over days: a session that views a product on two
+-- days counts on both), revenue (price x quantity of the order lines) and the stage rates.
+-- Summed from int_product_daily.
 {{ config(
     materialized='table',
     indexes=[{'columns': ['product_id'], 'unique': True}]
@@ -10,21 +12,21 @@
 with facts as (
     select
         product_id,
-        count(*) as total_events,
-        count(*) filter (where action = 'product_view') as views,
-        count(*) filter (where action = 'add_to_cart') as cart_adds,
-        coalesce(sum(quantity) filter (where action = 'add_to_cart'), 0) as units_carted,
-        count(*) filter (where action = 'purchase') as purchases,
-        coalesce(sum(quantity) filter (where action = 'purchase'), 0) as units_sold,
-        count(distinct session_id) filter (where action = 'product_view') as viewing_sessions,
-        count(distinct session_id) filter (where action = 'add_to_cart') as carting_sessions,
-        count(distinct session_id) filter (where action = 'purchase') as purchasing_sessions,
-        coalesce(sum(revenue), 0) as revenue,
+        sum(total_events) as total_events,
+        sum(views) as views,
+        sum(cart_adds) as cart_adds,
+        sum(units_carted) as units_carted,
+        sum(purchases) as purchases,
+        sum(units_sold) as units_sold,
+        sum(viewing_sessions) as viewing_sessions,
+        sum(carting_sessions) as carting_sessions,
+        sum(purchasing_sessions) as purchasing_sessions,
+        sum(revenue) as revenue,
         max(product_name) as event_name,
         max(product_brand) as event_brand,
         max(product_category) as event_category,
         max(product_price) as event_price
-    from {{ ref('int_product_events') }}
+    from {{ ref('int_product_daily') }}
     group by product_id
 )
 

@@ -1,6 +1,6 @@
 -- One row per product fact of a human visitor: a product_view or add_to_cart event (line_no 0)
 -- or one line of an order the shop completed (line_no 1, 2, ...: the order_completed event's
--- items). Purchases are taken from the shop's own order events only, because the browser's
+-- items), with fact_date, the reporting day of the event. Purchases are taken from the shop's own order events only, because the browser's
 -- purchase event carries no items. Incremental: each run adds the facts of newly loaded
 -- events (the runner filters stg_ecommerce_events to the lookback window by loaded_at).
 {{ config(
@@ -8,7 +8,7 @@
     unique_key=['event_id', 'line_no'],
     event_time='loaded_at',
     lookback_window=var('late_load_lookback', '15 minutes'),
-    indexes=[{'columns': ['product_id']}, {'columns': ['loaded_at']}]
+    indexes=[{'columns': ['fact_date', 'product_id']}, {'columns': ['loaded_at']}]
 ) }}
 
 with events as (
@@ -32,6 +32,7 @@ browsing as (
         cast(null as numeric) as revenue,
         cast(null as text) as transaction_id,
         event_at,
+        {{ reporting_day('event_at') }} as fact_date,
         is_synthetic,
         loaded_at
     from events
@@ -53,6 +54,7 @@ order_lines as (
         coalesce({{ json_integer('item.value', 'quantity') }}, 1) as quantity,
         events.transaction_id,
         events.event_at,
+        {{ reporting_day('events.event_at') }} as fact_date,
         events.is_synthetic,
         events.loaded_at
     from events
@@ -68,6 +70,6 @@ union all
 select
     event_id, line_no, action, session_id, product_id, product_name, product_brand,
     product_category, product_price, quantity, product_price * quantity as revenue,
-    transaction_id, event_at, is_synthetic, loaded_at
+    transaction_id, event_at, fact_date, is_synthetic, loaded_at
 from order_lines
 where product_id is not null

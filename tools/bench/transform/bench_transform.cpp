@@ -1,0 +1,584 @@
+// Transform benchmark: the shipped analytics project (sql/transform) on generated shop traffic.
+//   full refresh        gadgetgrove's runner, every model rebuilt from raw_data.*
+//   +1% refresh         add 1% new events (new sessions, loaded later), incremental run;
+//                       reference: the full refresh (goal <= 5% of it)
+//   runner vs psql -f   the same compiled SQL (each model's SELECT as CREATE TABLE AS with its
+//                       indexes, in DAG order) run by psql -f; goal: runner <= 5% slower
+//   parse + compile     project::load + compile of every model of a generated 500-model
+//                       project; goal <= 200 ms
+// Events come from the traffic session model (the generator behind serve's synthetic traffic),
+// each session turned into the rows the shop and its tracker would have sent, and reach
+// raw_data.* through the loader's binary COPY encoder. Timings are wall clock; each figure is
+// the median of --runs runs.
+
+#include "project/compiler.hpp"
+#include "project/project.hpp"
+#include "project/synthetic_project.hpp"
+
+#include <gadgetgrove/core/json_escape.hpp>
+#include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/core/prng.hpp>
+#include <gadgetgrove/core/time.hpp>
+#include <gadgetgrove/core/uuid.hpp>
+#include <gadgetgrove/loader/copy_encoder.hpp>
+#include <gadgetgrove/loader/event_row.hpp>
+#include <gadgetgrove/pg/connection.hpp>
+#include <gadgetgrove/pg/copy_writer.hpp>
+#include <gadgetgrove/pg/embedded_cluster.hpp>
+#include <gadgetgrove/pg/migrator.hpp>
+#include <gadgetgrove/shop/catalog.hpp>
+#include <gadgetgrove/traffic/event_writer.hpp>
+#include <gadgetgrove/traffic/session_model.hpp>
+#include <gadgetgrove/transform/node_result.hpp>
+#include <gadgetgrove/transform/runner.hpp>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+struct config {
+  std::uint64_t events = 5'000'000;
+  int runs = 3;
+  double increment_percent = 1.0;
+  std::size_t models = 500;
+  unsigned threads = 1;
+  int days = 28;
+  std::string work_dir;
+  std::string conninfo;
+  std::string sql_dir;
+  std::string pg_bin_dir = "/usr/lib/postgresql/15/bin";
+  bool keep = false;
+};
+
+[[noreturn]] void die(const std::string& what) {
+  fmt::print(stderr, "bench_transform: {}\n", what);
+  std::exit(1);
+}
+
+template <class T>
+T check(gg::result<T> r, const char* what) {
+  if (!r) die(fmt::format("{}: {}", what, r.error().message));
+  return std::move(*r);
+}
+
+void check(const gg::status& s, const char* what) {
+  if (!s) die(fmt::format("{}: {}", what, s.error().message));
+}
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+constexpr std::array<std::string_view, 5> raw_tables = {
+    "page_views", "user_events", "ecommerce_events", "analytics_events", "event_queue"};
+enum table_index : std::size_t { page_views = 0, user_events = 1, ecommerce_events = 2 };
+
+std::string money(std::int64_t cents) {
+  std::string out;
+  gg::traffic::append_money(out, cents);
+  return out;
+}
+
+gg::traffic::product_list products_of(const gg::shop::catalog& catalog) {
+  std::vector<gg::traffic::product_entry> entries;
+  for (const auto& p : catalog.products()) {
+    gg::traffic::product_entry e;
+    e.id = p.id;
+    e.name = p.name;
+    e.brand = p.brand;
+    e.category = p.category;
+    e.category_slug = p.category_slug;
+    e.price_text = money(p.price_cents);
+    e.price_cents = p.price_cents;
+    e.in_stock = p.in_stock;
+    entries.push_back(std::move(e));
+  }
+  return gg::traffic::product_list(std::move(entries));
+}
+
+void write_dim_products(gg::pg::connection& conn, const gg::shop::catalog& catalog,
+                        std::uint64_t seed) {
+  for (const auto& p : catalog.products()) {
+    check(
+        conn.exec("insert into analytics.dim_products (product_id, name, brand, category, price,"
+                  " color, rating, in_stock, features, catalog_seed) values ($1, $2, $3, $4,"
+                  " $5::numeric, $6, $7::numeric / 10, $8, $9::jsonb, $10)"
+                  " on conflict (product_id) do nothing",
+                  p.id, p.name, p.brand, p.category, money(p.price_cents), p.color, p.rating_tenths,
+                  p.in_stock, p.features_json.empty() ? std::string("{}") : p.features_json,
+                  static_cast<std::int64_t>(seed)),
+        "insert dim_products");
+  }
+}
+
+/// Plays planned sessions of the traffic model into the raw tables, as the rows the tracker
+/// and the shop would have produced for them (page views, identify, product and cart events,
+/// begin_checkout, the shop's order_completed with the browser's purchase, checkout_error,
+/// logout). One binary COPY per table; rows are streamed as they are made.
+class traffic_rows {
+ public:
+  traffic_rows(const gg::traffic::product_list& products, std::uint64_t seed, gg::sys_us start,
+               std::chrono::microseconds gap)
+      : products_(products),
+        model_(gg::traffic::session_profile{}, seed),
+        ids_(seed ^ 0x5eed),
+        next_start_(start),
+        gap_(gap) {}
+
+  /// Adds sessions until at least `events` rows were written. Blocks on the COPYs.
+  std::uint64_t generate(const std::array<gg::pg::connection*, 5>& conns, std::uint64_t events) {
+    std::string cols;
+    for (std::size_t i = 0; i < gg::loader::event_columns.size(); ++i) {
+      cols += i == 0 ? "" : ", ";
+      cols += gg::loader::event_columns[i];
+    }
+    for (std::size_t t = 0; t < raw_tables.size(); ++t) {
+      writers_[t].emplace(
+          check(conns[t]->copy_in("COPY raw_data." + std::string(raw_tables[t]) + " (" + cols +
+                                  ") FROM STDIN WITH (FORMAT binary)"),
+                "COPY"));
+      buffers_[t].clear();
+      gg::loader::copy_encoder(buffers_[t]).header();
+    }
+    std::uint64_t written = 0;
+    while (written < events) {
+      written += session();
+      for (std::size_t t = 0; t < raw_tables.size(); ++t) {
+        if (buffers_[t].size() >= (4u << 20)) flush(t);
+      }
+    }
+    for (std::size_t t = 0; t < raw_tables.size(); ++t) {
+      gg::loader::copy_encoder(buffers_[t]).trailer();
+      flush(t);
+      check(writers_[t]->finish(), "COPY finish");
+      writers_[t].reset();
+    }
+    return written;
+  }
+
+  std::uint64_t sessions() const noexcept { return model_.planned(); }
+
+ private:
+  void flush(std::size_t t) {
+    check(writers_[t]->put(buffers_[t]), "COPY data");
+    buffers_[t].clear();
+  }
+
+  std::string new_id() {
+    gg::uuid id;
+    const std::uint64_t a = ids_.next();
+    const std::uint64_t b = ids_.next();
+    for (int i = 0; i < 8; ++i) {
+      id.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(a >> (8 * i));
+      id.bytes[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(b >> (8 * i));
+    }
+    id.bytes[6] = static_cast<std::uint8_t>(0x40 | (id.bytes[6] & 0x0f));
+    id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));
+    last_id_ = id;
+    return id.to_string();
+  }
+
+  void emit(std::size_t table, std::string_view type, std::optional<std::string_view> event,
+            gg::sys_us at, std::optional<std::string_view> path,
+            std::optional<std::string_view> properties) {
+    new_id();
+    gg::loader::event_row row;
+    row.event_id = last_id_;
+    row.type = type;
+    row.event = event;
+    row.timestamp = at;
+    row.server_timestamp = at + std::chrono::milliseconds(40);
+    row.session_id = session_id_;
+    if (!plan_.user_id.empty()) row.user_id = plan_.user_id;
+    row.client_ip = "203.0.113.7";
+    row.user_agent = user_agent_;
+    if (path) {
+      url_ = "http://localhost:8000" + std::string(*path);
+      row.url = url_;
+      row.path = path;
+    }
+    row.properties = properties;
+    row.queue_name = raw_tables[table];
+    row.processed_timestamp = row.server_timestamp;
+    gg::loader::copy_encoder enc(buffers_[table]);
+    gg::loader::write_event_row(enc, row);
+  }
+
+  std::uint64_t session() {
+    plan_ = model_.next(products_, next_start_);
+    next_start_ += gap_;
+    session_id_ = fmt::format("bench-{}", plan_.sequence);
+    const auto agents = gg::traffic::user_agents();
+    user_agent_ = agents[plan_.user_agent % agents.size()];
+    const auto items = products_.products();
+    const auto cats = products_.categories();
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> cart;
+    std::int64_t cart_cents = 0;
+    std::uint64_t n = 0;
+    std::string props;
+    for (const auto& s : plan_.steps) {
+      const gg::sys_us at = plan_.start + std::chrono::milliseconds(s.offset_ms);
+      props.clear();
+      switch (s.kind) {
+        case gg::traffic::step_kind::home:
+          emit(page_views, "page_view", std::nullopt, at, "/", R"({"title":"GadgetGrove"})");
+          ++n;
+          if (plan_.known_user()) {
+            props = R"({"name":)";
+            gg::append_json_string(props, plan_.user_name);
+            props += R"(,"email":)";
+            gg::append_json_string(props, plan_.user_email);
+            props += '}';
+            emit(user_events, "identify", std::nullopt, at + std::chrono::milliseconds(5),
+                 std::nullopt, props);
+            ++n;
+          }
+          break;
+        case gg::traffic::step_kind::category: {
+          const auto& c = cats[s.category];
+          emit(page_views, "page_view", std::nullopt, at, "/category/" + c.slug,
+               R"({"title":"Category"})");
+          props = R"({"category":)";
+          gg::append_json_string(props, c.name);
+          props += '}';
+          emit(ecommerce_events, "custom_event", "category_view", at + std::chrono::milliseconds(5),
+               std::nullopt, props);
+          n += 2;
+          break;
+        }
+        case gg::traffic::step_kind::product: {
+          const auto& p = items[s.product];
+          emit(page_views, "page_view", std::nullopt, at,
+               "/category/" + p.category_slug + "/product/" + p.id, R"({"title":"Product"})");
+          gg::traffic::append_product_properties(props, p, 0);
+          emit(ecommerce_events, "custom_event", "product_view", at + std::chrono::milliseconds(5),
+               std::nullopt, props);
+          n += 2;
+          break;
+        }
+        case gg::traffic::step_kind::add_to_cart: {
+          const auto& p = items[s.product];
+          gg::traffic::append_product_properties(props, p, s.quantity);
+          emit(ecommerce_events, "custom_event", "add_to_cart", at, std::nullopt, props);
+          cart.emplace_back(s.product, s.quantity);
+          cart_cents += p.price_cents * s.quantity;
+          ++n;
+          break;
+        }
+        case gg::traffic::step_kind::begin_checkout:
+          props = R"({"value":)" + money(cart_cents) + R"(,"currency":"USD"})";
+          emit(ecommerce_events, "custom_event", "begin_checkout", at, std::nullopt, props);
+          ++n;
+          break;
+        case gg::traffic::step_kind::checkout:
+          if (plan_.checkout == gg::traffic::checkout_plan::purchase) {
+            const std::string order = new_id();
+            props = R"({"order_id":")" + order + R"(","items":[)";
+            for (std::size_t k = 0; k < cart.size(); ++k) {
+              if (k > 0) props += ',';
+              const auto& p = items[cart[k].first];
+              props += R"({"product_id":)";
+              gg::append_json_string(props, p.id);
+              props += R"(,"price":)" + p.price_text + R"(,"quantity":)" +
+                       std::to_string(cart[k].second) + '}';
+            }
+            props += R"(],"total":)" + money(cart_cents) + R"(,"currency":"USD"})";
+            emit(ecommerce_events, "custom_event", "order_completed", at, std::nullopt, props);
+            props = R"({"transaction_id":")" + order + R"(","value":)" + money(cart_cents) +
+                    R"(,"currency":"USD"})";
+            emit(ecommerce_events, "custom_event", "purchase", at + std::chrono::milliseconds(300),
+                 std::nullopt, props);
+            n += 2;
+          } else {
+            const auto reason =
+                gg::traffic::checkout_error_reasons[plan_.error_reason %
+                                                    gg::traffic::checkout_error_reasons.size()];
+            props = R"({"error":)";
+            gg::append_json_string(props, reason);
+            props += R"(,"value":)" + money(cart_cents) + '}';
+            emit(ecommerce_events, "custom_event", "checkout_error", at, std::nullopt, props);
+            ++n;
+          }
+          break;
+        case gg::traffic::step_kind::logout:
+          emit(user_events, "custom_event", "logout", at, std::nullopt, "{}");
+          ++n;
+          break;
+      }
+    }
+    return n;
+  }
+
+  const gg::traffic::product_list& products_;
+  gg::traffic::session_model model_;
+  gg::prng ids_;
+  gg::sys_us next_start_;
+  std::chrono::microseconds gap_;
+  gg::traffic::session_plan plan_;
+  std::string session_id_;
+  std::string_view user_agent_;
+  std::string url_;
+  gg::uuid last_id_;
+  std::array<std::optional<gg::pg::copy_writer>, 5> writers_;
+  std::array<std::string, 5> buffers_;
+};
+
+/// Runs the shipped project once; dies when a model fails. Returns the wall time.
+double run_models(const config& cfg, const std::string& conninfo, bool full_refresh) {
+  gg::transform::run_options o;
+  o.command = gg::transform::run_command::run;
+  o.project_dir = fs::path(cfg.sql_dir) / "transform";
+  o.conninfo = conninfo;
+  o.threads = cfg.threads;
+  o.full_refresh = full_refresh;
+  o.trigger = "bench";
+  const auto t = clock_type::now();
+  const auto summary = check(gg::transform::run(o), "transform run");
+  const double s = seconds_since(t);
+  if (summary.failed()) {
+    std::string why;
+    for (const auto& r : summary.results) {
+      if (r.status != gg::transform::node_status::success) {
+        why += fmt::format("\n  {}: {}", r.unique_id, r.message);
+      }
+    }
+    die("the run failed:" + why);
+  }
+  return s;
+}
+
+/// The full refresh as plain SQL: every model's compiled SELECT in DAG order, as CREATE TABLE
+/// AS with the model's indexes, one transaction per model.
+std::string full_refresh_script(const config& cfg) {
+  const auto project =
+      check(gg::transform::project::load(fs::path(cfg.sql_dir) / "transform"), "load project");
+  std::string script = "\\set ON_ERROR_STOP 1\nset client_min_messages = warning;\n";
+  for (const auto& n : project.nodes()) {
+    if (n.kind != gg::transform::node_kind::model) continue;
+    const auto compiled = check(gg::transform::compile(project, n), "compile");
+    const std::string rel = n.relation.render();
+    script +=
+        fmt::format("begin;\ndrop table if exists {} cascade;\ncreate table {} as (\n{}\n);\n", rel,
+                    rel, compiled.sql);
+    for (const auto& idx : n.config.indexes) {
+      std::string cols;
+      for (const auto& c : idx.columns) cols += (cols.empty() ? "" : ", ") + c;
+      script += fmt::format("create {}index on {} ({});\n", idx.unique ? "unique " : "", rel, cols);
+    }
+    script += "commit;\n";
+  }
+  return script;
+}
+
+double run_psql(const config& cfg, const std::string& conninfo, const fs::path& script) {
+  const std::string psql = cfg.pg_bin_dir + "/psql";
+  const auto t = clock_type::now();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl(psql.c_str(), "psql", "-X", "-q", "-d", conninfo.c_str(), "-f", script.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) die("psql -f failed");
+  return seconds_since(t);
+}
+
+/// project::load + compile of every model; returns seconds.
+double parse_and_compile(const fs::path& dir) {
+  const auto t = clock_type::now();
+  const auto project = check(gg::transform::project::load(dir), "load generated project");
+  std::size_t compiled = 0;
+  for (const auto& n : project.nodes()) {
+    if (n.kind != gg::transform::node_kind::model) continue;
+    check(gg::transform::compile(project, n), "compile generated model");
+    ++compiled;
+  }
+  const double s = seconds_since(t);
+  if (compiled == 0) die("the generated project has no models");
+  return s;
+}
+
+void exec(gg::pg::connection& conn, const std::string& sql) { check(conn.exec(sql), sql.c_str()); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  config cfg;
+  CLI::App app{"GadgetGrove transform benchmark"};
+  app.add_option("--events", cfg.events, "events to generate");
+  app.add_option("--runs", cfg.runs, "runs per measurement (the median is reported)");
+  app.add_option("--increment-percent", cfg.increment_percent,
+                 "new events per refresh, % of --events");
+  app.add_option("--models", cfg.models, "models of the generated project (parse + compile)");
+  app.add_option("--threads", cfg.threads, "runner threads");
+  app.add_option("--days", cfg.days, "days the generated sessions span");
+  app.add_option("--work-dir", cfg.work_dir, "scratch directory (default: a new one in /tmp)");
+  app.add_option("--conninfo", cfg.conninfo, "an existing, empty database (default: embedded)");
+  app.add_option("--sql-dir", cfg.sql_dir, "sql/ of the source tree")->required();
+  app.add_option("--pg-bin-dir", cfg.pg_bin_dir, "PostgreSQL binaries (psql, initdb)");
+  app.add_flag("--keep", cfg.keep, "keep the scratch directory");
+  CLI11_PARSE(app, argc, argv);
+  gg::log::set_level(gg::log::level::warn);
+  if (cfg.runs < 1 || cfg.events == 0 || cfg.threads == 0)
+    die("runs, events and threads must be positive");
+
+  fs::path work = cfg.work_dir;
+  if (work.empty()) {
+    char tmpl[] = "/tmp/gg-bench-transform-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) die("mkdtemp");
+    work = tmpl;
+  }
+  fs::create_directories(work);
+  fs::permissions(work, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+
+  std::optional<gg::pg::embedded_cluster> cluster;
+  std::string conninfo = cfg.conninfo;
+  if (conninfo.empty()) {
+    gg::pg::cluster_options o;
+    o.data_dir = work / "pg";
+    o.bin_dir = cfg.pg_bin_dir;
+    o.database = "bench";
+    cluster.emplace(o);
+    check(cluster->start(), "start embedded PostgreSQL");
+    conninfo = cluster->conninfo();
+  }
+  auto conn = check(gg::pg::connection::open(conninfo), "connect");
+  exec(conn, "SET client_min_messages = warning");
+  check(gg::pg::migrate(conn, fs::path(cfg.sql_dir) / "migrations"), "migrate");
+
+  // The loader stamps loaded_at with the time of the load. Generated rows arrive in one COPY, so
+  // the loads are spread over time as the loader would have made them: each row is stamped a
+  // minute after its server_timestamp. A refresh then reprocesses its new rows plus the
+  // lookback window (15 minutes of loads), as it would in service.
+  exec(conn,
+       "create function public.bench_loaded_at() returns trigger language plpgsql as $$ begin "
+       "new.loaded_at := new.server_timestamp + interval '1 minute'; return new; end $$");
+  for (const auto table : raw_tables) {
+    exec(conn, fmt::format("create trigger bench_loaded_at before insert on raw_data.{} for each "
+                           "row execute function public.bench_loaded_at()",
+                           table));
+  }
+
+  constexpr std::uint64_t seed = 20261204;
+  const auto catalog = gg::shop::catalog::generate(seed);
+  write_dim_products(conn, catalog, seed);
+  const auto products = products_of(catalog);
+
+  // Sessions start at a steady pace over --days; the session model averages about 28 events
+  // per session with its default profile.
+  const gg::sys_us start{std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::sys_days{std::chrono::year{2026} / 10 / 1}.time_since_epoch())};
+  const auto expected_sessions = std::max<std::uint64_t>(1, cfg.events / 28);
+  const auto gap = std::chrono::microseconds(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::hours(24) * cfg.days)
+          .count() /
+      static_cast<std::int64_t>(expected_sessions));
+  traffic_rows traffic(products, seed, start, gap);
+
+  std::array<gg::pg::connection, 5> copy_conns = {
+      check(gg::pg::connection::open(conninfo), "connect"),
+      check(gg::pg::connection::open(conninfo), "connect"),
+      check(gg::pg::connection::open(conninfo), "connect"),
+      check(gg::pg::connection::open(conninfo), "connect"),
+      check(gg::pg::connection::open(conninfo), "connect")};
+  std::array<gg::pg::connection*, 5> copy_ptrs{};
+  for (std::size_t i = 0; i < 5; ++i) copy_ptrs[i] = &copy_conns[i];
+
+  auto t = clock_type::now();
+  const auto loaded = traffic.generate(copy_ptrs, cfg.events);
+  const double load_s = seconds_since(t);
+  exec(conn, "VACUUM ANALYZE");
+  fmt::print(
+      "{} events in {} sessions of the traffic model over {} days, loaded in {:.1f} s; "
+      "runner threads {}; median of {} runs\n",
+      loaded, traffic.sessions(), cfg.days, load_s, cfg.threads, cfg.runs);
+
+  // Full refresh by the runner and the same SQL by psql -f, interleaved.
+  const fs::path script = work / "full_refresh.sql";
+  {
+    std::ofstream f(script);
+    f << full_refresh_script(cfg);
+  }
+  std::vector<double> full;
+  std::vector<double> psql;
+  for (int r = 0; r < cfg.runs; ++r) {
+    exec(conn, "CHECKPOINT");
+    psql.push_back(run_psql(cfg, conninfo, script));
+    exec(conn, "CHECKPOINT");
+    full.push_back(run_models(cfg, conninfo, true));
+    fmt::print("  run {}: full refresh {:.2f} s, psql -f {:.2f} s\n", r + 1, full.back(),
+               psql.back());
+  }
+
+  // Refresh after new events: each run loads increment_percent more (new sessions, later).
+  std::vector<double> incremental;
+  std::vector<std::uint64_t> added;
+  run_models(cfg, conninfo, false);  // settle: the first incremental run after a full refresh
+  for (int r = 0; r < cfg.runs; ++r) {
+    const auto n = std::max<std::uint64_t>(
+        1,
+        static_cast<std::uint64_t>(static_cast<double>(cfg.events) * cfg.increment_percent / 100));
+    added.push_back(traffic.generate(copy_ptrs, n));
+    exec(conn, "ANALYZE");
+    exec(conn, "CHECKPOINT");
+    incremental.push_back(run_models(cfg, conninfo, false));
+    fmt::print("  run {}: +{} events, incremental refresh {:.2f} s\n", r + 1, added.back(),
+               incremental.back());
+  }
+
+  // Parse + compile of a generated project.
+  const fs::path generated = work / "generated_project";
+  check(gg::transform::write_synthetic_project(generated, cfg.models, 1), "write project");
+  std::vector<double> parse;
+  for (int r = 0; r < cfg.runs; ++r) parse.push_back(parse_and_compile(generated));
+
+  const double full_s = median(full);
+  const double psql_s = median(psql);
+  const double inc_s = median(incremental);
+  const double parse_s = median(parse);
+  fmt::print("\n{:<40} {:>12} {:>22} {:>9} {:>10}\n", "measurement", "ours", "reference", "ratio",
+             "goal");
+  fmt::print("{:<40} {:>10.2f} s {:>22} {:>9} {:>10}\n",
+             fmt::format("full refresh ({} events)", loaded), full_s, "-", "-", "-");
+  fmt::print("{:<40} {:>10.2f} s {:>15.2f} s full {:>8.1f}% {:>10}\n",
+             fmt::format("refresh after +{:g}% events", cfg.increment_percent), inc_s, full_s,
+             100 * inc_s / full_s, "<= 5%");
+  fmt::print("{:<40} {:>10.2f} s {:>15.2f} s psql {:>+8.1f}% {:>10}\n",
+             "runner vs psql -f (same SQL)", full_s, psql_s, 100 * (full_s - psql_s) / psql_s,
+             "<= +5%");
+  fmt::print("{:<40} {:>9.1f} ms {:>15.1f} ms goal {:>9.2f} {:>10}\n",
+             fmt::format("parse + compile, {} models", cfg.models), parse_s * 1000, 200.0,
+             parse_s * 1000 / 200.0, "<= 200 ms");
+
+  if (cluster) check(cluster->stop(), "stop PostgreSQL");
+  if (!cfg.keep && cfg.work_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(work, ec);
+  }
+  return 0;
+}
