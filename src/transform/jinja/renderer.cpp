@@ -63,10 +63,25 @@ class loop_object final : public object {
 thread_local std::size_t thread_depth = 0;
 thread_local std::size_t thread_macro_depth = 0;
 
+// Stack bytes one render may use below the frame that started it. Frames differ in size
+// between builds (sanitizers make them several times larger), so the recursion count alone
+// cannot protect the stack; threads here have at least 8 MiB.
+constexpr std::ptrdiff_t max_stack_bytes = 2 * 1024 * 1024;
+thread_local const char* thread_stack_base = nullptr;
+
 struct depth_guard {
   std::size_t& d;
-  explicit depth_guard(std::size_t& depth) : d(depth) { ++d; }
+  explicit depth_guard(std::size_t& depth) : d(depth) {
+    if (d++ == 0) thread_stack_base = reinterpret_cast<const char*>(__builtin_frame_address(0));
+  }
   ~depth_guard() { --d; }
+  // Whether the recursion went too deep, by count or by stack bytes used.
+  bool too_deep() const {
+    if (d > max_recursion) return true;
+    const char* here = reinterpret_cast<const char*>(__builtin_frame_address(0));
+    std::ptrdiff_t used = thread_stack_base - here;
+    return used > max_stack_bytes || used < -max_stack_bytes;
+  }
 };
 
 }  // namespace
@@ -181,7 +196,7 @@ gg::status renderer::exec(const body& b, const std::shared_ptr<frame>& f, std::s
 
 gg::status renderer::exec_stmt(const stmt& s, const std::shared_ptr<frame>& f, std::string& out) {
   depth_guard guard(thread_depth);
-  if (thread_depth > max_recursion) return error_at(s.pos, "nesting too deep");
+  if (guard.too_deep()) return error_at(s.pos, "nesting too deep");
   switch (s.kind) {
     case stmt_kind::text:
       out += s.text;
@@ -369,7 +384,7 @@ gg::result<value> renderer::lookup(const expr& e, const std::shared_ptr<frame>& 
 
 gg::result<value> renderer::eval(const expr& e, const std::shared_ptr<frame>& f) {
   depth_guard guard(thread_depth);
-  if (thread_depth > max_recursion) return error_at(e.pos, "nesting too deep");
+  if (guard.too_deep()) return error_at(e.pos, "nesting too deep");
   switch (e.kind) {
     case expr_kind::literal:
       return e.literal;

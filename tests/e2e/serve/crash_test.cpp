@@ -9,6 +9,8 @@
 
 #include <gadgetgrove/pg/connection.hpp>
 
+#include "test_seed.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -67,7 +69,9 @@ TEST_CASE("acknowledged events survive SIGKILL of serve and are stored exactly o
           "[e2e][ingest][slow]") {
   gg::test::temp_dir dir("gg-e2e-crash");
   const fs::path data = dir / "data";
-  std::mt19937 rng(std::random_device{}());
+  const std::uint32_t seed = gg::test::test_seed("crash_test");
+  INFO("seed " << seed << " (GG_TEST_SEED reproduces)");
+  std::mt19937 rng(seed);
   std::uniform_int_distribution<int> kill_after_ms(600, 2200);
   std::vector<std::string> acked;
 

@@ -5,6 +5,8 @@
 #include <gadgetgrove/pg/embedded_cluster.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
 
+#include "test_seed.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <pg_fixture.hpp>
@@ -372,7 +374,9 @@ TEST_CASE("every event is loaded exactly once although the loader is killed at r
     write_segment(dir.path(), q, i + 1, segment_of(q, i * per_segment, per_segment));
   }
   const auto o = options_for(db.conninfo(), dir.path());
-  std::mt19937 rng(std::random_device{}());
+  const std::uint32_t seed = gg::test::test_seed("loader_test");
+  INFO("seed " << seed << " (GG_TEST_SEED reproduces)");
+  std::mt19937 rng(seed);
   int kills = 0;
   for (int round = 0; round < 10; ++round) {
     const pid_t pid = ::fork();
