@@ -177,6 +177,11 @@ class loader {
                          const std::vector<std::string>& folders);
   gg::status read_tests(const std::string& file, const YAML::Node& list,
                         const std::vector<std::string>& folders, test_definition base);
+  // The tests of a model or source table entry: its own `tests:`/`data_tests:` and those of each
+  // of its `columns:`, whose names are appended to `columns`.
+  gg::status read_entry_tests(const std::string& file, const YAML::Node& entry,
+                              const std::vector<std::string>& folders, const test_definition& base,
+                              std::vector<std::string>& columns);
   gg::status parse_node(pending& p);
   gg::result<pending> build_generic_test(const test_definition& def);
   gg::status resolve_naming(node& n, const jinja::dict& raw);
@@ -451,34 +456,7 @@ gg::status loader::read_model_patch(const std::string& file, const YAML::Node& m
   base.file = file;
   base.folders = folders;
   base.attached_model = model;
-  for (const char* key : {"tests", "data_tests"}) {
-    if (const YAML::Node t = m[key]; t && !t.IsNull()) {
-      if (auto st = read_tests(file, t, folders, base); !st) return st;
-    }
-  }
-  if (const YAML::Node cols = m["columns"]; cols && !cols.IsNull()) {
-    if (!cols.IsSequence()) return yaml_error(file, cols, "columns must be a list");
-    for (const YAML::Node& c : cols) {
-      if (auto st = detail::check_keys(
-              file, c,
-              {"name", "description", "meta", "data_type", "quote", "tests", "data_tests", "tags",
-               "constraints", "policy_tags", "granularity", "docs", "config"},
-              "a column");
-          !st) {
-        return st;
-      }
-      const YAML::Node cn = c["name"];
-      if (!cn || !cn.IsScalar()) return yaml_error(file, c, "a column needs a name");
-      p.n.columns.push_back(cn.Scalar());
-      test_definition col = base;
-      col.column = cn.Scalar();
-      for (const char* key : {"tests", "data_tests"}) {
-        if (const YAML::Node t = c[key]; t && !t.IsNull()) {
-          if (auto st = read_tests(file, t, folders, col); !st) return st;
-        }
-      }
-    }
-  }
+  if (auto st = read_entry_tests(file, m, folders, base, p.n.columns); !st) return st;
   return {};
 }
 
@@ -633,35 +611,43 @@ gg::status loader::read_source(const std::string& file, const YAML::Node& s,
     base.file = file;
     base.folders = folders;
     base.attached_source = key;
-    for (const char* k : {"tests", "data_tests"}) {
-      if (const YAML::Node tl = t[k]; tl && !tl.IsNull()) {
-        if (auto st = read_tests(file, tl, folders, base); !st) return st;
-      }
-    }
-    if (const YAML::Node cols = t["columns"]; cols && !cols.IsNull()) {
-      if (!cols.IsSequence()) return yaml_error(file, cols, "columns must be a list");
-      for (const YAML::Node& c : cols) {
-        if (auto st = detail::check_keys(
-                file, c,
-                {"name", "description", "meta", "data_type", "quote", "tests", "data_tests", "tags",
-                 "constraints", "policy_tags", "granularity", "docs", "config"},
-                "a column");
-            !st) {
-          return st;
-        }
-        const YAML::Node cn = c["name"];
-        if (!cn || !cn.IsScalar()) return yaml_error(file, c, "a column needs a name");
-        n.columns.push_back(cn.Scalar());
-        test_definition col = base;
-        col.column = cn.Scalar();
-        for (const char* k : {"tests", "data_tests"}) {
-          if (const YAML::Node tl = c[k]; tl && !tl.IsNull()) {
-            if (auto st = read_tests(file, tl, folders, col); !st) return st;
-          }
-        }
-      }
-    }
+    if (auto st = read_entry_tests(file, t, folders, base, n.columns); !st) return st;
     sources_.emplace(key, std::move(src));
+  }
+  return {};
+}
+
+gg::status loader::read_entry_tests(const std::string& file, const YAML::Node& entry,
+                                    const std::vector<std::string>& folders,
+                                    const test_definition& base,
+                                    std::vector<std::string>& columns) {
+  for (const char* key : {"tests", "data_tests"}) {
+    if (const YAML::Node t = entry[key]; t && !t.IsNull()) {
+      if (auto st = read_tests(file, t, folders, base); !st) return st;
+    }
+  }
+  const YAML::Node cols = entry["columns"];
+  if (!cols || cols.IsNull()) return {};
+  if (!cols.IsSequence()) return yaml_error(file, cols, "columns must be a list");
+  for (const YAML::Node& c : cols) {
+    if (auto st = detail::check_keys(
+            file, c,
+            {"name", "description", "meta", "data_type", "quote", "tests", "data_tests", "tags",
+             "constraints", "policy_tags", "granularity", "docs", "config"},
+            "a column");
+        !st) {
+      return st;
+    }
+    const YAML::Node cn = c["name"];
+    if (!cn || !cn.IsScalar()) return yaml_error(file, c, "a column needs a name");
+    columns.push_back(cn.Scalar());
+    test_definition col = base;
+    col.column = cn.Scalar();
+    for (const char* key : {"tests", "data_tests"}) {
+      if (const YAML::Node t = c[key]; t && !t.IsNull()) {
+        if (auto st = read_tests(file, t, folders, col); !st) return st;
+      }
+    }
   }
   return {};
 }
