@@ -95,6 +95,33 @@ status create_indexes(statement_runner& stmt, const model_spec& spec) {
 // The table materialization: build under the temporary name, then in the same transaction move
 // the old relation aside, rename the new one into place and drop the old one. Readers see the
 // old relation until COMMIT and the new one after; never a missing or half-built one.
+// Inside the caller's transaction: moves the relation in the way (if any) aside as `backup`,
+// renames the freshly built `built` (a `built_kind`: "table" or "view") to the model's name,
+// then drops the backup, so a concurrent reader sees the old relation or the new one, never none.
+status swap_in(statement_runner& stmt, const model_spec& spec, std::string_view built_kind,
+               const relation_name& built, const relation_name& backup, relation_kind existing) {
+  if (existing != relation_kind::none) {
+    if (auto st =
+            exec_plain(stmt,
+                       fmt::format("alter {} {} rename to {}", drop_keyword(existing),
+                                   spec.relation.render(), quote_identifier(backup.identifier)),
+                       spec);
+        !st) {
+      return st;
+    }
+  }
+  if (auto st = exec_plain(stmt,
+                           fmt::format("alter {} {} rename to {}", built_kind, built.render(),
+                                       quote_identifier(spec.relation.identifier)),
+                           spec);
+      !st) {
+    return st;
+  }
+  if (existing == relation_kind::none) return {};
+  return exec_plain(
+      stmt, fmt::format("drop {} {} cascade", drop_keyword(existing), backup.render()), spec);
+}
+
 result<materialize_outcome> build_table(statement_runner& stmt, const model_spec& spec,
                                         const compiled_sql& compiled, bool run_pre_hooks = true,
                                         bool run_post_hooks = true) {
@@ -115,31 +142,7 @@ result<materialize_outcome> build_table(statement_runner& stmt, const model_spec
   out.adapter_message = adapter_message(*created);
   auto existing = describe_relation(stmt.connection(), spec.relation);
   if (!existing) return existing.error();
-  if (*existing != relation_kind::none) {
-    if (auto st =
-            exec_plain(stmt,
-                       fmt::format("alter {} {} rename to {}", drop_keyword(*existing),
-                                   spec.relation.render(), quote_identifier(backup.identifier)),
-                       spec);
-        !st) {
-      return st.error();
-    }
-  }
-  if (auto st = exec_plain(stmt,
-                           fmt::format("alter table {} rename to {}", tmp.render(),
-                                       quote_identifier(spec.relation.identifier)),
-                           spec);
-      !st) {
-    return st.error();
-  }
-  if (*existing != relation_kind::none) {
-    if (auto st = exec_plain(
-            stmt, fmt::format("drop {} {} cascade", drop_keyword(*existing), backup.render()),
-            spec);
-        !st) {
-      return st.error();
-    }
-  }
+  if (auto st = swap_in(stmt, spec, "table", tmp, backup, *existing); !st) return st.error();
   if (auto st = create_indexes(stmt, spec); !st) return st.error();
   if (run_post_hooks) {
     if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
@@ -167,8 +170,7 @@ result<materialize_outcome> build_view(statement_runner& stmt, const model_spec&
     if (r) {
       replaced = true;
       out.adapter_message = adapter_message(*r);
-    } else if (r.error().code == errc::cancelled ||
-               r.error().message.find("SQLSTATE 42P16") == std::string::npos) {
+    } else if (r.error().code == errc::cancelled || r.error().sqlstate != "42P16") {
       return r.error();
     } else if (auto st = stmt.exec("rollback to savepoint gg_view"); !st) {
       return st.error();
@@ -183,31 +185,7 @@ result<materialize_outcome> build_view(statement_runner& stmt, const model_spec&
                           "\n)", spec);
     if (!r) return r.error();
     out.adapter_message = adapter_message(*r);
-    if (*existing != relation_kind::none) {
-      if (auto st =
-              exec_plain(stmt,
-                         fmt::format("alter {} {} rename to {}", drop_keyword(*existing),
-                                     spec.relation.render(), quote_identifier(backup.identifier)),
-                         spec);
-          !st) {
-        return st.error();
-      }
-    }
-    if (auto st = exec_plain(stmt,
-                             fmt::format("alter view {} rename to {}", tmp.render(),
-                                         quote_identifier(spec.relation.identifier)),
-                             spec);
-        !st) {
-      return st.error();
-    }
-    if (*existing != relation_kind::none) {
-      if (auto st = exec_plain(
-              stmt, fmt::format("drop {} {} cascade", drop_keyword(*existing), backup.render()),
-              spec);
-          !st) {
-        return st.error();
-      }
-    }
+    if (auto st = swap_in(stmt, spec, "view", tmp, backup, *existing); !st) return st.error();
   }
   if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
   if (auto st = tx->commit(); !st) return st.error();
@@ -619,7 +597,7 @@ status ensure_schema(statement_runner& stmt, const std::string& schema) {
   const std::string sql = "create schema if not exists " + quote_identifier(schema);
   auto r = stmt.exec(sql);
   // Two sessions creating the same schema at once: one gets a unique violation; it exists now.
-  if (!r && r.error().message.find("SQLSTATE 23505") != std::string::npos) r = stmt.exec(sql);
+  if (!r && r.error().sqlstate == "23505") r = stmt.exec(sql);
   if (!r) return r.error();
   return {};
 }

@@ -53,14 +53,16 @@ error locate_error(const error& e, std::string_view statement, std::size_t body_
   const auto at = e.message.rfind(marker);
   std::string prefix = path.empty() ? std::string{} : std::string(path);
   if (at == std::string::npos) {
-    return error{e.code, prefix.empty() ? e.message : prefix + ": " + e.message, e.retriable};
+    return error{e.code, prefix.empty() ? e.message : prefix + ": " + e.message, e.retriable,
+                 e.sqlstate};
   }
   std::size_t chars = 0;
   const char* digits = e.message.data() + at + marker.size();
   const char* end = e.message.data() + e.message.size();
   auto parsed = std::from_chars(digits, end, chars);
   if (parsed.ec != std::errc{} || chars == 0) {
-    return error{e.code, prefix.empty() ? e.message : prefix + ": " + e.message, e.retriable};
+    return error{e.code, prefix.empty() ? e.message : prefix + ": " + e.message, e.retriable,
+                 e.sqlstate};
   }
   // The position counts characters, not bytes: walk UTF-8 lead bytes to find the byte offset.
   std::size_t byte = 0;
@@ -69,7 +71,7 @@ error locate_error(const error& e, std::string_view statement, std::size_t body_
   }
   std::string message = e.message.substr(0, at) + std::string(parsed.ptr, end);
   if (byte < body_offset || byte >= body_offset + body.size()) {
-    return error{e.code, (prefix.empty() ? "" : prefix + ": ") + message, e.retriable};
+    return error{e.code, (prefix.empty() ? "" : prefix + ": ") + message, e.retriable, e.sqlstate};
   }
   const std::size_t in_body = byte - body_offset;
   std::size_t line = 1, line_start = 0;
@@ -85,7 +87,7 @@ error locate_error(const error& e, std::string_view statement, std::size_t body_
       e.code,
       fmt::format("{}{}compiled line {}: {}\n  {} | {}", prefix, prefix.empty() ? "" : ", ", line,
                   message, line, body.substr(line_start, line_end - line_start)),
-      e.retriable};
+      e.retriable, e.sqlstate};
 }
 
 }  // namespace gg::transform
