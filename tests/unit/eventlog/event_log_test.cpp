@@ -484,7 +484,9 @@ TEST_CASE("four concurrent producers get every line written exactly once, each i
 
 TEST_CASE("segments are sealed by age while the log runs", "[unit][eventlog]") {
   harness h;
-  h.config.rotate_age = 30ms;
+  // Long enough that the segment is still open when the first check reads the stats, even on a
+  // loaded machine; the seal itself is awaited below.
+  h.config.rotate_age = 500ms;
   outcomes out;
   event_log log(h.config);
   REQUIRE(log.start());
