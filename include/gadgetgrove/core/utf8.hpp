@@ -48,6 +48,10 @@ inline utf8_step utf8_next(const unsigned char* p, const unsigned char* end) noe
   return {i, true};
 }
 
+/// Appends the UTF-8 encoding of `code_point` (at most U+10FFFF; the caller has checked that it
+/// is a scalar value) to `out`.
+void append_utf8(std::string& out, std::uint32_t code_point);
+
 /// Appends `s` to `out` as valid UTF-8: valid sequences pass unchanged and each maximal invalid
 /// subpart (as utf8_next() measures it) becomes one U+FFFD. With `replace_nul`, each NUL byte
 /// becomes U+FFFD too (PostgreSQL text cannot hold one).

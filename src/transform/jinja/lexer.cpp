@@ -1,5 +1,7 @@
 #include "lexer.hpp"
 
+#include <gadgetgrove/core/utf8.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -28,24 +30,6 @@ bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
 
 void rstrip(std::string& s) {
   while (!s.empty() && is_space(s.back())) s.pop_back();
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 int hex_value(char c) {
