@@ -177,6 +177,9 @@ class loader {
                          const std::vector<std::string>& folders);
   gg::status read_tests(const std::string& file, const YAML::Node& list,
                         const std::vector<std::string>& folders, test_definition base);
+  // A model or singular test read from `rel` (a path under the model or test folder `dir`):
+  // kind, name, unique id, fqn and raw code set; the rest is left to the caller.
+  gg::result<pending> read_sql_node(node_kind kind, const std::string& rel, const std::string& dir);
   // The tests of a model or source table entry: its own `tests:`/`data_tests:` and those of each
   // of its `columns:`, whose names are appended to `columns`.
   gg::status read_entry_tests(const std::string& file, const YAML::Node& entry,
@@ -652,6 +655,24 @@ gg::status loader::read_entry_tests(const std::string& file, const YAML::Node& e
   return {};
 }
 
+gg::result<pending> loader::read_sql_node(node_kind kind, const std::string& rel,
+                                          const std::string& dir) {
+  pending p;
+  node& n = p.n;
+  n.kind = kind;
+  n.name = fs::path(rel).stem().string();
+  n.unique_id =
+      fmt::format("{}.{}.{}", kind == node_kind::model ? "model" : "test", st_->name, n.name);
+  n.original_file_path = rel;
+  n.fqn.push_back(st_->name);
+  for (std::string& f : folders_of(rel, dir)) n.fqn.push_back(std::move(f));
+  n.fqn.push_back(n.name);
+  auto text = read_text(root_ / rel, rel);
+  if (!text) return text.error();
+  n.raw_code = std::move(*text);
+  return p;
+}
+
 gg::status loader::read_tests(const std::string& file, const YAML::Node& list,
                               const std::vector<std::string>& folders, test_definition base) {
   (void)folders;
@@ -945,18 +966,10 @@ gg::result<std::shared_ptr<const detail::project_state>> loader::run() {
   // Models.
   for (const std::string& dir : model_paths_) {
     for (const std::string& rel : files_under(root_, dir, {".sql"})) {
-      pending p;
+      auto read = read_sql_node(node_kind::model, rel, dir);
+      if (!read) return read.error();
+      pending p = std::move(*read);
       node& n = p.n;
-      n.kind = node_kind::model;
-      n.name = fs::path(rel).stem().string();
-      n.unique_id = fmt::format("model.{}.{}", st_->name, n.name);
-      n.original_file_path = rel;
-      n.fqn.push_back(st_->name);
-      for (std::string& f : folders_of(rel, dir)) n.fqn.push_back(std::move(f));
-      n.fqn.push_back(n.name);
-      auto text = read_text(root_ / rel, rel);
-      if (!text) return text.error();
-      n.raw_code = std::move(*text);
       if (auto it = model_files_.find(n.name); it != model_files_.end()) {
         return gg::fail(
             errc::invalid_input,
@@ -988,18 +1001,10 @@ gg::result<std::shared_ptr<const detail::project_state>> loader::run() {
   for (const std::string& dir : test_paths_) {
     for (const std::string& rel : files_under(root_, dir, {".sql"})) {
       if (rel.starts_with(dir + "/generic/")) continue;
-      pending p;
+      auto read = read_sql_node(node_kind::test, rel, dir);
+      if (!read) return read.error();
+      pending p = std::move(*read);
       node& n = p.n;
-      n.kind = node_kind::test;
-      n.name = fs::path(rel).stem().string();
-      n.unique_id = fmt::format("test.{}.{}", st_->name, n.name);
-      n.original_file_path = rel;
-      n.fqn.push_back(st_->name);
-      for (std::string& f : folders_of(rel, dir)) n.fqn.push_back(std::move(f));
-      n.fqn.push_back(n.name);
-      auto text = read_text(root_ / rel, rel);
-      if (!text) return text.error();
-      n.raw_code = std::move(*text);
       n.test = test_info{false, "", "", std::nullopt, {}};
       detail::apply_folder_configs(test_folders_, n.fqn, *p.config);
       if (auto s = parse_node(p); !s) return s.error();
