@@ -12,6 +12,8 @@
 #include "event_generator.hpp"
 #include "row_formats.hpp"
 
+#include "scratch_database.hpp"
+
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/queue_id.hpp>
 #include <gadgetgrove/loader/copy_encoder.hpp>
@@ -19,7 +21,6 @@
 #include <gadgetgrove/loader/loader.hpp>
 #include <gadgetgrove/loader/segment_reader.hpp>
 #include <gadgetgrove/pg/connection.hpp>
-#include <gadgetgrove/pg/embedded_cluster.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
 
 #include <fmt/format.h>
@@ -403,30 +404,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   gg::log::set_level(gg::log::level::warn);
 
-  fs::path work = cfg.work_dir;
-  if (work.empty()) {
-    char tmpl[] = "/tmp/gg-bench-load-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) die("mkdtemp");
-    work = tmpl;
-  }
-  fs::create_directories(work);
-  fs::permissions(work, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                            fs::perms::others_read | fs::perms::others_exec);
-
-  std::optional<gg::pg::embedded_cluster> cluster;
-  std::string conninfo = cfg.conninfo;
-  if (conninfo.empty()) {
-    gg::pg::cluster_options o;
-    o.data_dir = work / "pg";
-    o.bin_dir = cfg.pg_bin_dir;
-    o.database = "bench";
-    cluster.emplace(o);
-    check(cluster->start(), "start embedded PostgreSQL");
-    conninfo = cluster->conninfo();
-  }
-  auto conn = check(gg::pg::connection::open(conninfo), "connect");
-  exec(conn, "SET client_min_messages = warning");
-  check(gg::pg::migrate(conn, fs::path(cfg.sql_dir) / "migrations"), "migrate");
+  auto db = check(gg::bench::open_scratch_database("gg-bench-load", cfg.work_dir, cfg.conninfo,
+                                                   cfg.pg_bin_dir, cfg.sql_dir),
+                  "scratch database");
+  const fs::path work = db->work;
+  const std::string conninfo = db->conninfo;
+  gg::pg::connection& conn = *db->conn;
 
   const auto t_gen = clock_type::now();
   const auto set =
@@ -522,7 +505,6 @@ int main(int argc, char** argv) {
         data.text_encode_seconds / n * 1e9);
   }
 
-  if (cluster) check(cluster->stop(), "stop PostgreSQL");
-  if (!cfg.keep && cfg.work_dir.empty()) fs::remove_all(work);
+  check(db->close(cfg.keep), "stop PostgreSQL");
   return 0;
 }

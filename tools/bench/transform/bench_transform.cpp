@@ -15,6 +15,8 @@
 #include "project/project.hpp"
 #include "project/synthetic_project.hpp"
 
+#include "scratch_database.hpp"
+
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/prng.hpp>
@@ -24,7 +26,6 @@
 #include <gadgetgrove/loader/event_row.hpp>
 #include <gadgetgrove/pg/connection.hpp>
 #include <gadgetgrove/pg/copy_writer.hpp>
-#include <gadgetgrove/pg/embedded_cluster.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
 #include <gadgetgrove/traffic/event_writer.hpp>
@@ -446,30 +447,12 @@ int main(int argc, char** argv) {
   if (cfg.runs < 1 || cfg.events == 0 || cfg.threads == 0)
     die("runs, events and threads must be positive");
 
-  fs::path work = cfg.work_dir;
-  if (work.empty()) {
-    char tmpl[] = "/tmp/gg-bench-transform-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) die("mkdtemp");
-    work = tmpl;
-  }
-  fs::create_directories(work);
-  fs::permissions(work, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                            fs::perms::others_read | fs::perms::others_exec);
-
-  std::optional<gg::pg::embedded_cluster> cluster;
-  std::string conninfo = cfg.conninfo;
-  if (conninfo.empty()) {
-    gg::pg::cluster_options o;
-    o.data_dir = work / "pg";
-    o.bin_dir = cfg.pg_bin_dir;
-    o.database = "bench";
-    cluster.emplace(o);
-    check(cluster->start(), "start embedded PostgreSQL");
-    conninfo = cluster->conninfo();
-  }
-  auto conn = check(gg::pg::connection::open(conninfo), "connect");
-  exec(conn, "SET client_min_messages = warning");
-  check(gg::pg::migrate(conn, fs::path(cfg.sql_dir) / "migrations"), "migrate");
+  auto db = check(gg::bench::open_scratch_database("gg-bench-transform", cfg.work_dir, cfg.conninfo,
+                                                   cfg.pg_bin_dir, cfg.sql_dir),
+                  "scratch database");
+  const fs::path work = db->work;
+  const std::string conninfo = db->conninfo;
+  gg::pg::connection& conn = *db->conn;
 
   // The loader stamps loaded_at with the time of the load. Generated rows arrive in one COPY, so
   // the loads are spread over time as the loader would have made them: each row is stamped a
@@ -575,10 +558,6 @@ int main(int argc, char** argv) {
              fmt::format("parse + compile, {} models", cfg.models), parse_s * 1000, 200.0,
              parse_s * 1000 / 200.0, "<= 200 ms");
 
-  if (cluster) check(cluster->stop(), "stop PostgreSQL");
-  if (!cfg.keep && cfg.work_dir.empty()) {
-    std::error_code ec;
-    fs::remove_all(work, ec);
-  }
+  check(db->close(cfg.keep), "stop PostgreSQL");
   return 0;
 }
