@@ -5,6 +5,7 @@
 
 #include <child_process.hpp>
 #include <pg_fixture.hpp>
+#include <pg_query.hpp>
 #include <serve_process.hpp>
 #include <temp_dir.hpp>
 
@@ -46,19 +47,8 @@ void exec(gg::pg::connection& conn, const std::string& sql) {
   if (!st) FAIL(sql.substr(0, 200) << ": " << st.error().message);
 }
 
-std::int64_t scalar(gg::pg::connection& conn, const std::string& sql) {
-  auto r = conn.exec(sql);
-  if (!r) FAIL(sql << ": " << r.error().message);
-  auto v = r->get_int64(0, 0);
-  if (!v) FAIL(sql << ": " << v.error().message);
-  return *v;
-}
-
-std::string text(gg::pg::connection& conn, const std::string& sql) {
-  auto r = conn.exec(sql);
-  if (!r) FAIL(sql << ": " << r.error().message);
-  return std::string(r->get(0, 0));
-}
+using gg::test::scalar;
+using gg::test::text;
 
 // A copy of the fixture project, so a test can add files to it.
 fs::path copy_fixture(const gg::test::temp_dir& dir) {

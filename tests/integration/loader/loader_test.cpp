@@ -5,6 +5,7 @@
 #include <gadgetgrove/pg/embedded_cluster.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
 
+#include "pg_query.hpp"
 #include "test_seed.hpp"
 
 #include <catch2/catch.hpp>
@@ -36,19 +37,8 @@ using gg::loader::test::write_segment;
 constexpr const char* queues[] = {"page_views", "user_events", "ecommerce_events",
                                   "analytics_events", "event_queue"};
 
-std::int64_t scalar(gg::pg::connection& conn, const std::string& sql) {
-  auto r = conn.exec(sql);
-  if (!r) FAIL(sql << ": " << r.error().message);
-  auto v = r->get_int64(0, 0);
-  if (!v) FAIL(sql << ": " << v.error().message);
-  return *v;
-}
-
-std::string text(gg::pg::connection& conn, const std::string& sql) {
-  auto r = conn.exec(sql);
-  if (!r) FAIL(sql << ": " << r.error().message);
-  return std::string(r->get(0, 0));
-}
+using gg::test::scalar;
+using gg::test::text;
 
 gg::loader::loader_options options_for(const std::string& conninfo, const fs::path& dir) {
   gg::loader::loader_options o;
