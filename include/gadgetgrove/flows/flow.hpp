@@ -4,6 +4,7 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/sched/cron_expr.hpp>
+#include <gadgetgrove/sched/job.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
 
 #include <chrono>
@@ -41,22 +42,9 @@ std::optional<run_state> parse_run_state(std::string_view text) noexcept;
 /// completed, failed, crashed, cancelled and skipped.
 bool is_final(run_state s) noexcept;
 
-/// How a failed run (or task) is retried: `retries` more attempts, the first `delay` after the
-/// failure. With `exponential`, attempt n waits delay * 2^(n-1), capped at max_delay. `jitter`
-/// in [0, 1] spreads each wait uniformly over [wait * (1 - jitter), wait]. A cancelled run is
-/// never retried; a timed-out or crashed one is.
-struct retry_policy {
-  unsigned retries = 2;
-  std::chrono::milliseconds delay = std::chrono::seconds(10);
-  bool exponential = false;
-  double jitter = 0.0;
-  std::chrono::milliseconds max_delay = std::chrono::minutes(10);
-};
-
-/// The wait before retry number `attempt` (1 for the first retry) with `jitter_draw` in [0, 1)
-/// (drawn from gg::prng by the engine, fixed in tests).
-std::chrono::milliseconds retry_delay(const retry_policy& p, unsigned attempt,
-                                      double jitter_draw) noexcept;
+/// How a failed run (or task) is retried; the scheduler's rule (see sched::retry_policy and
+/// sched::retry_delay). A cancelled run is never retried; a timed-out or crashed one is.
+using retry_policy = sched::retry_policy;
 
 /// When a flow fires on its own: never (manual and event triggers only), at a fixed interval, or
 /// at the minutes a cron expression matches in a time zone (named IANA zones included, daylight

@@ -22,12 +22,23 @@ enum class job_id : std::uint64_t {};
 /// Exceptions are caught and count as a failure.
 using job = std::function<gg::status(std::stop_token)>;
 
-/// How a failed run is retried. A retry happens `delay` after the failure, never when the job is
-/// cancelled or the error is errc::cancelled; while a retry is pending, firings are skipped.
+/// How a failed run is retried: `retries` more attempts, the first `delay` after the failure.
+/// With `exponential`, retry n waits delay * 2^(n-1), capped at max_delay. `jitter` in [0, 1]
+/// spreads each wait uniformly over [wait * (1 - jitter), wait]. A retry never happens when the
+/// job is cancelled or the error is errc::cancelled; while a retry is pending, firings are
+/// skipped. The one retry rule of the program: periodic jobs and pipeline flows both use it.
 struct retry_policy {
   unsigned retries = 2;
   std::chrono::milliseconds delay = std::chrono::seconds(10);
+  bool exponential = false;
+  double jitter = 0.0;
+  std::chrono::milliseconds max_delay = std::chrono::minutes(10);
 };
+
+/// The wait before retry number `retry` (1 for the first) with `jitter_draw` in [0, 1), drawn
+/// by the caller (from gg::prng; fixed in tests).
+std::chrono::milliseconds retry_delay(const retry_policy& p, unsigned retry,
+                                      double jitter_draw) noexcept;
 
 struct job_options {
   /// Also run once as soon as the scheduler runs, instead of waiting for the first due time.
