@@ -1,4 +1,5 @@
 #include "cli.hpp"
+#include "listeners.hpp"
 #include "transform_options.hpp"
 
 #include <gadgetgrove/core/host_port.hpp>
@@ -188,6 +189,22 @@ std::vector<option_def> option_table() {
         ->check(host_port())
         ->capture_default_str();
   });
+  add(
+      "admin-token", {c::serve},
+      [](CLI::App& a, settings& s) {
+        return a.add_option("--admin-token", s.admin_token,
+                            "Bearer token the admin listener requires (Authorization: Bearer); "
+                            "empty: none");
+      },
+      true);
+  add(
+      "admin-password", {c::serve},
+      [](CLI::App& a, settings& s) {
+        return a.add_option("--admin-password", s.admin_password,
+                            "Password the admin listener requires (HTTP Basic, any user name); "
+                            "empty: none");
+      },
+      true);
   add("threads", {c::serve}, [](CLI::App& a, settings& s) {
     return a.add_option("--threads", s.threads, "I/O threads; 0: one per core")
         ->check(CLI::Range(0, 256))
@@ -667,6 +684,15 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
     std::string value =
         b.opt->count() > 0 ? CLI::detail::join(b.opt->results(), ",") : b.opt->get_default_str();
     result.origins.push_back({b.def->name, mask(*b.def, value), source});
+  }
+  if (result.cmd == command::serve && !s.print_config) {
+    http::admin_access_options admin;
+    admin.token = s.admin_token;
+    admin.password = s.admin_password;
+    if (auto st = check_admin_exposure(s.admin_listen, admin); !st) {
+      err = fmt::format("gadgetgrove: {}", st.error().message);
+      return 2;
+    }
   }
   return result;
 }

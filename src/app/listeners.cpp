@@ -27,19 +27,36 @@ std::vector<http::header> default_security_headers() {
   };
 }
 
+gg::status check_admin_exposure(std::string_view admin_address,
+                                const http::admin_access_options& admin) {
+  if (!admin.token.empty() || !admin.password.empty()) return {};
+  auto hp = parse_host_port(admin_address);
+  if (!hp) return hp.error();
+  if (is_loopback_host(hp->host)) return {};
+  return fail(errc::config,
+              "--admin-listen " + std::string(admin_address) +
+                  " is reachable from other machines, but no admin credentials are set: set "
+                  "--admin-token or --admin-password (GADGETGROVE_ADMIN_TOKEN, "
+                  "GADGETGROVE_ADMIN_PASSWORD), or listen on 127.0.0.1");
+}
+
 listeners_stage::listeners_stage(boost::asio::io_context& ioc, std::string public_address,
                                  std::string admin_address,
                                  std::shared_ptr<http::router> public_routes,
                                  std::shared_ptr<http::router> admin_routes,
-                                 std::vector<std::string> depends)
+                                 std::vector<std::string> depends, http::admin_access_options admin)
     : ioc_(ioc),
       public_address_(std::move(public_address)),
       admin_address_(std::move(admin_address)),
       public_routes_(std::move(public_routes)),
       admin_routes_(std::move(admin_routes)),
-      depends_(std::move(depends)) {}
+      depends_(std::move(depends)),
+      admin_access_(std::make_shared<const http::admin_access>(std::move(admin))) {
+  http::add_csrf_route(*admin_routes_, admin_access_);
+}
 
 gg::status listeners_stage::start() {
+  if (auto st = check_admin_exposure(admin_address_, admin_access_->options()); !st) return st;
   auto make = [&](const std::string& name, const std::string& address,
                   std::shared_ptr<http::router> routes,
                   std::unique_ptr<http::server>& out) -> gg::status {
@@ -50,6 +67,11 @@ gg::status listeners_stage::start() {
     opts.host = hp->host;
     opts.port = hp->port;
     opts.default_headers = default_security_headers();
+    if (name == "admin") {
+      opts.guard = [access = admin_access_](const http::request& req) {
+        return access->check(req);
+      };
+    }
     auto srv = std::make_unique<http::server>(ioc_, std::move(opts), std::move(routes));
     auto ep = srv->listen();
     if (!ep) {

@@ -38,6 +38,10 @@ struct settings {
   std::chrono::milliseconds drain_timeout{10'000};
   std::string timezone = "UTC";
   bool print_config = false;
+  // Admin listener credentials (see http::admin_access); one is required when it listens
+  // beyond loopback.
+  std::string admin_token;
+  std::string admin_password;
 
   // Event log and ingest.
   eventlog::ack_mode ack = eventlog::ack_mode::durable;

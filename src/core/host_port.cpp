@@ -1,6 +1,9 @@
 #include <gadgetgrove/core/host_port.hpp>
 
+#include <arpa/inet.h>
+
 #include <charconv>
+#include <cstring>
 
 namespace gg {
 
@@ -49,6 +52,42 @@ result<host_port> parse_host_port(std::string_view text,
   }
   out.port = static_cast<unsigned short>(port);
   return out;
+}
+
+bool is_loopback_host(std::string_view host) noexcept {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  constexpr std::string_view localhost = "localhost";
+  if (host.size() == localhost.size()) {
+    bool same = true;
+    for (std::size_t i = 0; i < host.size(); ++i) {
+      const char c = host[i];
+      const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+      same = same && lower == localhost[i];
+    }
+    if (same) return true;
+  }
+  // inet_pton wants a terminated string; anything longer is no address literal.
+  char text[INET6_ADDRSTRLEN + 1] = {};
+  if (host.empty() || host.size() >= sizeof text) return false;
+  std::memcpy(text, host.data(), host.size());
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text, &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, text, &v6) != 1) return false;
+  const std::uint8_t* b = v6.s6_addr;
+  for (int i = 0; i < 10; ++i) {
+    if (b[i] != 0) return false;
+  }
+  if (b[10] == 0 && b[11] == 0) {
+    // ::1 only; the other IPv4-compatible forms are deprecated and not loopback.
+    for (int i = 12; i < 15; ++i) {
+      if (b[i] != 0) return false;
+    }
+    return b[15] == 1;
+  }
+  return b[10] == 0xff && b[11] == 0xff && b[12] == 127;
 }
 
 }  // namespace gg

@@ -24,6 +24,8 @@ std::string_view to_string(rejection r) noexcept {
       return "handler_error";
     case rejection::responder_dropped:
       return "responder_dropped";
+    case rejection::guarded:
+      return "guarded";
     case rejection::count_:
       break;
   }

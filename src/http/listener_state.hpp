@@ -33,6 +33,7 @@ enum class rejection : std::uint8_t {
   connection_limit,
   handler_error,
   responder_dropped,
+  guarded,
   count_,
 };
 

@@ -215,6 +215,20 @@ void session::dispatch_request() {
   if (!req.keep_alive || stopping_) read_closed_ = true;
 
   auto& stats = state_->stats;
+  if (state_->options.guard) {
+    std::optional<response> refused;
+    try {
+      refused = state_->options.guard(req);
+    } catch (const std::exception& e) {
+      log.error("request guard threw", {{"listener", state_->options.name}, {"error", e.what()}});
+      refused = error_json(500, "internal error");
+    }
+    if (refused) {
+      stats.reject(rejection::guarded);
+      complete(id, std::move(*refused), false);
+      return;
+    }
+  }
   switch (route_.result) {
     case route_match::outcome::not_found:
       stats.reject(rejection::not_found);

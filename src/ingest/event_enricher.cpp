@@ -3,6 +3,7 @@
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
+#include <gadgetgrove/http/basic_auth.hpp>
 #include <gadgetgrove/ingest/client_ip.hpp>
 
 #include <simdjson.h>
@@ -16,7 +17,6 @@
 #include <limits>
 #include <memory>
 
-#include "basic_auth.hpp"
 #include "json_scalar.hpp"
 
 namespace gg::ingest {
@@ -717,11 +717,11 @@ event_enricher::event_enricher(const ingest_config& config)
 bool event_enricher::authorized(std::string_view authorization,
                                 std::string_view body_write_key) const noexcept {
   if (config_.write_key.empty()) return true;
-  if (detail::constant_time_equal(body_write_key, config_.write_key)) return true;
-  char user[detail::max_basic_user];
+  if (http::constant_time_equal(body_write_key, config_.write_key)) return true;
+  char user[http::max_basic_user];
   std::size_t user_size = 0;
-  return detail::basic_auth_user(authorization, user, user_size) &&
-         detail::constant_time_equal({user, user_size}, config_.write_key);
+  return http::basic_auth_user(authorization, user, user_size) &&
+         http::constant_time_equal({user, user_size}, config_.write_key);
 }
 
 reject_reason event_enricher::enrich_one(event_source source, std::string_view body,

@@ -26,4 +26,10 @@ struct host_port {
 result<host_port> parse_host_port(std::string_view text,
                                   std::optional<unsigned short> default_port = std::nullopt);
 
+/// True when `host` (as in host_port::host: a name or an address literal without brackets)
+/// can only be reached from this machine: "localhost" (any case, with or without a trailing
+/// dot), an IPv4 address in 127.0.0.0/8, ::1, or an IPv4-mapped ::ffff:127.x.y.z. Wildcards
+/// ("0.0.0.0", "::"), other names and other addresses are not. Pure, thread-safe.
+bool is_loopback_host(std::string_view host) noexcept;
+
 }  // namespace gg

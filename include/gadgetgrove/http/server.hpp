@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,11 @@ struct server_options {
   std::size_t max_queued_responses = 16;
   /// Added to every response that does not set the same field (e.g. security headers).
   std::vector<header> default_headers;
+  /// Asked about every complete request before routing (so unknown paths are guarded too): a
+  /// response turns the request away with it (counted as rejection `guarded`), nullopt lets it
+  /// through to its route. Runs on the connection's strand: it must be quick and must not
+  /// block. Empty: every request is routed.
+  std::function<std::optional<response>(const request&)> guard;
 };
 
 /// One listening socket and its connections, run on a caller's io_context (any number of

@@ -232,3 +232,34 @@ TEST_CASE("the example config file documents every option and parses cleanly", "
     CHECK(std::holds_alternative<parsed_cli>(o.parsed));
   }
 }
+
+TEST_CASE("an admin listener beyond loopback without credentials is refused, exit 2",
+          "[unit][app]") {
+  auto o = run({"serve", "--admin-listen", "0.0.0.0:8050"});
+  CHECK(code(o) == 2);
+  CHECK(o.err.find("--admin-listen 0.0.0.0:8050") != std::string::npos);
+  CHECK(o.err.find("--admin-token") != std::string::npos);
+  CHECK(o.err.find('\n') == std::string::npos);
+  CHECK(code(run({"serve", "--admin-listen", "[::]:8050"})) == 2);
+  CHECK(code(run({"serve", "--admin-listen", "192.0.2.7:8050"})) == 2);
+  for (const char* loopback : {"127.0.0.1:8050", "127.1.2.3:0", "[::1]:8050", "localhost:8050"}) {
+    INFO(loopback);
+    ok(run({"serve", "--admin-listen", loopback}));
+  }
+}
+
+TEST_CASE("admin credentials come from options or the environment and are masked",
+          "[unit][app]") {
+  auto o = run({"serve", "--admin-listen", "0.0.0.0:8050", "--print-config"},
+               {{"GADGETGROVE_ADMIN_TOKEN", "tok-secret"}});
+  const auto& p = ok(o);
+  CHECK(p.opts.admin_token == "tok-secret");
+  CHECK(source_of(p, "admin-token") == "env GADGETGROVE_ADMIN_TOKEN");
+  auto table = gg::app::format_origins(p.origins);
+  CHECK(table.find("tok-secret") == std::string::npos);
+
+  auto q = run({"serve", "--admin-listen", "0.0.0.0:8050", "--admin-password", "pw-secret"});
+  CHECK(ok(q).opts.admin_password == "pw-secret");
+  CHECK(gg::app::format_origins(ok(q).origins).find("pw-secret") == std::string::npos);
+  ok(run({"serve", "--admin-listen", "0.0.0.0:8050"}, {{"GADGETGROVE_ADMIN_PASSWORD", "pw"}}));
+}
