@@ -138,7 +138,8 @@ TEST_CASE("an invalid value is a one-line error naming the option, exit 2", "[un
   }
 }
 
-TEST_CASE("--timezone accepts IANA zone names and rejects unknown ones by name", "[unit][app]") {
+TEST_CASE("the timezone option accepts IANA zone names and rejects unknown ones by name",
+          "[unit][app]") {
   auto o = run({"serve", "--timezone", "Europe/Berlin"});
   CHECK(ok(o).opts.timezone == "Europe/Berlin");
   auto bad = run({"serve", "--timezone", "Europe/Atlantis"});
