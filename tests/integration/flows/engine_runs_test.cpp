@@ -419,3 +419,30 @@ TEST_CASE("flows are validated when added and unknown ones cannot be triggered",
   REQUIRE(e->drain(soon()));
   CHECK(e->health().state == gg::health_state::stopped);
 }
+
+TEST_CASE("with the real clock and a tick, an interval flow fires on its own",
+          "[integration][flows]") {
+  harness h;
+  auto opts = h.options();
+  opts.now = [] { return std::chrono::system_clock::now(); };
+  opts.tick = 10ms;
+  std::atomic<int> calls{0};
+  auto e = h.make(opts);
+  auto f = flow("load", {task("copy", [&](gg::flows::task_context&) {
+                  ++calls;
+                  return gg::status{};
+                })});
+  f.when = gg::flows::schedule::every(100ms);
+  REQUIRE(e->add_flow(f));
+  h.sched.run();  // the tick is a scheduler job
+  REQUIRE(e->start());
+  CHECK(eventually([&] { return calls >= 3; }));
+  e->request_stop();
+  REQUIRE(e->drain(soon()));
+  const auto made = h.count("SELECT count(*) FROM pipeline.flow_runs");
+  CHECK(made >= 3);
+  // One row per fire time, each on a multiple of the interval.
+  CHECK(h.count("SELECT count(DISTINCT scheduled_for) FROM pipeline.flow_runs") == made);
+  CHECK(h.count("SELECT count(*) FROM pipeline.flow_runs WHERE (extract(epoch FROM "
+                "scheduled_for) * 1000)::bigint % 100 <> 0") == 0);
+}
