@@ -958,10 +958,11 @@ struct engine::impl {
       s.pending = live->get(0, 0) == "t";
       s.running = f.busy || live->get(0, 1) == "t";
       s.next_fire = f.def.enabled ? f.next_fire : std::nullopt;
+      const bool was_stale = s.stale;
       judge(f, now);
       stale = s.stale;
       reason = s.stale_reason;
-      turned = stale != (f.stale_gauge.value() != 0.0);
+      turned = stale != was_stale;
       ++generation;
     }
     if (last_success) {
