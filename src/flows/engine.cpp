@@ -98,6 +98,7 @@ struct active_run {
   run_record rec;
   std::stop_source stop;
   std::atomic<stop_reason> reason{stop_reason::none};
+  std::atomic<bool> ending{false};  // its tasks are done; the end is being recorded
   time_point started{};
   time_point renewed{};  // lease last written
 
@@ -357,6 +358,18 @@ struct engine::impl {
     return std::optional<run_record>{};
   }
 
+  /// Takes the flow's lock and claims its next waiting run, for a flow idle in this process.
+  /// Closes the gap between a holder's last look for pending runs and its unlock: whoever
+  /// queued a run, or released the lock, tries again afterwards. Caller holds `control`.
+  std::optional<run_record> claim_waiting(flow_slot& f, time_point now) {
+    auto locked = take_lock(f);
+    if (!locked || !*locked) return std::nullopt;
+    auto next = claim_next(f, now);
+    if (next && *next) return std::move(**next);
+    release_lock(f);
+    return std::nullopt;
+  }
+
   /// Records a trigger that cannot start now: as the flow's one pending run, or folded into
   /// the pending run that exists. With `fire_key` (a schedule fire time) the trigger's own row
   /// claims the fire time, as the pending run or as a skipped row pointing at the pending one.
@@ -524,6 +537,7 @@ struct engine::impl {
   /// Records the end of `run` (and its retry) in one transaction. Returns the next run to
   /// execute, or nullptr after releasing the flow.
   std::shared_ptr<active_run> finish(flow_slot& f, active_run& run, run_outcome outcome) {
+    run.ending = true;
     std::lock_guard control(f.control);
     const auto ended = opt.now();
     const double duration = seconds_between(run.started, ended);
@@ -586,7 +600,19 @@ struct engine::impl {
                  {{"flow", f.def.name}, {"error", claimed.error().message}});
       }
     }
-    if (!next) release_lock(f);
+    if (!next) {
+      release_lock(f);
+      // A process that queued a run while this one held the lock, after the look above, may
+      // have failed to take the lock: look once more now that it is free.
+      if (!stopping_now && f.conn) {
+        if (auto waiting = claim_waiting(f, ended)) {
+          next = std::make_shared<active_run>();
+          next->rec = std::move(*waiting);
+          next->started = ended;
+          next->renewed = ended;
+        }
+      }
+    }
     {
       std::lock_guard lock(m);
       f.current = next;
@@ -692,9 +718,15 @@ struct engine::impl {
     }
     auto out = enqueue(f, std::move(rec), false, now);
     if (out) {
-      std::lock_guard lock(m);
-      f.status.pending = true;
-      ++generation;
+      {
+        std::lock_guard lock(m);
+        f.status.pending = true;
+        ++generation;
+      }
+      if (!busy) {
+        // The holder elsewhere may have unlocked after its last look for pending runs.
+        if (auto waiting = claim_waiting(f, now)) start_worker(f, std::move(*waiting), now);
+      }
     }
     changed.notify_all();
     return out;
@@ -738,6 +770,9 @@ struct engine::impl {
     if (!queued && queued.error().code != errc::conflict) {
       log.warn("a fire time could not be queued",
                {{"flow", f.def.name}, {"error", queued.error().message}});
+    }
+    if (queued && !busy) {
+      if (auto waiting = claim_waiting(f, now)) start_worker(f, std::move(*waiting), now);
     }
   }
 
@@ -893,14 +928,7 @@ struct engine::impl {
         std::lock_guard lock(m);
         if (stopping || f->busy) continue;
       }
-      auto locked = take_lock(*f);
-      if (!locked || !*locked) continue;
-      auto next = claim_next(*f, now);
-      if (next && *next) {
-        start_worker(*f, std::move(**next), now);
-      } else {
-        release_lock(*f);
-      }
+      if (auto waiting = claim_waiting(*f, now)) start_worker(*f, std::move(*waiting), now);
     }
   }
 
@@ -1321,7 +1349,7 @@ gg::status engine::cancel(std::string_view run_id) {
   {
     std::lock_guard lock(d.m);
     for (auto& f : d.flows) {
-      if (f->current && f->current->rec.id == run_id) local = f->current;
+      if (f->current && f->current->rec.id == run_id && !f->current->ending) local = f->current;
     }
   }
   if (local) {
@@ -1355,7 +1383,9 @@ gg::status engine::cancel(std::string_view run_id) {
   if (row->rows() == 0) return gg::fail(errc::not_found, fmt::format("no run {}", run_id));
   if (row->get(0, 0) == "running") {
     return gg::fail(errc::conflict,
-                    fmt::format("run {} is running in process {}", run_id, row->get(0, 1)));
+                    row->get(0, 1) == d.opt.node
+                        ? fmt::format("run {} is already ending", run_id)
+                        : fmt::format("run {} is running in process {}", run_id, row->get(0, 1)));
   }
   return gg::fail(errc::conflict, fmt::format("run {} is already {}", run_id, row->get(0, 0)));
 }
