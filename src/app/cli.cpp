@@ -200,7 +200,8 @@ std::vector<option_def> option_table() {
   add("timezone", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--timezone", s.timezone,
-                    "Zone for cron schedules: UTC, local, or a fixed offset like +05:30")
+                    "Zone for cron schedules: UTC, local, a fixed offset like +05:30, or an "
+                    "IANA zone like Europe/Berlin (DST-aware, from /usr/share/zoneinfo)")
         ->check(zone_check())
         ->capture_default_str();
   });

@@ -138,6 +138,16 @@ TEST_CASE("an invalid value is a one-line error naming the option, exit 2", "[un
   }
 }
 
+TEST_CASE("the timezone option accepts IANA zone names and rejects unknown ones by name",
+          "[unit][app]") {
+  auto o = run({"serve", "--timezone", "Europe/Berlin"});
+  CHECK(ok(o).opts.timezone == "Europe/Berlin");
+  auto bad = run({"serve", "--timezone", "Europe/Atlantis"});
+  CHECK(code(bad) == 2);
+  CHECK(bad.err.find("Europe/Atlantis") != std::string::npos);
+  CHECK(bad.err.find("time zone database") != std::string::npos);
+}
+
 TEST_CASE("options with fixed values are parsed into their enums once, at start-up",
           "[unit][app]") {
   auto o = run({"serve", "--ack", "written", "--client-ip", "truncate", "--traffic", "off",
