@@ -454,3 +454,31 @@ TEST_CASE("stopping cancels running runs and leaves scheduled retries for the ne
   CHECK(h.final_state(retry) == "completed");
   CHECK(calls == 1);
 }
+
+TEST_CASE("a cron flow in a named zone fires once per wall time across the autumn change",
+          "[integration][flows]") {
+  harness h;
+  h.clock.set(at("2026-10-24T12:00:00Z"));
+  auto expr = gg::sched::cron_expr::parse("30 2 * * *");
+  REQUIRE(expr.has_value());
+  auto berlin = gg::sched::time_zone_spec::named("Europe/Berlin");
+  REQUIRE(berlin.has_value());
+  std::atomic<int> calls{0};
+  auto e = h.make();
+  auto f = flow("cleanup", {ok_task(&calls)});
+  f.when = gg::flows::schedule::on_cron(*expr, *berlin);
+  REQUIRE(e->add_flow(f));
+  REQUIRE(e->start());
+  // Poll every 15 minutes through the night the clocks go back (02:30 happens twice).
+  for (auto t = at("2026-10-24T12:15:00Z"); t <= at("2026-10-26T12:00:00Z"); t += 15min) {
+    h.clock.set(t);
+    e->poll();
+    REQUIRE(eventually([&] {
+      return h.count("SELECT count(*) FROM pipeline.flow_runs WHERE state <> 'completed'") == 0;
+    }));
+  }
+  CHECK(h.value("SELECT string_agg(to_char(scheduled_for AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD HH24:MI'), ',' ORDER BY scheduled_for) FROM pipeline.flow_runs") ==
+        "2026-10-24 00:30,2026-10-25 00:30,2026-10-26 01:30");
+  CHECK(calls == 3);
+}

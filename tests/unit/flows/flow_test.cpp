@@ -138,3 +138,19 @@ TEST_CASE("durations read as people write them", "[unit][flows]") {
   CHECK(format_duration(std::chrono::hours(24 * 30)) == "30d");
   CHECK(format_duration(-3s) == "-3s");
 }
+
+TEST_CASE("a cron schedule in a named zone keeps its wall time across daylight saving",
+          "[unit][flows]") {
+  auto expr = gg::sched::cron_expr::parse("30 2 * * *");
+  REQUIRE(expr.has_value());
+  auto berlin = gg::sched::time_zone_spec::named("Europe/Berlin");
+  REQUIRE(berlin.has_value());
+  const auto s = schedule::on_cron(*expr, *berlin);
+  CHECK(s.to_string() == "cron 30 2 * * * Europe/Berlin");
+  // 02:30 CEST is 00:30 UTC in summer, 02:30 CET 01:30 UTC in winter.
+  CHECK(iso(*s.next_after(at("2026-10-24T12:00:00Z"))) == "2026-10-25T00:30:00.000000Z");
+  CHECK(iso(*s.next_after(at("2026-10-25T00:30:00Z"))) == "2026-10-26T01:30:00.000000Z");
+  // 2027-03-28 has no 02:30 in Berlin: that day does not fire.
+  CHECK(iso(*s.next_after(at("2027-03-27T12:00:00Z"))) == "2027-03-29T00:30:00.000000Z");
+  CHECK(iso(*s.last_at_or_before(at("2027-03-29T00:00:00Z"))) == "2027-03-27T01:30:00.000000Z");
+}
