@@ -232,8 +232,9 @@ TEST_CASE("on a manual clock retries wait exactly the policy's delays, doubling 
   s.stop();
 }
 
-TEST_CASE("on a manual clock a retry that succeeds ends the firing; firings meanwhile are skipped",
-          "[unit][sched]") {
+TEST_CASE(
+    "on a manual clock a retry that succeeds ends the firing and firings meanwhile are skipped",
+    "[unit][sched]") {
   quiet_log quiet;
   auto clock = std::make_shared<manual_clock>();
   scheduler s{on(clock)};
