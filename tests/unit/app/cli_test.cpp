@@ -142,6 +142,10 @@ TEST_CASE("the timezone option accepts IANA zone names and rejects unknown ones 
           "[unit][app]") {
   auto o = run({"serve", "--timezone", "Europe/Berlin"});
   CHECK(ok(o).opts.timezone == "Europe/Berlin");
+  auto lower = run({"serve", "--timezone", "america/new_york"});
+  CHECK(ok(lower).opts.timezone == "America/New_York");  // stored in the database's spelling
+  auto offset = run({"serve", "--timezone", "+0530"});
+  CHECK(ok(offset).opts.timezone == "+05:30");
   auto bad = run({"serve", "--timezone", "Europe/Atlantis"});
   CHECK(code(bad) == 2);
   CHECK(bad.err.find("Europe/Atlantis") != std::string::npos);
