@@ -219,7 +219,8 @@ int run_serve(const parsed_cli& cli) {
 
   auto listeners = std::make_shared<listeners_stage>(
       sched.io(), s.listen, s.admin_listen, public_routes, admin_routes,
-      std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"});
+      std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"},
+      http::admin_access_options{.token = s.admin_token, .password = s.admin_password});
   sched.add_stage(listeners);
 
   // Synthetic shoppers come through the public listener like any browser, so they start last.

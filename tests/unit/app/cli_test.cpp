@@ -262,8 +262,7 @@ TEST_CASE("an admin listener beyond loopback without credentials is refused, exi
   }
 }
 
-TEST_CASE("admin credentials come from options or the environment and are masked",
-          "[unit][app]") {
+TEST_CASE("admin credentials come from options or the environment and are masked", "[unit][app]") {
   auto o = run({"serve", "--admin-listen", "0.0.0.0:8050", "--print-config"},
                {{"GADGETGROVE_ADMIN_TOKEN", "tok-secret"}});
   const auto& p = ok(o);
