@@ -113,9 +113,10 @@ std::optional<response> admin_access::check(const request& req) const {
     }
   } else if (const auto host = req.header("Host");
              host && !is_loopback_host(host_of(trim(*host)))) {
-    return refuse(403, "this admin listener has no credentials and answers only to loopback "
-                       "host names; set --admin-token or --admin-password to reach it by "
-                       "another name");
+    return refuse(403,
+                  "this admin listener has no credentials and answers only to loopback "
+                  "host names; set --admin-token or --admin-password to reach it by "
+                  "another name");
   }
   if (safe_method(req.method) || how == authenticated::bearer) return std::nullopt;
   if (cross_site_request(req)) return refuse(403, "cross-site request refused");

@@ -44,15 +44,14 @@ TEST_CASE("with a default port, HOST alone is enough", "[unit][core]") {
 }
 
 TEST_CASE("only localhost, 127.0.0.0/8 and ::1 count as loopback", "[unit][core]") {
-  for (const char* yes : {"localhost", "LocalHost", "localhost.", "127.0.0.1", "127.255.0.9",
-                          "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"}) {
+  for (const char* yes : {"localhost", "LocalHost", "localhost.", "127.0.0.1", "127.255.0.9", "::1",
+                          "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"}) {
     INFO(yes);
     CHECK(gg::is_loopback_host(yes));
   }
-  for (const char* no : {"", "0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "126.255.255.255",
-                         "::2", "::127.0.0.1", "::ffff:10.0.0.1", "localhost.example.org",
-                         "localhostx", "example.org", "127.0.0.1.example.org", "[::1]",
-                         "fe80::1"}) {
+  for (const char* no : {"", "0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "126.255.255.255", "::2",
+                         "::127.0.0.1", "::ffff:10.0.0.1", "localhost.example.org", "localhostx",
+                         "example.org", "127.0.0.1.example.org", "[::1]", "fe80::1"}) {
     INFO(no);
     CHECK_FALSE(gg::is_loopback_host(no));
   }

@@ -67,8 +67,7 @@ TEST_CASE("with a token configured, requests need it as a bearer token", "[unit]
   CHECK_FALSE(a.check(make(verb::get, "/healthz")).has_value());
 }
 
-TEST_CASE("with a password configured, Basic credentials with any user name pass",
-          "[unit][http]") {
+TEST_CASE("with a password configured, Basic credentials with any user name pass", "[unit][http]") {
   const auto a = with("", "hunter2");
   auto refused = a.check(make(verb::get, "/pipeline"));
   REQUIRE(refused.has_value());
@@ -121,8 +120,7 @@ TEST_CASE("state-changing requests need the CSRF token bound to their cookie", "
   CHECK(b.check(post("gadgetgrove_admin_csrf=" + cookie, grant.token))->status == 403);
 }
 
-TEST_CASE("a bearer-authenticated request needs no CSRF token, a Basic one does",
-          "[unit][http]") {
+TEST_CASE("a bearer-authenticated request needs no CSRF token, a Basic one does", "[unit][http]") {
   const auto a = with("tok", "pw");
   auto bearer = make(verb::post, "/api/flows/load/run");
   bearer.headers.add("Authorization", "Bearer tok");
@@ -154,8 +152,7 @@ TEST_CASE("cross-site requests are refused even with a valid CSRF token", "[unit
   CHECK(a.check(post("Sec-Fetch-Site", "same-site"))->status == 403);
 }
 
-TEST_CASE("Basic credentials decode user and password, and reject other schemes",
-          "[unit][http]") {
+TEST_CASE("Basic credentials decode user and password, and reject other schemes", "[unit][http]") {
   const auto c = gg::http::parse_basic_auth("Basic dXNlcjpwYTpzczp3b3Jk");  // user:pa:ss:word
   REQUIRE(c.has_value());
   CHECK(c->user == "user");
