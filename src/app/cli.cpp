@@ -111,7 +111,11 @@ CLI::Validator zone_check() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
         auto z = sched::time_zone_spec::parse(v);
-        return z ? std::string{} : z.error().message;
+        if (!z) return z.error().message;
+        // The canonical spelling ("europe/berlin" -> "Europe/Berlin", "+0530" -> "+05:30"), so
+        // --print-config and the logs show the zone the schedules really use.
+        v = z->to_string();
+        return {};
       },
       "ZONE");
 }
@@ -200,8 +204,9 @@ std::vector<option_def> option_table() {
   add("timezone", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--timezone", s.timezone,
-                    "Zone for cron schedules: UTC, local, or a fixed offset like +05:30")
-        ->check(zone_check())
+                    "Zone for cron schedules: UTC, local, a fixed offset like +05:30, or an "
+                    "IANA zone like Europe/Berlin (DST-aware, from /usr/share/zoneinfo)")
+        ->transform(zone_check())
         ->capture_default_str();
   });
 

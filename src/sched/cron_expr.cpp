@@ -1,12 +1,13 @@
 #include <gadgetgrove/sched/cron_expr.hpp>
 
+#include "wall_time.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cctype>
-#include <ctime>
 #include <span>
 
 namespace gg::sched {
@@ -158,57 +159,21 @@ struct civil_minute {
   int minute_of_day;
 };
 
-std::optional<civil_minute> to_civil(system_clock::time_point t, const time_zone_spec& zone) {
+civil_minute to_civil(system_clock::time_point t, const time_zone_spec& zone) {
   using namespace std::chrono;
-  if (zone.type() == time_zone_spec::kind::local) {
-    const std::time_t tt = system_clock::to_time_t(floor<seconds>(t));
-    std::tm tm{};
-    if (localtime_r(&tt, &tm) == nullptr) return std::nullopt;
-    const year_month_day ymd{year{tm.tm_year + 1900}, month{static_cast<unsigned>(tm.tm_mon + 1)},
-                             day{static_cast<unsigned>(tm.tm_mday)}};
-    return civil_minute{sys_days{ymd}, tm.tm_hour * 60 + tm.tm_min};
-  }
-  const auto wall = floor<minutes>(t) + zone.offset();
-  const auto d = floor<days>(wall);
+  const auto wall = floor<minutes>(t + zone.offset_at(t));
+  const sys_days d = floor<days>(wall);
   return civil_minute{d, static_cast<int>((wall - d).count())};
 }
 
-/// The earliest instant whose local wall time is `day` `h`:`m`, or none inside a DST gap.
-/// mktime resolves an ambiguous time by tm_isdst, so both readings are tried and kept only if
-/// they map back to the same wall time.
-std::optional<system_clock::time_point> local_to_utc(std::chrono::sys_days day, int h, int m) {
-  const std::chrono::year_month_day ymd{day};
-  const int y = static_cast<int>(ymd.year());
-  const int mon = static_cast<int>(static_cast<unsigned>(ymd.month()));
-  const int mday = static_cast<int>(static_cast<unsigned>(ymd.day()));
-  std::optional<system_clock::time_point> best;
-  for (int isdst : {0, 1}) {
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mon - 1;
-    tm.tm_mday = mday;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_isdst = isdst;
-    const std::time_t r = std::mktime(&tm);
-    if (r == static_cast<std::time_t>(-1)) continue;
-    std::tm back{};
-    if (localtime_r(&r, &back) == nullptr) continue;
-    if (back.tm_year != y - 1900 || back.tm_mon != mon - 1 || back.tm_mday != mday ||
-        back.tm_hour != h || back.tm_min != m) {
-      continue;
-    }
-    const auto candidate = system_clock::from_time_t(r);
-    if (!best || candidate < *best) best = candidate;
-  }
-  return best;
-}
-
+/// The earliest instant whose wall time in `zone` is `day` `h`:`m`, or none inside a DST gap.
 std::optional<system_clock::time_point> to_utc(std::chrono::sys_days day, int h, int m,
                                                const time_zone_spec& zone) {
   using namespace std::chrono;
-  if (zone.type() == time_zone_spec::kind::local) return local_to_utc(day, h, m);
-  return system_clock::time_point{day + hours(h) + minutes(m) - zone.offset()};
+  const auto mapped = detail::map_wall_time(
+      zone, duration_cast<seconds>(day.time_since_epoch() + hours(h) + minutes(m)));
+  if (mapped.type == detail::wall_time_mapping::kind::skipped) return std::nullopt;
+  return mapped.earliest;
 }
 
 }  // namespace
@@ -294,10 +259,9 @@ std::optional<system_clock::time_point> cron_expr::next_after(system_clock::time
                                                               const time_zone_spec& zone) const {
   using namespace std::chrono;
   if (!can_match_any_day()) return std::nullopt;
-  auto start = to_civil(t, zone);
-  if (!start) return std::nullopt;
-  sys_days d = start->day;
-  int first = start->minute_of_day + 1;
+  const civil_minute start = to_civil(t, zone);
+  sys_days d = start.day;
+  int first = start.minute_of_day + 1;
   if (first == 24 * 60) {
     d += days(1);
     first = 0;

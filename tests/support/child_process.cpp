@@ -1,5 +1,6 @@
 #include "child_process.hpp"
 
+#include "eventually.hpp"
 #include "temp_dir.hpp"
 
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 extern char** environ;
@@ -123,13 +125,12 @@ run_result run_to_end(const std::string& program, const std::vector<std::string>
 }
 
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    std::error_code ec;
-    if (std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+  return eventually(
+      [&] {
+        std::error_code ec;
+        return std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0;
+      },
+      timeout, std::chrono::milliseconds(20), "a non-empty " + path.string());
 }
 
 }  // namespace gg::test

@@ -94,8 +94,24 @@ struct flow_status {
 /// start. request_stop() stops firing and cancels the running runs (their state: cancelled);
 /// drain() waits for them up to its deadline.
 ///
+/// A fire time that comes while the flow runs becomes the flow's pending run; when a pending
+/// run already exists, the fire time is recorded as a skipped row ("coalesced into pending run
+/// <id>"), so every fire time still has exactly one row. A flow never runs twice at once, across
+/// processes too: a running run holds a PostgreSQL advisory lock on the flow, and a process
+/// that finds it held queues the trigger as the pending run, which the holder starts next.
+/// Runs, retries and pending runs left by a process that died are recovered by whichever
+/// process polls first; a claim is one conditional UPDATE, so only one process starts them.
+///
+/// Tasks run on the scheduler's blocking pool, one thread per running flow for the length of
+/// the run (plus one for the tick): size the pool for the flows that may run at once plus two.
+/// Metrics, labelled flow="<name>": gadgetgrove_flow_last_success_timestamp_seconds,
+/// gadgetgrove_flow_runs_total{state} (runs ended in this process), gadgetgrove_flow_running,
+/// gadgetgrove_flow_stale and the histogram gadgetgrove_flow_duration_seconds.
+///
 /// Thread safety: add_flow() before start() from the control thread; everything else from any
-/// thread.
+/// thread. flows(), flow(), stale_flows(), health() and options() read memory only (refreshed by
+/// every poll and run end) and suit io threads; the other members block on the database and
+/// belong on the blocking pool or a control thread, never on an io thread.
 class engine final : public gg::stage {
  public:
   engine(engine_options options, sched::scheduler& scheduler);
@@ -118,7 +134,8 @@ class engine final : public gg::stage {
   /// Asks for a run of `flow` now. When the flow is idle the run starts at once (state running);
   /// while it runs, the trigger becomes the one pending follow-up run, or is folded into the
   /// existing one (coalesced = true; the pending run's parameters are kept unless it has none).
-  /// Errors: not_found (unknown flow), unavailable (stopping, or the database is down).
+  /// Errors: not_found (unknown flow), unavailable (not started, stopping, or the database is
+  /// down). Blocks for a few short statements.
   gg::result<trigger_result> trigger(std::string_view flow, trigger_kind kind,
                                      parameters params = {});
 
@@ -129,11 +146,14 @@ class engine final : public gg::stage {
       std::string_view run_id, std::optional<gg::deadline> until = {},
       std::function<void(log_level, std::string_view task, std::string_view message)> on_log = {});
 
-  /// Cancels a running, pending or scheduled run (a running one through its stop token).
-  /// Errors: not_found, conflict (already final).
+  /// Cancels a running, pending or scheduled run (a running one through its stop token; it
+  /// ends cancelled and is not retried). Errors: not_found, conflict (already final, or running
+  /// in another process).
   gg::status cancel(std::string_view run_id);
 
-  /// Every registered flow's status, in registration order.
+  /// Every registered flow's status, in registration order, as of the last poll or run end.
+  /// Stale: the last completed run ended more than max_staleness ago (or none did within
+  /// max_staleness of start-up), or the last 3 runs failed or crashed; each change is logged.
   std::vector<flow_status> flows() const;
   std::optional<flow_status> flow(std::string_view name) const;
   /// Names of the flows that are stale now.
@@ -145,7 +165,8 @@ class engine final : public gg::stage {
   void poll();
 
   /// Retention: deletes, in batches of retention_batch, flow runs that ended and artifacts
-  /// created before now - retention. Returns the rows deleted (runs + artifacts).
+  /// created before now - retention (task runs and log lines go with their run). Returns the
+  /// rows deleted (runs + artifacts). Works before start() too, on a connection of its own.
   gg::result<std::uint64_t> prune();
 
   const engine_options& options() const noexcept;

@@ -65,6 +65,10 @@ struct schedule {
   /// process and every restart agrees on the fire times (and therefore on the run keys).
   std::optional<std::chrono::system_clock::time_point> next_after(
       std::chrono::system_clock::time_point t) const;
+  /// The last fire time at or before `t` (the one a catch-up run at start-up is keyed by);
+  /// empty for none() or when a cron did not fire in the 400 days before `t`.
+  std::optional<std::chrono::system_clock::time_point> last_at_or_before(
+      std::chrono::system_clock::time_point t) const;
   /// "every 60s", "cron */15 * * * * Europe/Berlin", "manual".
   std::string to_string() const;
 };
@@ -86,6 +90,11 @@ struct artifact {
 
 enum class log_level { debug, info, warn, error };
 std::string_view to_string(log_level l) noexcept;
+std::optional<log_level> parse_log_level(std::string_view text) noexcept;
+
+/// A duration for people: "250ms", "1.5s", "45s", "6m12s", "2h", "30d" (whole units from a
+/// minute on). Used in run errors ("timed out after 5m"), stale reasons and the pipeline page.
+std::string format_duration(std::chrono::milliseconds d);
 
 /// What a task sees of its run. Valid only during the task's call; used from the task's thread.
 class task_context {
@@ -98,6 +107,7 @@ class task_context {
   virtual std::string_view run_id() const = 0;
   virtual std::string_view task() const = 0;
   virtual trigger_kind trigger() const = 0;
+  /// The run's attempt: 1, then one more for each retry run of the same trigger.
   virtual unsigned attempt() const = 0;
   virtual const parameters& params() const = 0;
   /// A line in pipeline.run_logs (and the process log, tagged with flow, run and task).

@@ -20,9 +20,11 @@ namespace gg::sched {
 /// restricted a day matching either fires; a day field that starts with `*` (including `*/2`)
 /// counts as unrestricted, and then both must match.
 ///
-/// Daylight saving in the local zone: a wall time skipped by a spring-forward transition does
-/// not fire that day; a wall time repeated by a fall-back transition fires once, at its first
-/// occurrence (so `* * * * *` pauses while the repeated hour replays).
+/// Daylight saving in the local zone or a named zone ("Europe/Berlin"): a wall time skipped by a
+/// spring-forward transition does not fire that day; a wall time repeated by a fall-back
+/// transition fires once, at its first occurrence (so `* * * * *` pauses while the repeated hour
+/// replays). A zone whose transitions are not whole hours (Australia/Lord_Howe shifts by 30
+/// minutes) follows the same rule.
 ///
 /// An immutable value, safe to share between threads.
 class cron_expr {

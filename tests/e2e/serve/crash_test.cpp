@@ -3,6 +3,7 @@
 // and in PostgreSQL.
 
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "http_client.hpp"
 #include "serve_process.hpp"
 #include "temp_dir.hpp"
@@ -110,12 +111,8 @@ TEST_CASE("acknowledged events survive SIGKILL of serve and are stored exactly o
     }
     return n;
   };
-  bool drained = false;
-  for (int i = 0; i < 300 && !drained; ++i) {
-    drained = segments_left() == 0;
-    if (!drained) std::this_thread::sleep_for(100ms);
-  }
-  CHECK(drained);
+  CHECK(gg::test::eventually([&] { return segments_left() == 0; }, 30s, 100ms,
+                             "the loader to take every segment"));
 
   std::map<std::string, int> in_db;
   {

@@ -2,6 +2,7 @@
 // database, the systemd unit.
 
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "http_client.hpp"
 #include "serve_process.hpp"
 #include "temp_dir.hpp"
@@ -18,6 +19,8 @@
 
 #include <fstream>
 #include <regex>
+#include <source_location>
+#include <string>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -44,13 +47,10 @@ pid_t postmaster_pid(const std::filesystem::path& data_dir) {
   return pid;
 }
 
-bool wait_dead(pid_t pid, std::chrono::milliseconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (!process_alive(pid)) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+bool wait_dead(pid_t pid, std::chrono::milliseconds timeout,
+               std::source_location where = std::source_location::current()) {
+  return gg::test::eventually([&] { return !process_alive(pid); }, timeout, 20ms,
+                              "process " + std::to_string(pid) + " to exit", where);
 }
 
 void require_ready(serve_process& serve) {
@@ -215,11 +215,12 @@ TEST_CASE("readyz names the database when it goes down, and recovers", "[e2e][ap
   // The database is checked once a second in the background; poll for the change.
   auto poll = [&](auto done) {
     gg::test::http_reply last;
-    for (int i = 0; i < 150; ++i) {
-      last = admin.get("/readyz");
-      if (done(last)) break;
-      std::this_thread::sleep_for(100ms);
-    }
+    gg::test::eventually(
+        [&] {
+          last = admin.get("/readyz");
+          return done(last);
+        },
+        15s, 100ms, "/readyz to report the change");
     return last;
   };
   REQUIRE(external.stop());

@@ -2,6 +2,7 @@
 
 #include <gadgetgrove/core/metrics.hpp>
 
+#include "eventually.hpp"
 #include "http_client.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,7 +16,9 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -70,13 +73,10 @@ class running_server {
 
   /// Waits until the server has exactly `n` connections (a closed one is counted down once
   /// its last handler is gone).
-  bool wait_connections(std::size_t n, std::chrono::milliseconds within = 3s) {
-    const auto until = std::chrono::steady_clock::now() + within;
-    while (server_->active_connections() != n) {
-      if (std::chrono::steady_clock::now() > until) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
+  bool wait_connections(std::size_t n, std::chrono::milliseconds within = 3s,
+                        std::source_location where = std::source_location::current()) {
+    return gg::test::eventually([&] { return server_->active_connections() == n; }, within, 5ms,
+                                "active_connections() == " + std::to_string(n), where);
   }
 
  private:

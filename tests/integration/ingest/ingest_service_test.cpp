@@ -1,5 +1,6 @@
 #include <gadgetgrove/ingest/ingest_service.hpp>
 
+#include "eventually.hpp"
 #include "ingest_fixture.hpp"
 
 #include <simdjson.h>
@@ -195,13 +196,13 @@ TEST_CASE("a full queue is answered 503 with Retry-After", "[integration][ingest
   f.fs().set_sync_delay(0ms);
   f.fs().set_observer(nullptr);
   // Once the writer catches up, events are taken again.
-  const auto until = std::chrono::steady_clock::now() + 20s;
   unsigned status = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    status = c.post("/api/analytics", page_view).status;
-    if (status == 200) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  CHECK(gg::test::eventually(
+      [&] {
+        status = c.post("/api/analytics", page_view).status;
+        return status == 200;
+      },
+      20s, 50ms, "ingest to accept events again"));
   CHECK(status == 200);
 }
 

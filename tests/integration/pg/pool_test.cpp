@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "eventually.hpp"
 #include "pg_fixture.hpp"
 #include "pg_test_helpers.hpp"
 #include "temp_dir.hpp"
@@ -91,12 +92,13 @@ TEST_CASE("a broken pooled connection is replaced on the next acquire", "[integr
   auto killer = db.connect();
   must(killer.exec("SELECT pg_terminate_backend($1::int)", first_pid));
   // Termination is asynchronous; wait until the backend is gone.
-  for (int i = 0; i < 200; ++i) {
-    auto r =
-        must(killer.exec("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", first_pid));
-    if (r.get(0, 0) == "0") break;
-    std::this_thread::sleep_for(5ms);
-  }
+  CHECK(gg::test::eventually(
+      [&] {
+        auto r = must(
+            killer.exec("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", first_pid));
+        return r.get(0, 0) == "0";
+      },
+      2s, 5ms, "the terminated backend to leave pg_stat_activity"));
   auto l = must(p.acquire(1s));
   const std::string second_pid(must(l->exec("SELECT pg_backend_pid()")).get(0, 0));
   CHECK(second_pid != first_pid);

@@ -1,5 +1,6 @@
 #include <gadgetgrove/traffic/traffic_stage.hpp>
 
+#include "eventually.hpp"
 #include "fake_shop.hpp"
 #include "http_client.hpp"
 
@@ -15,6 +16,7 @@
 
 using namespace gg::traffic;
 using namespace std::chrono_literals;
+using gg::test::eventually;
 using gg::traffic::test::fake_shop;
 using gg::traffic::test::fake_shop_options;
 
@@ -46,15 +48,6 @@ class shop_with_traffic {
 
   fake_shop& shop() { return *shop_; }
   traffic_stage& stage() { return *stage_; }
-
-  bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds within) {
-    const auto until = std::chrono::steady_clock::now() + within;
-    while (!cond()) {
-      if (std::chrono::steady_clock::now() > until) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
-  }
 
  private:
   std::shared_ptr<traffic_stage> stage_;
@@ -112,7 +105,7 @@ TEST_CASE("steady traffic sends sessions over loopback and stops cleanly",
   config.seed = 4;
   shop_with_traffic t(config);
   REQUIRE(t.stage().start().has_value());
-  CHECK(t.wait_for([&] { return t.shop().sessions_created() >= 20; }, 3s));
+  CHECK(eventually([&] { return t.shop().sessions_created() >= 20; }, 3s, 10ms));
   t.stage().request_stop();
   CHECK(t.stage().drain(std::chrono::steady_clock::now() + 3s).has_value());
   CHECK(t.stage().health().state == gg::health_state::stopped);
@@ -140,7 +133,7 @@ TEST_CASE("batches of sessions start on their interval", "[integration][traffic]
   // The first batch comes two seconds after start, then one every 300 ms.
   std::this_thread::sleep_for(1500ms);
   CHECK(t.shop().sessions_created() == 0);
-  CHECK(t.wait_for([&] { return t.shop().sessions_created() >= 6; }, 3s));
+  CHECK(eventually([&] { return t.shop().sessions_created() >= 6; }, 3s, 10ms));
 }
 
 TEST_CASE("sessions beyond the cap are skipped, not queued", "[integration][traffic]") {

@@ -138,6 +138,20 @@ TEST_CASE("an invalid value is a one-line error naming the option, exit 2", "[un
   }
 }
 
+TEST_CASE("the timezone option accepts IANA zone names and rejects unknown ones by name",
+          "[unit][app]") {
+  auto o = run({"serve", "--timezone", "Europe/Berlin"});
+  CHECK(ok(o).opts.timezone == "Europe/Berlin");
+  auto lower = run({"serve", "--timezone", "america/new_york"});
+  CHECK(ok(lower).opts.timezone == "America/New_York");  // stored in the database's spelling
+  auto offset = run({"serve", "--timezone", "+0530"});
+  CHECK(ok(offset).opts.timezone == "+05:30");
+  auto bad = run({"serve", "--timezone", "Europe/Atlantis"});
+  CHECK(code(bad) == 2);
+  CHECK(bad.err.find("Europe/Atlantis") != std::string::npos);
+  CHECK(bad.err.find("time zone database") != std::string::npos);
+}
+
 TEST_CASE("options with fixed values are parsed into their enums once, at start-up",
           "[unit][app]") {
   auto o = run({"serve", "--ack", "written", "--client-ip", "truncate", "--traffic", "off",

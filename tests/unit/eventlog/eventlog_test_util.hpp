@@ -7,13 +7,16 @@
 #include <gadgetgrove/eventlog/segment_format.hpp>
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <source_location>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 // Catch prints a failed CHECK(result) as "ok" or the error's code and message (Boost's own
@@ -100,15 +103,13 @@ inline read_back read_queue(const fault_file_system& fs, const std::string& dir)
   return r;
 }
 
-/// Polls `pred` until it holds or `timeout` passes; returns its last value.
+/// The suite's bounded poll (gg::test::eventually) with this stage's longer default timeout:
+/// the log's writer waits on fsync, which a loaded disk can stretch.
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return pred();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
+bool eventually(Pred&& pred, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                std::source_location where = std::source_location::current()) {
+  return gg::test::eventually(std::forward<Pred>(pred), timeout, std::chrono::milliseconds(2), {},
+                              where);
 }
 
 }  // namespace gg::eventlog::test

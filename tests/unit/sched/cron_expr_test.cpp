@@ -1,12 +1,16 @@
 #include <gadgetgrove/sched/cron_expr.hpp>
 
+#include <gadgetgrove/core/prng.hpp>
+
 #include <catch2/catch.hpp>
+#include <test_seed.hpp>
 
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -84,6 +88,27 @@ void check_table(std::initializer_list<next_case> cases,
     INFO(c.spec << " after " << show(c.after) << " in " << zone.to_string());
     CHECK(show(next(c.spec, c.after, zone)) == show(c.expected));
   }
+}
+
+time_zone_spec zone(const char* name) {
+  auto z = time_zone_spec::parse(name);
+  REQUIRE(z.has_value());
+  return *z;
+}
+
+/// The first `n` firings of `spec` after `after`, shown.
+std::vector<std::string> firings(const char* spec, system_clock::time_point after,
+                                 const time_zone_spec& z, int n) {
+  auto e = cron_expr::parse(spec);
+  REQUIRE(e.has_value());
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) {
+    const auto t = e->next_after(after, z);
+    out.push_back(show(t));
+    if (!t) break;
+    after = *t;
+  }
+  return out;
 }
 
 }  // namespace
@@ -217,6 +242,148 @@ TEST_CASE("in the local zone a skipped wall time does not fire and a repeated on
           {"*/30 * * * *", at(2024, 11, 3, 5, 45), at(2024, 11, 3, 7)},
       },
       time_zone_spec::local());
+}
+
+TEST_CASE("in Europe/Berlin the wall time skipped on 2026-03-29 does not fire that day",
+          "[unit][sched]") {
+  // At 01:00 UTC the wall clock jumps from 02:00 CET (+01) to 03:00 CEST (+02).
+  check_table(
+      {
+          {"30 2 * * *", at(2026, 3, 27, 12), at(2026, 3, 28, 1, 30)},
+          {"30 2 * * *", at(2026, 3, 28, 12), at(2026, 3, 30, 0, 30)},
+          {"0 3 * * *", at(2026, 3, 28, 12), at(2026, 3, 29, 1)},
+          {"59 1 * * *", at(2026, 3, 28, 12), at(2026, 3, 29, 0, 59)},
+          // Every minute: 01:59 CET is followed by 03:00 CEST, one real minute later.
+          {"* * * * *", at(2026, 3, 29, 0, 59), at(2026, 3, 29, 1)},
+          {"*/15 * * * *", at(2026, 3, 29, 0, 45), at(2026, 3, 29, 1)},
+      },
+      zone("Europe/Berlin"));
+}
+
+TEST_CASE(
+    "in Europe/Berlin the wall time repeated on 2026-10-25 fires once, at its first "
+    "occurrence",
+    "[unit][sched]") {
+  // At 01:00 UTC the wall clock goes back from 03:00 CEST (+02) to 02:00 CET (+01).
+  const auto berlin = zone("Europe/Berlin");
+  check_table(
+      {
+          {"30 2 * * *", at(2026, 10, 24, 12), at(2026, 10, 25, 0, 30)},
+          {"30 2 * * *", at(2026, 10, 25, 0, 30), at(2026, 10, 26, 1, 30)},
+          // From inside the second pass of 02:00-02:59, the next quarter hour is 03:00 CET.
+          {"*/15 * * * *", at(2026, 10, 25, 1, 10), at(2026, 10, 25, 2)},
+      },
+      berlin);
+  CHECK(firings("*/15 * * * *", at(2026, 10, 24, 23, 50), berlin, 7) ==
+        std::vector<std::string>{"2026-10-25 00:00:00", "2026-10-25 00:15:00",
+                                 "2026-10-25 00:30:00", "2026-10-25 00:45:00",
+                                 "2026-10-25 02:00:00", "2026-10-25 02:15:00",
+                                 "2026-10-25 02:30:00"});
+  CHECK(firings("0 * * * *", at(2026, 10, 24, 22, 30), berlin, 4) ==
+        std::vector<std::string>{"2026-10-24 23:00:00", "2026-10-25 00:00:00",
+                                 "2026-10-25 02:00:00", "2026-10-25 03:00:00"});
+}
+
+TEST_CASE("in America/New_York cron fields follow EST and EDT across both transitions",
+          "[unit][sched]") {
+  const auto new_york = zone("America/New_York");
+  check_table(
+      {
+          // Weekdays at 09:00: 14:00 UTC in winter, 13:00 UTC in summer.
+          {"0 9 * * 1-5", at(2026, 1, 9, 15), at(2026, 1, 12, 14)},
+          {"0 9 * * 1-5", at(2026, 7, 3, 12), at(2026, 7, 3, 13)},
+          {"0 9 * * 1-5", at(2026, 7, 3, 13), at(2026, 7, 6, 13)},
+          // 2026-03-08 02:30 does not exist (02:00 EST -> 03:00 EDT at 07:00 UTC).
+          {"30 2 * * *", at(2026, 3, 6, 12), at(2026, 3, 7, 7, 30)},
+          {"30 2 * * *", at(2026, 3, 7, 12), at(2026, 3, 9, 6, 30)},
+          // 2026-11-01 01:30 happens twice; only the first (EDT, 05:30 UTC) fires.
+          {"30 1 * * *", at(2026, 11, 1, 0), at(2026, 11, 1, 5, 30)},
+          {"30 1 * * *", at(2026, 11, 1, 5, 30), at(2026, 11, 2, 6, 30)},
+          {"*/30 * * * *", at(2026, 11, 1, 5, 45), at(2026, 11, 1, 7)},
+      },
+      new_york);
+}
+
+TEST_CASE("a 30-minute daylight-saving shift (Australia/Lord_Howe) follows the same rules",
+          "[unit][sched]") {
+  const auto lord_howe = zone("Australia/Lord_Howe");
+  // 2026-10-04: 02:00 (+10:30) jumps to 02:30 (+11) at 15:30 UTC the day before.
+  check_table(
+      {
+          {"15 2 * * *", at(2026, 10, 3, 0), at(2026, 10, 4, 15, 15)},
+          {"45 2 * * *", at(2026, 10, 3, 0), at(2026, 10, 3, 15, 45)},
+          {"45 2 * * *", at(2026, 10, 1, 0), at(2026, 10, 1, 16, 15)},
+      },
+      lord_howe);
+  CHECK(firings("*/10 * * * *", at(2026, 10, 3, 15, 15), lord_howe, 3) ==
+        std::vector<std::string>{"2026-10-03 15:20:00", "2026-10-03 15:30:00",
+                                 "2026-10-03 15:40:00"});
+  // 2026-04-05: 02:00 (+11) goes back to 01:30 (+10:30) at 15:00 UTC the day before.
+  check_table(
+      {
+          {"45 1 * * *", at(2026, 4, 4, 12), at(2026, 4, 4, 14, 45)},
+          {"45 1 * * *", at(2026, 4, 4, 14, 45), at(2026, 4, 5, 15, 15)},
+      },
+      lord_howe);
+  CHECK(firings("*/15 * * * *", at(2026, 4, 4, 14, 20), lord_howe, 4) ==
+        std::vector<std::string>{"2026-04-04 14:30:00", "2026-04-04 14:45:00",
+                                 "2026-04-04 15:30:00", "2026-04-04 15:45:00"});
+}
+
+TEST_CASE("@daily fires at local midnight across DST, and not on a day whose midnight is skipped",
+          "[unit][sched]") {
+  const auto berlin = zone("Europe/Berlin");
+  CHECK(firings("@daily", at(2026, 3, 27, 12), berlin, 4) ==
+        std::vector<std::string>{"2026-03-27 23:00:00", "2026-03-28 23:00:00",
+                                 "2026-03-29 22:00:00", "2026-03-30 22:00:00"});
+  CHECK(firings("@daily", at(2026, 10, 23, 12), berlin, 3) ==
+        std::vector<std::string>{"2026-10-23 22:00:00", "2026-10-24 22:00:00",
+                                 "2026-10-25 23:00:00"});
+  // America/Santiago moves 2026-09-06 00:00 (-04) to 01:00 (-03): no midnight that day. On
+  // 2026-04-04 it repeats 23:00-23:59, and the next midnight still fires once.
+  const auto santiago = zone("America/Santiago");
+  CHECK(firings("@daily", at(2026, 9, 4, 12), santiago, 3) ==
+        std::vector<std::string>{"2026-09-05 04:00:00", "2026-09-07 03:00:00",
+                                 "2026-09-08 03:00:00"});
+  CHECK(firings("@daily", at(2026, 4, 3, 12), santiago, 2) ==
+        std::vector<std::string>{"2026-04-04 03:00:00", "2026-04-05 04:00:00"});
+}
+
+TEST_CASE("outside DST a named zone agrees with its fixed offset", "[unit][sched]") {
+  struct window {
+    const char* name;
+    const char* offset;
+    system_clock::time_point from;
+    system_clock::time_point to;  // no transition before this plus a day
+  };
+  const window windows[] = {
+      {"Europe/Berlin", "+01:00", at(2026, 11, 1), at(2027, 3, 20)},
+      {"Europe/Berlin", "+02:00", at(2026, 4, 5), at(2026, 10, 18)},
+      {"America/New_York", "-05:00", at(2026, 11, 8), at(2027, 3, 7)},
+      {"Australia/Lord_Howe", "+10:30", at(2026, 4, 12), at(2026, 9, 27)},
+      {"Asia/Kolkata", "+05:30", at(2026, 1, 1), at(2027, 12, 1)},
+  };
+  const char* specs[] = {"* * * * *",   "*/7 * * * *", "30 2 * * *", "0 0 * * *", "15 10 * * 1-5",
+                         "0 */3 * * *", "59 23 * * *", "0 12 1 * *", "@weekly",   "5 4 * * sun"};
+  const auto seed = gg::test::test_seed("named zone agrees with offset");
+  gg::prng rng(seed);
+  for (const auto& w : windows) {
+    const auto named = zone(w.name);
+    const auto fixed = zone(w.offset);
+    const auto span = std::chrono::duration_cast<std::chrono::seconds>(w.to - w.from).count();
+    for (int i = 0; i < 200; ++i) {
+      const auto t = w.from + std::chrono::seconds(rng.between(0, span));
+      for (const char* spec : specs) {
+        auto e = cron_expr::parse(spec);
+        REQUIRE(e.has_value());
+        const auto want = e->next_after(t, fixed);
+        REQUIRE(want.has_value());
+        if (*want > w.to) continue;
+        INFO(spec << " after " << show(t) << " in " << w.name << " vs " << w.offset);
+        REQUIRE(show(e->next_after(t, named)) == show(want));
+      }
+    }
+  }
 }
 
 TEST_CASE("valid expressions with odd spacing parse", "[unit][sched]") {
