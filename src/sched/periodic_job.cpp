@@ -56,7 +56,8 @@ bool inside_job() noexcept { return running_job; }
 
 periodic_job::periodic_job(job_id id, std::string name, schedule when, job fn, job_options options,
                            boost::asio::io_context& io,
-                           boost::asio::thread_pool::executor_type pool, run_tracker& tracker)
+                           boost::asio::thread_pool::executor_type pool, run_tracker& tracker,
+                           std::shared_ptr<clock> clk, std::uint64_t jitter_seed)
     : id_(id),
       name_(std::move(name)),
       schedule_(std::move(when)),
@@ -65,9 +66,12 @@ periodic_job::periodic_job(job_id id, std::string name, schedule when, job fn, j
       strand_(boost::asio::make_strand(io)),
       pool_(std::move(pool)),
       tracker_(tracker),
-      interval_timer_(strand_),
-      cron_timer_(strand_),
-      retry_timer_(strand_),
+      clock_(std::move(clk)),
+      interval_timer_(clock_->make_timer(strand_)),
+      cron_timer_(clock_->make_timer(strand_)),
+      retry_timer_(clock_->make_timer(strand_)),
+      jitter_(jitter_seed == 0 ? gg::prng::from_entropy()
+                               : gg::prng(gg::mix64(jitter_seed ^ static_cast<std::uint64_t>(id)))),
       runs_succeeded_(runs_counter(name_, "success")),
       runs_failed_(runs_counter(name_, "failure")),
       runs_cancelled_(runs_counter(name_, "cancelled")),
@@ -126,9 +130,9 @@ void periodic_job::cancel() {
     finish();
   }
   boost::asio::post(strand_, [self = shared_from_this()] {
-    self->interval_timer_.cancel();
-    self->cron_timer_.cancel();
-    self->retry_timer_.cancel();
+    self->interval_timer_->cancel();
+    self->cron_timer_->cancel();
+    self->retry_timer_->cancel();
     std::lock_guard lk(self->detail_mtx_);
     self->next_fire_.reset();
   });
@@ -145,7 +149,7 @@ void periodic_job::arm_next() {
   };
 
   if (const auto* every = std::get_if<interval_schedule>(&schedule_)) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_->steady_now();
     // Fixed rate; when the io threads fell more than a period behind, restart from now rather
     // than firing a burst to catch up.
     if (next_due_ == std::chrono::steady_clock::time_point{}) {
@@ -156,17 +160,16 @@ void periodic_job::arm_next() {
     }
     {
       std::lock_guard lk(detail_mtx_);
-      next_fire_ = std::chrono::system_clock::now() +
+      next_fire_ = clock_->wall_now() +
                    std::chrono::duration_cast<std::chrono::system_clock::duration>(next_due_ - now);
     }
-    interval_timer_.expires_at(next_due_);
-    interval_timer_.async_wait(std::move(on_due));
+    interval_timer_->wait_until(next_due_, std::move(on_due));
     return;
   }
 
   const auto& cron = std::get<cron_schedule>(schedule_);
   // Never before the previous firing, so a timer that wakes early cannot fire a minute twice.
-  const auto from = std::max(std::chrono::system_clock::now(), last_cron_fire_);
+  const auto from = std::max(clock_->wall_now(), last_cron_fire_);
   const auto next = cron.expr.next_after(from, cron.zone);
   {
     std::lock_guard lk(detail_mtx_);
@@ -177,8 +180,7 @@ void periodic_job::arm_next() {
     return;
   }
   last_cron_fire_ = *next;
-  cron_timer_.expires_at(*next);
-  cron_timer_.async_wait(std::move(on_due));
+  cron_timer_->wait_until(*next, std::move(on_due));
 }
 
 void periodic_job::run_attempt(unsigned attempt) {
@@ -187,10 +189,10 @@ void periodic_job::run_attempt(unsigned attempt) {
     finish();
     return;
   }
-  const auto wall_start = std::chrono::system_clock::now();
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto wall_start = clock_->wall_now();
+  const auto t0 = clock_->steady_now();
   gg::status st = invoke(fn_, stop_.get_token());
-  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  const auto elapsed = clock_->steady_now() - t0;
   duration_.observe(std::chrono::duration<double>(elapsed).count());
   const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
 
@@ -249,17 +251,16 @@ void periodic_job::arm_retry(unsigned attempt, std::chrono::milliseconds delay) 
     if (end_wait()) finish();
     return;
   }
-  retry_timer_.expires_after(delay);
-  retry_timer_.async_wait(
-      [self = shared_from_this(), attempt](const boost::system::error_code& ec) {
-        if (ec || self->cancelled_.load()) {
-          if (self->end_wait()) self->finish();
-          return;
-        }
-        phase expected = phase::waiting;
-        if (!self->phase_.compare_exchange_strong(expected, phase::running)) return;
-        boost::asio::post(self->pool_, [self, attempt] { self->run_attempt(attempt); });
-      });
+  retry_timer_->wait_until(clock_->steady_now() + delay, [self = shared_from_this(), attempt](
+                                                             const boost::system::error_code& ec) {
+    if (ec || self->cancelled_.load()) {
+      if (self->end_wait()) self->finish();
+      return;
+    }
+    phase expected = phase::waiting;
+    if (!self->phase_.compare_exchange_strong(expected, phase::running)) return;
+    boost::asio::post(self->pool_, [self, attempt] { self->run_attempt(attempt); });
+  });
 }
 
 bool periodic_job::end_wait() noexcept {

@@ -5,14 +5,13 @@
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/result.hpp>
+#include <gadgetgrove/sched/clock.hpp>
 #include <gadgetgrove/sched/cron_expr.hpp>
 #include <gadgetgrove/sched/job.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/system_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -56,9 +55,10 @@ bool inside_job() noexcept;
 /// Shared-owned: every pending handler holds a reference.
 class periodic_job : public std::enable_shared_from_this<periodic_job> {
  public:
+  /// `jitter_seed` seeds the retry jitter draws; 0 draws the seed from the kernel's entropy.
   periodic_job(job_id id, std::string name, schedule when, job fn, job_options options,
                boost::asio::io_context& io, boost::asio::thread_pool::executor_type pool,
-               run_tracker& tracker);
+               run_tracker& tracker, std::shared_ptr<clock> clk, std::uint64_t jitter_seed);
 
   periodic_job(const periodic_job&) = delete;
   periodic_job& operator=(const periodic_job&) = delete;
@@ -92,11 +92,12 @@ class periodic_job : public std::enable_shared_from_this<periodic_job> {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::thread_pool::executor_type pool_;
   run_tracker& tracker_;
+  const std::shared_ptr<clock> clock_;
 
   // Touched on the strand only.
-  boost::asio::steady_timer interval_timer_;
-  boost::asio::system_timer cron_timer_;
-  boost::asio::steady_timer retry_timer_;
+  std::unique_ptr<clock_timer> interval_timer_;
+  std::unique_ptr<clock_timer> cron_timer_;
+  std::unique_ptr<clock_timer> retry_timer_;
   std::chrono::steady_clock::time_point next_due_{};
   std::chrono::system_clock::time_point last_cron_fire_{};
 
@@ -104,7 +105,7 @@ class periodic_job : public std::enable_shared_from_this<periodic_job> {
   std::atomic<bool> cancelled_{false};
   std::atomic<phase> phase_{phase::idle};
   // Retry jitter draws; used by run_attempt only, which never runs concurrently with itself.
-  gg::prng jitter_ = gg::prng::from_entropy();
+  gg::prng jitter_;
 
   std::atomic<std::uint64_t> succeeded_{0};
   std::atomic<std::uint64_t> failed_{0};

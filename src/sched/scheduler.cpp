@@ -64,12 +64,14 @@ struct scheduler::impl {
 
   explicit impl(scheduler_options o)
       : options(o),
+        clock(o.time_source ? o.time_source : real_clock()),
         io_threads(resolve_threads(o.io_threads, 1)),
         blocking_threads(resolve_threads(o.blocking_threads, 2)),
         io(static_cast<int>(io_threads)),
         pool(blocking_threads) {}
 
   const scheduler_options options;
+  const std::shared_ptr<sched::clock> clock;
   const unsigned io_threads;
   const unsigned blocking_threads;
   // Declared first so that everything holding handlers or I/O objects goes before it.
@@ -135,7 +137,7 @@ struct scheduler::impl {
       const job_id id{next_job++};
       j = std::make_shared<detail::periodic_job>(id, std::move(name), std::move(when),
                                                  std::move(fn), options, io, pool.get_executor(),
-                                                 tracker);
+                                                 tracker, clock, this->options.jitter_seed);
       jobs.emplace(static_cast<std::uint64_t>(id), j);
     }
     const auto s = j->stats();
@@ -267,6 +269,8 @@ boost::asio::thread_pool::executor_type scheduler::blocking_executor() noexcept 
 
 unsigned scheduler::io_thread_count() const noexcept { return impl_->io_threads; }
 unsigned scheduler::blocking_thread_count() const noexcept { return impl_->blocking_threads; }
+
+const std::shared_ptr<clock>& scheduler::time_source() const noexcept { return impl_->clock; }
 
 void scheduler::run() {
   auto& m = *impl_;

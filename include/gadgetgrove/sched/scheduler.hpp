@@ -4,6 +4,7 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
+#include <gadgetgrove/sched/clock.hpp>
 #include <gadgetgrove/sched/cron_expr.hpp>
 #include <gadgetgrove/sched/job.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,6 +32,13 @@ struct scheduler_options {
   std::chrono::milliseconds stop_report_interval = std::chrono::seconds(5);
   /// How long a stage may drain when start_stages() unwinds after a failed start.
   std::chrono::milliseconds unwind_drain_timeout = std::chrono::seconds(10);
+  /// Where periodic jobs read the time and get their timers (firing, retry delays, next_fire,
+  /// last_start, last_duration); null means real_clock(). Tests pass a manual_clock. The stop
+  /// and drain waits above are always real time.
+  std::shared_ptr<clock> time_source;
+  /// Seeds the retry jitter draws (each job's stream derives from it and the job's id), so a
+  /// run can be reproduced; 0 seeds every job from the kernel's entropy.
+  std::uint64_t jitter_seed = 0;
 };
 
 /// One stage's name and health, as reported on /readyz.
@@ -62,6 +71,8 @@ class scheduler {
   boost::asio::thread_pool::executor_type blocking_executor() noexcept;
   unsigned io_thread_count() const noexcept;
   unsigned blocking_thread_count() const noexcept;
+  /// The clock the jobs run on (the one in the options, or the real one). Never null.
+  const std::shared_ptr<clock>& time_source() const noexcept;
 
   /// Starts the io threads; idempotent, and a no-op after stop(). Nothing is scheduled until
   /// it is called; jobs and stages may be added before.

@@ -1,16 +1,19 @@
 #include <gadgetgrove/sched/scheduler.hpp>
 
+// The scheduler's jobs on the real clock: timers that really expire, stop and cancellation with
+// real threads. The timing contracts themselves (fixed rate, skips, retry delays, cron across
+// DST) are tested on a manual clock, without sleeping, in
+// tests/unit/sched/scheduler_clock_test.cpp.
+
 #include <gadgetgrove/core/log.hpp>
 
 #include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <mutex>
-#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -20,18 +23,9 @@ using gg::sched::job_id;
 using gg::sched::job_options;
 using gg::sched::scheduler;
 using gg::sched::scheduler_options;
+using gg::test::eventually;
 using std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-/// Polls `pred` until it holds or `timeout` passes.
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s) {
-  const auto end = steady_clock::now() + timeout;
-  while (!pred()) {
-    if (steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
 /// Keeps per-run info lines out of the test output.
 struct quiet_log {
@@ -51,41 +45,9 @@ gg::sched::job_stats stats_of(const scheduler& s, job_id id) {
   return *st;
 }
 
-constexpr scheduler_options small{2, 2};
+const scheduler_options small{2, 2};
 
 }  // namespace
-
-TEST_CASE("an interval job fires repeatedly and never overlaps itself", "[integration][sched]") {
-  quiet_log quiet;
-  scheduler s{small};
-  std::atomic<int> active{0};
-  std::atomic<int> max_active{0};
-  std::atomic<int> runs{0};
-  auto id = s.every(
-      "slow", 10ms,
-      [&](std::stop_token) -> gg::status {
-        const int now = ++active;
-        int seen = max_active.load();
-        while (now > seen && !max_active.compare_exchange_weak(seen, now)) {
-        }
-        std::this_thread::sleep_for(35ms);
-        --active;
-        ++runs;
-        return {};
-      },
-      no_retry());
-  REQUIRE(id.has_value());
-  s.run();
-  REQUIRE(wait_until([&] { return runs.load() >= 4; }));
-  s.stop();
-  CHECK(max_active.load() == 1);
-  const auto st = stats_of(s, *id);
-  CHECK(st.skipped >= 2);
-  CHECK(st.succeeded == static_cast<std::uint64_t>(runs.load()));
-  CHECK(st.failed == 0);
-  CHECK(st.name == "slow");
-  CHECK(st.schedule == "every 10ms");
-}
 
 TEST_CASE("an interval job keeps to its period", "[integration][sched]") {
   quiet_log quiet;
@@ -100,7 +62,7 @@ TEST_CASE("an interval job keeps to its period", "[integration][sched]") {
   REQUIRE(id.has_value());
   const auto t0 = steady_clock::now();
   s.run();
-  REQUIRE(wait_until([&] {
+  REQUIRE(eventually([&] {
     std::lock_guard lk(mtx);
     return fired.size() >= 5;
   }));
@@ -132,7 +94,7 @@ TEST_CASE("a failed run is retried after the policy's delay until it succeeds",
   REQUIRE(id.has_value());
   s.run();
   REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] { return stats_of(s, *id).succeeded == 1; }));
+  REQUIRE(eventually([&] { return stats_of(s, *id).succeeded == 1; }));
   const auto st = stats_of(s, *id);
   CHECK(st.failed == 2);
   CHECK(st.retried == 2);
@@ -142,164 +104,6 @@ TEST_CASE("a failed run is retried after the policy's delay until it succeeds",
   REQUIRE(attempts.size() == 3);
   CHECK(attempts[1] - attempts[0] >= 30ms);
   CHECK(attempts[2] - attempts[1] >= 30ms);
-}
-
-TEST_CASE("exponential backoff doubles the wait between a job's retries", "[integration][sched]") {
-  quiet_log quiet;
-  scheduler s{small};
-  std::mutex mtx;
-  std::vector<steady_clock::time_point> attempts;
-  job_options o;
-  o.retry.retries = 3;
-  o.retry.delay = 20ms;
-  o.retry.exponential = true;
-  o.retry.max_delay = 50ms;
-  auto id = s.every(
-      "backoff", 1h,
-      [&](std::stop_token) -> gg::status {
-        std::lock_guard lk(mtx);
-        attempts.push_back(steady_clock::now());
-        return gg::fail(gg::errc::unavailable, "still down", true);
-      },
-      o);
-  REQUIRE(id.has_value());
-  s.run();
-  REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] {
-    const auto st = stats_of(s, *id);
-    return st.failed == 4 && !st.running;
-  }));
-  s.stop();
-  std::lock_guard lk(mtx);
-  REQUIRE(attempts.size() == 4);
-  CHECK(attempts[1] - attempts[0] >= 20ms);
-  CHECK(attempts[2] - attempts[1] >= 40ms);
-  CHECK(attempts[3] - attempts[2] >= 50ms);  // 80 ms capped at max_delay
-}
-
-TEST_CASE("retries stop when the policy is exhausted and firings are skipped meanwhile",
-          "[integration][sched]") {
-  quiet_log quiet;
-  scheduler s{small};
-  std::atomic<int> calls{0};
-  job_options o;
-  o.retry.retries = 1;
-  o.retry.delay = 100ms;
-  auto id = s.every(
-      "broken", 1h,
-      [&](std::stop_token) -> gg::status {
-        ++calls;
-        throw std::runtime_error("disk on fire");
-      },
-      o);
-  REQUIRE(id.has_value());
-  s.run();
-  REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] { return calls.load() == 1; }));
-  // While the retry is pending the firing is still in flight.
-  auto again = s.run_now(*id);
-  REQUIRE_FALSE(again.has_value());
-  CHECK(again.error().code == gg::errc::conflict);
-  REQUIRE(wait_until([&] {
-    const auto st = stats_of(s, *id);
-    return st.failed == 2 && !st.running;
-  }));
-  std::this_thread::sleep_for(150ms);
-  const auto st = stats_of(s, *id);
-  CHECK(calls.load() == 2);
-  CHECK(st.failed == 2);
-  CHECK(st.retried == 1);
-  CHECK(st.skipped == 1);
-  CHECK_THAT(st.last_error, Catch::Matchers::Contains("disk on fire"));
-}
-
-TEST_CASE("run_now starts a run at once and refuses while one is running", "[integration][sched]") {
-  quiet_log quiet;
-  scheduler s{small};
-  std::atomic<int> runs{0};
-  std::atomic<bool> release{false};
-  auto id = s.every(
-      "manual", 1h,
-      [&](std::stop_token) -> gg::status {
-        ++runs;
-        while (!release.load()) std::this_thread::sleep_for(1ms);
-        return {};
-      },
-      no_retry());
-  REQUIRE(id.has_value());
-  s.run();
-  std::this_thread::sleep_for(30ms);
-  CHECK(runs.load() == 0);
-  REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] { return runs.load() == 1; }));
-  auto busy = s.run_now(*id);
-  REQUIRE_FALSE(busy.has_value());
-  CHECK(busy.error().code == gg::errc::conflict);
-  CHECK(stats_of(s, *id).running);
-  release.store(true);
-  REQUIRE(wait_until([&] { return !stats_of(s, *id).running; }));
-  CHECK(stats_of(s, *id).succeeded == 1);
-  REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] { return stats_of(s, *id).succeeded == 2; }));
-  CHECK(stats_of(s, *id).skipped == 1);
-  CHECK(s.run_now(job_id{9999}).error().code == gg::errc::not_found);
-}
-
-TEST_CASE("run_at_start runs a job once when the scheduler runs", "[integration][sched]") {
-  quiet_log quiet;
-  scheduler s{small};
-  std::atomic<int> runs{0};
-  job_options o;
-  o.run_at_start = true;
-  auto id = s.every(
-      "eager", 1h,
-      [&](std::stop_token) -> gg::status {
-        ++runs;
-        return {};
-      },
-      o);
-  REQUIRE(id.has_value());
-  std::this_thread::sleep_for(30ms);
-  CHECK(runs.load() == 0);  // nothing is scheduled before run()
-  s.run();
-  REQUIRE(wait_until([&] { return runs.load() == 1; }));
-  std::this_thread::sleep_for(50ms);
-  CHECK(runs.load() == 1);
-  const auto st = stats_of(s, *id);
-  REQUIRE(st.next_fire);
-  CHECK(*st.next_fire > std::chrono::system_clock::now() + 59min);
-}
-
-TEST_CASE("a cancelled job fires no more and its running attempt sees the stop token",
-          "[integration][sched]") {
-  quiet_log quiet;
-  scheduler s{small};
-  std::atomic<int> runs{0};
-  std::atomic<bool> saw_stop{false};
-  auto id = s.every(
-      "cancellable", 10ms,
-      [&](std::stop_token token) -> gg::status {
-        if (++runs < 3) return {};
-        const auto end = steady_clock::now() + 5s;
-        while (!token.stop_requested() && steady_clock::now() < end) {
-          std::this_thread::sleep_for(1ms);
-        }
-        saw_stop.store(token.stop_requested());
-        return gg::fail(gg::errc::cancelled, "stopped between steps");
-      },
-      no_retry());
-  REQUIRE(id.has_value());
-  s.run();
-  REQUIRE(wait_until([&] { return runs.load() >= 3; }));
-  REQUIRE(s.cancel(*id).has_value());
-  REQUIRE(wait_until([&] { return saw_stop.load(); }, 2s));
-  const int after_cancel = runs.load();
-  std::this_thread::sleep_for(100ms);
-  CHECK(runs.load() == after_cancel);
-  CHECK(s.cancel(*id).error().code == gg::errc::not_found);
-  CHECK(s.run_now(*id).error().code == gg::errc::not_found);
-  CHECK_FALSE(s.stats(*id));
-  CHECK(s.jobs().empty());
 }
 
 TEST_CASE("stop cancels running jobs cooperatively and waits for them", "[integration][sched]") {
@@ -336,7 +140,7 @@ TEST_CASE("stop cancels running jobs cooperatively and waits for them", "[integr
   s.run();
   REQUIRE(s.run_now(*cooperative).has_value());
   REQUIRE(s.run_now(*ignorant).has_value());
-  REQUIRE(wait_until([&] { return started.load() && ignorant_started.load(); }));
+  REQUIRE(eventually([&] { return started.load() && ignorant_started.load(); }));
   const auto t0 = steady_clock::now();
   s.stop();
   CHECK(steady_clock::now() - t0 < 3s);
@@ -362,7 +166,7 @@ TEST_CASE("stop ends a pending retry without waiting for its delay", "[integrati
   REQUIRE(id.has_value());
   s.run();
   REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] { return stats_of(s, *id).retried == 1; }));
+  REQUIRE(eventually([&] { return stats_of(s, *id).retried == 1; }));
   const auto t0 = steady_clock::now();
   s.stop();
   CHECK(steady_clock::now() - t0 < 2s);
@@ -385,8 +189,8 @@ TEST_CASE("stop works when the io threads never ran", "[integration][sched]") {
       o);
   REQUIRE(id.has_value());
   REQUIRE(s.run_now(*id).has_value());  // runs on the blocking pool even without io threads
-  REQUIRE(wait_until([&] { return calls.load() == 1; }));
-  REQUIRE(wait_until([&] { return stats_of(s, *id).retried == 1; }));
+  REQUIRE(eventually([&] { return calls.load() == 1; }));
+  REQUIRE(eventually([&] { return stats_of(s, *id).retried == 1; }));
   const auto t0 = steady_clock::now();
   s.stop();
   CHECK(steady_clock::now() - t0 < 2s);
@@ -408,10 +212,10 @@ TEST_CASE("a long blocking job does not stall the io threads", "[integration][sc
   REQUIRE(id.has_value());
   s.run();
   REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] { return job_running.load(); }));
+  REQUIRE(eventually([&] { return job_running.load(); }));
   std::atomic<bool> handled{false};
   boost::asio::post(s.io(), [&] { handled.store(true); });
-  CHECK(wait_until([&] { return handled.load(); }, 1s));
+  CHECK(eventually([&] { return handled.load(); }, 1s));
   release.store(true);
   s.stop();
 }
@@ -450,7 +254,7 @@ TEST_CASE("a cron job is armed for the expression's next matching minute", "[int
   });
   REQUIRE(id.has_value());
   s.run();
-  REQUIRE(wait_until([&] { return stats_of(s, *id).next_fire.has_value(); }));
+  REQUIRE(eventually([&] { return stats_of(s, *id).next_fire.has_value(); }));
   const auto after = std::chrono::system_clock::now();
   const auto st = stats_of(s, *id);
   CHECK(st.schedule == "cron */5 * * * * +05:30");
@@ -460,7 +264,7 @@ TEST_CASE("a cron job is armed for the expression's next matching minute", "[int
   CHECK(*st.next_fire > before);
   CHECK(*st.next_fire - before <= 5min);
   REQUIRE(s.run_now(*id).has_value());
-  REQUIRE(wait_until([&] { return runs.load() == 1; }));
+  REQUIRE(eventually([&] { return runs.load() == 1; }));
   REQUIRE(s.jobs().size() == 1);
   CHECK(s.jobs()[0].name == "five");
 }

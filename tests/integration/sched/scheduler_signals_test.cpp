@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <child_process.hpp>
+#include <eventually.hpp>
 #include <temp_dir.hpp>
 
 #include <atomic>
@@ -21,17 +22,8 @@ namespace {
 
 using gg::sched::scheduler;
 using gg::sched::scheduler_options;
-using std::chrono::steady_clock;
+using gg::test::eventually;
 using namespace std::chrono_literals;
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s) {
-  const auto end = steady_clock::now() + timeout;
-  while (!pred()) {
-    if (steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
 constexpr const char* child_env = "GG_SCHED_FORCED_EXIT_CHILD";
 constexpr const char* child_marker = "shutdown-callback-ran\n";
@@ -59,7 +51,7 @@ TEST_CASE("SIGTERM calls the shutdown callback once and SIGHUP is only logged",
   CHECK(calls.load() == 0);  // still alive, and no shutdown
 
   REQUIRE(::kill(::getpid(), SIGTERM) == 0);
-  REQUIRE(wait_until([&] { return calls.load() >= 1; }));
+  REQUIRE(eventually([&] { return calls.load() >= 1; }));
   std::this_thread::sleep_for(50ms);
   CHECK(calls.load() == 1);
   s.stop();
@@ -71,7 +63,7 @@ TEST_CASE("SIGINT raised in the process triggers the shutdown callback", "[integ
   s.on_shutdown([&] { ++calls; });
   s.run();
   REQUIRE(std::raise(SIGINT) == 0);
-  REQUIRE(wait_until([&] { return calls.load() == 1; }));
+  REQUIRE(eventually([&] { return calls.load() == 1; }));
   s.stop();
 }
 
@@ -86,7 +78,7 @@ TEST_CASE("the shutdown callback may stop the scheduler from its io thread",
     s.join();
     joined.store(true);
   });
-  CHECK(wait_until([&] { return joined.load(); }));
+  CHECK(eventually([&] { return joined.load(); }));
   waiter.join();
   CHECK(s.stopped());
 }
@@ -116,7 +108,7 @@ TEST_CASE("forced exit child process", "[.][sched]") {
   });
   s.run();
   ::kill(::getpid(), SIGTERM);
-  if (!wait_until([&] { return calls.load() == 1; })) std::_Exit(3);
+  if (!eventually([&] { return calls.load() == 1; })) std::_Exit(3);
   ::kill(::getpid(), SIGTERM);
   std::this_thread::sleep_for(10s);
   std::_Exit(4);
