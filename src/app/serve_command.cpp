@@ -94,6 +94,19 @@ traffic::traffic_config traffic_config_for(const settings& s) {
   return c;
 }
 
+// The shop's catalog write (retried while the database is down) and session sweep, on the
+// blocking pool; the first pass runs at once so the catalog lands right after start-up.
+void schedule_shop_maintenance(sched::scheduler& sched,
+                               const std::shared_ptr<shop::shop_service>& store) {
+  sched::job_options opts;
+  opts.run_at_start = true;
+  opts.retry.retries = 0;  // the next pass is the retry; the shop keeps its own backoff
+  auto job = [store](std::stop_token stop) { return store->maintain_once(stop); };
+  if (auto id = sched.every("shop-maintenance", store->maintenance_interval(), job, opts); !id) {
+    log.error("cannot schedule the shop's maintenance", {{"error", id.error().message}});
+  }
+}
+
 // Archive cleanup on the shared scheduler, every 15 minutes by default like the original flow.
 void schedule_cleanup(sched::scheduler& sched, const settings& s, loader_stage& loader) {
   if (s.archive_retention.count() == 0) return;
@@ -252,6 +265,7 @@ int run_serve(const parsed_cli& cli) {
     log.warn("cannot write serve.json", {{"error", st.error().message}});
   }
   schedule_watchdog(sched, notifier);
+  schedule_shop_maintenance(sched, store);
   schedule_cleanup(sched, s, *loader);
   schedule_transform(sched, s, transformer);
   sched::job_options check_opts;
