@@ -12,7 +12,10 @@ loader::loader_options loader_options_for(const settings& s, std::string conninf
 }
 
 gg::status loader_stage::start() {
-  loader_ = std::make_unique<loader::loader>(loader_options_for(settings_, db_->conninfo()));
+  auto options = loader_options_for(settings_, db_->conninfo());
+  options.interval_artifacts = interval_artifacts_;
+  loader_ = std::make_unique<loader::loader>(std::move(options), runtime_);
+  if (on_loaded_) loader_->on_loaded(on_loaded_);
   return loader_->start();
 }
 

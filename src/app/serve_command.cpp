@@ -137,7 +137,8 @@ int run_serve(const parsed_cli& cli) {
   sched.add_stage(events);
   auto capture = std::make_shared<ingest::ingest_service>(ingest_config_for(s), *events);
   sched.add_stage(capture);
-  auto loader = std::make_shared<loader_stage>(s, db);
+  auto loader = std::make_shared<loader_stage>(
+      s, db, loader::loader_runtime{&sched.io(), sched.blocking_executor()});
   sched.add_stage(loader);
   std::filesystem::path transform_project = s.transform_project;
   if (transform_project.empty()) {

@@ -9,20 +9,20 @@
 #include <gadgetgrove/pg/transaction.hpp>
 
 #include "segment_loader.hpp"
+#include "segment_watcher.hpp"
 
 #include <fmt/format.h>
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
-#include <unistd.h>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <stop_token>
 #include <thread>
+#include <utility>
 
 namespace gg::loader {
 namespace {
@@ -177,34 +177,66 @@ std::uint64_t cleanup_summary::bytes() const noexcept {
   return n;
 }
 
+namespace {
+
+// The extra workers of one run. One that gets a pool thread only after the run has ended
+// finds the crew closed and returns without touching the run, so the run waits only for the
+// workers that started: a busy or one-thread pool slows a run down but cannot deadlock it.
+struct worker_crew {
+  std::mutex mutex;
+  std::condition_variable done;
+  bool closed = false;
+  unsigned active = 0;
+  std::function<void(std::size_t)> work;
+};
+
+}  // namespace
+
 struct loader::impl {
   loader_options options;
+  loader_runtime runtime;
   unsigned threads;
   segment_store store;
   pg::pool pool;
   loader_metrics& metrics = loader_metrics::get();
 
-  // One run at a time (continuous batches, load_once, replay): each worker slot below is used
-  // by one thread of the current run only.
+  // One run at a time (micro-batches, load_once, replay): each worker slot below is used by
+  // one worker of the current run only.
   std::mutex run_mutex;
+  std::condition_variable_any run_cv;
+  bool run_busy = false;
   std::vector<std::unique_ptr<detail::segment_loader>> workers;
 
-  // Cancel handles of the connections with a segment in flight, so drain() can interrupt them.
+  // The extra workers' pool when the runtime has no blocking executor (the CLI).
+  std::once_flag own_pool_once;
+  std::unique_ptr<boost::asio::thread_pool> own_pool;
+
+  // Cancel handles of the connections with a statement in flight: one per worker, then the
+  // replay's, so drain() and a caller's stop can interrupt them.
   std::mutex cancel_mutex;
   std::vector<PGcancel*> cancels;
 
   mutable std::mutex health_mutex;
   gg::health current_health;
 
-  std::atomic<bool> stopping{false};
-  int wake_fd = -1;
-  std::thread thread;
-  std::mutex done_mutex;
-  std::condition_variable done_cv;
-  bool loop_done = false;
+  // request_stop(): no new micro-batch, and a run stops before its next segment.
+  std::stop_source stop_all;
+  std::shared_ptr<detail::segment_watcher> watcher;
+  // Touched by micro-batches only, which never overlap.
+  std::chrono::milliseconds backoff{0};
+  steady::time_point next_summary{};
 
-  explicit impl(loader_options o)
+  // The runs since the last take_interval_summary() or interval artifact.
+  std::mutex interval_mutex;
+  load_summary interval = empty_summary();
+  bool interval_dirty = false;
+
+  std::mutex hook_mutex;
+  loaded_callback loaded_hook;
+
+  impl(loader_options o, loader_runtime r)
       : options(std::move(o)),
+        runtime(r),
         threads(options.threads != 0 ? options.threads
                                      : std::max(1u, std::thread::hardware_concurrency())),
         store(options.data_dir, queue_names()),
@@ -214,12 +246,16 @@ struct loader::impl {
       workers.push_back(std::make_unique<detail::segment_loader>(options.read_chunk_bytes,
                                                                  options.copy_chunk_bytes));
     }
-    cancels.assign(threads, nullptr);
+    cancels.assign(threads + 1, nullptr);
   }
 
   ~impl() {
-    if (wake_fd >= 0) ::close(wake_fd);
+    for (PGcancel* c : cancels) {
+      if (c != nullptr) PQfreeCancel(c);
+    }
   }
+
+  std::size_t replay_slot() const noexcept { return threads; }
 
   void set_health(gg::health_state s, std::string detail) {
     std::lock_guard lock(health_mutex);
@@ -257,27 +293,82 @@ struct loader::impl {
     return n;
   }
 
-  // Loads `pending` with up to `threads` workers; the caller holds run_mutex.
-  load_summary run(const std::vector<segment_ref>& pending) {
+  // Waits for the run slot; false when `stop` or request_stop() came first.
+  bool acquire_run(const std::stop_token& stop) {
+    std::stop_source either;
+    std::stop_callback on_stop(stop, [&] { either.request_stop(); });
+    std::stop_callback on_stage_stop(stop_all.get_token(), [&] { either.request_stop(); });
+    std::unique_lock lock(run_mutex);
+    run_cv.wait(lock, either.get_token(), [this] { return !run_busy; });
+    if (run_busy || either.stop_requested()) return false;
+    run_busy = true;
+    return true;
+  }
+
+  void release_run() {
+    std::lock_guard lock(run_mutex);
+    run_busy = false;
+    run_cv.notify_all();
+  }
+
+  bool wait_run_free(deadline until) {
+    std::unique_lock lock(run_mutex);
+    return run_cv.wait_until(lock, until, [this] { return !run_busy; });
+  }
+
+  void wait_run_free() {
+    std::unique_lock lock(run_mutex);
+    run_cv.wait(lock, [this] { return !run_busy; });
+  }
+
+  // Holds the run slot for one scope.
+  struct run_slot {
+    impl& owner;
+    ~run_slot() { owner.release_run(); }
+  };
+
+  boost::asio::thread_pool::executor_type extra_executor() {
+    if (runtime.blocking) return *runtime.blocking;
+    std::call_once(own_pool_once, [this] {
+      own_pool = std::make_unique<boost::asio::thread_pool>(std::max(1u, threads - 1));
+    });
+    return own_pool->get_executor();
+  }
+
+  // Loads `pending` with up to `threads` workers: this thread and tasks on the extra executor,
+  // all pulling from one index. The caller holds the run slot. `stop` cancels the COPYs in
+  // flight; request_stop() lets them finish; either way no further segment starts.
+  load_summary run(const std::vector<segment_ref>& pending, const std::stop_token& stop) {
     load_summary summary = empty_summary();
     const auto started = steady::now();
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> handled{0};
     std::atomic<bool> give_up{false};
+    std::atomic<bool> halted{false};
     std::mutex summary_mutex;
+    std::stop_callback on_stop(stop, [&] {
+      halted = true;
+      cancel_all();
+    });
+    std::stop_callback on_stage_stop(stop_all.get_token(), [&] { halted = true; });
 
     auto record_error = [&](const error& e, const segment_ref* segment) {
-      metrics.failures.inc();
-      log.error("segment not loaded", {{"segment", segment ? segment->key() : std::string{}},
-                                       {"error", e.message},
-                                       {"retriable", e.retriable}});
+      if (halted.load()) {
+        log.info("segment load stopped; it stays for a later run",
+                 {{"segment", segment ? segment->key() : std::string{}}, {"error", e.message}});
+      } else {
+        metrics.failures.inc();
+        log.error("segment not loaded", {{"segment", segment ? segment->key() : std::string{}},
+                                         {"error", e.message},
+                                         {"retriable", e.retriable}});
+      }
       std::lock_guard lock(summary_mutex);
       if (!summary.first_error) summary.first_error = e;
     };
 
     auto work = [&](std::size_t slot) {
       std::optional<pg::lease> lease;
-      while (!give_up.load() && !stopping.load()) {
+      while (!give_up.load() && !halted.load()) {
         const std::size_t i = next.fetch_add(1);
         if (i >= pending.size()) break;
         const segment_ref& segment = pending[i];
@@ -357,35 +448,95 @@ struct loader::impl {
     };
 
     const std::size_t n = std::min<std::size_t>(threads, pending.size());
-    if (n == 1) {
+    if (n > 1) {
+      auto crew = std::make_shared<worker_crew>();
+      crew->work = work;
+      const auto executor = extra_executor();
+      for (std::size_t slot = 1; slot < n; ++slot) {
+        boost::asio::post(executor, [crew, slot] {
+          {
+            std::lock_guard lock(crew->mutex);
+            if (crew->closed) return;
+            ++crew->active;
+          }
+          crew->work(slot);
+          std::lock_guard lock(crew->mutex);
+          --crew->active;
+          crew->done.notify_all();
+        });
+      }
       work(0);
-    } else if (n > 1) {
-      std::vector<std::thread> pool_threads;
-      pool_threads.reserve(n);
-      for (std::size_t slot = 0; slot < n; ++slot) pool_threads.emplace_back(work, slot);
-      for (auto& t : pool_threads) t.join();
+      std::unique_lock lock(crew->mutex);
+      crew->closed = true;
+      crew->done.wait(lock, [&] { return crew->active == 0; });
+    } else if (n == 1) {
+      work(0);
     }
     summary.failed = pending.size() - handled.load();
+    summary.cancelled = halted.load() && summary.failed > 0;
     summary.seconds = std::chrono::duration<double>(steady::now() - started).count();
     return summary;
   }
 
-  status store_artifact(const artifact& a) {
-    auto lease = pool.acquire(options.connect_timeout);
+  status store_artifact(const artifact& a, std::chrono::milliseconds timeout) {
+    auto lease = pool.acquire(timeout);
     if (!lease) return lease.error();
     return write_artifact(**lease, a);
   }
 
-  result<load_summary> load_once() {
-    std::lock_guard lock(run_mutex);
-    if (auto st = store.prepare(); !st) return st.error();
-    auto pending = store.pending();
-    if (!pending) return pending.error();
-    update_backlog(*pending);
-    load_summary summary = run(*pending);
-    if (auto left = store.pending()) update_backlog(*left);
+  void add_to_interval(const load_summary& s) {
+    std::lock_guard lock(interval_mutex);
+    interval.merge(s);
+    interval_dirty = true;
+  }
+
+  load_summary take_interval() {
+    std::lock_guard lock(interval_mutex);
+    load_summary taken = std::exchange(interval, empty_summary());
+    interval_dirty = false;
+    return taken;
+  }
+
+  // Stores the interval as the loader's own ingestion summary; on failure the runs stay for
+  // the next attempt.
+  void flush_interval(std::chrono::milliseconds timeout) {
+    {
+      std::lock_guard lock(interval_mutex);
+      if (!interval_dirty) return;
+    }
+    load_summary taken = take_interval();
+    if (auto st = store_artifact(ingestion_artifact(taken), timeout); !st) {
+      log.warn("ingestion summary not stored", {{"error", st.error().message}});
+      std::lock_guard lock(interval_mutex);
+      taken.merge(interval);
+      interval = std::move(taken);
+      interval_dirty = true;
+    }
+  }
+
+  void notify_loaded(const load_summary& s) {
+    loaded_callback fn;
+    {
+      std::lock_guard lock(hook_mutex);
+      fn = loaded_hook;
+    }
+    if (fn) fn(s);
+  }
+
+  result<load_summary> load_once(const std::stop_token& stop) {
+    if (!acquire_run(stop)) return fail(errc::cancelled, "load run cancelled before it began");
+    load_summary summary;
+    {
+      run_slot slot{*this};
+      if (auto st = store.prepare(); !st) return st.error();
+      auto pending = store.pending();
+      if (!pending) return pending.error();
+      update_backlog(*pending);
+      summary = run(*pending, stop);
+      if (auto left = store.pending()) update_backlog(*left);
+    }
     if (options.write_artifacts) {
-      if (auto st = store_artifact(ingestion_artifact(summary)); !st) {
+      if (auto st = store_artifact(ingestion_artifact(summary), options.connect_timeout); !st) {
         log.warn("ingestion summary not stored", {{"error", st.error().message}});
       }
     }
@@ -394,27 +545,103 @@ struct loader::impl {
                                    {"rows", summary.rows()},
                                    {"rejected", summary.rejected()},
                                    {"failed", summary.failed},
+                                   {"cancelled", summary.cancelled},
                                    {"seconds", summary.seconds}});
+    add_to_interval(summary);
+    if (summary.rows() > 0) notify_loaded(summary);
     return summary;
   }
 
-  result<replay_summary> replay_rejects();
-  result<cleanup_summary> cleanup(std::chrono::milliseconds retention);
-  void loop();
+  // One continuous-mode micro-batch (on the blocking pool; never two at once). Returns the
+  // hold-off before the next one: the backoff after a failure, else zero.
+  std::chrono::milliseconds micro_batch() {
+    if (!acquire_run({})) return std::chrono::milliseconds{0};
+    std::optional<load_summary> batch;
+    {
+      run_slot slot{*this};
+      auto pending = store.pending();
+      if (!pending) {
+        set_health(gg::health_state::degraded, pending.error().message);
+        return std::chrono::milliseconds{0};
+      }
+      update_backlog(*pending);
+      if (!pending->empty()) {
+        batch = run(*pending, {});
+        if (auto left = store.pending()) update_backlog(*left);
+      }
+    }
+    std::chrono::milliseconds hold{0};
+    if (!batch) {
+      backoff = std::chrono::milliseconds{0};
+      set_health(gg::health_state::up, {});
+    } else if (!batch->cancelled) {
+      if (batch->failed > 0) {
+        backoff =
+            backoff.count() == 0 ? options.backoff_min : std::min(options.backoff_max, backoff * 2);
+        hold = backoff;
+        const std::string reason =
+            batch->first_error ? batch->first_error->message : std::string{"segments not loaded"};
+        set_health(gg::health_state::degraded, fmt_retry(batch->failed, reason, backoff));
+      } else {
+        backoff = std::chrono::milliseconds{0};
+        set_health(gg::health_state::up, {});
+      }
+    }
+    if (batch) add_to_interval(*batch);
+    if (options.interval_artifacts && steady::now() >= next_summary) {
+      flush_interval(options.connect_timeout);
+      next_summary = steady::now() + options.summary_interval;
+    }
+    if (batch && batch->rows() > 0) notify_loaded(*batch);
+    return hold;
+  }
+
+  // replay_rejects() without its slot and cancel bookkeeping; stops between batches.
+  struct replay_progress : replay_summary {
+    bool cancelled = false;
+  };
+  result<replay_summary> replay_rejects(const std::stop_token& stop);
+  result<replay_progress> replay_batches(pg::connection& conn,
+                                         const std::function<bool()>& stopped);
+  result<cleanup_summary> cleanup(std::chrono::milliseconds retention, const std::stop_token& stop);
 };
 
-result<replay_summary> loader::impl::replay_rejects() {
-  std::lock_guard lock(run_mutex);
+result<replay_summary> loader::impl::replay_rejects(const std::stop_token& stop) {
+  if (!acquire_run(stop)) return fail(errc::cancelled, "reject replay cancelled before it began");
+  run_slot slot{*this};
   auto lease = pool.acquire(options.connect_timeout);
   if (!lease) return lease.error();
-  pg::connection& conn = **lease;
-  replay_summary summary;
+  set_cancel(replay_slot(), &**lease);
+  struct unregister {
+    impl& owner;
+    ~unregister() { owner.set_cancel(owner.replay_slot(), nullptr); }
+  } unregister_cancel{*this};
+  std::stop_callback on_stop(stop, [this] { cancel_all(); });
+  const auto stopped = [&] { return stop.stop_requested() || stop_all.stop_requested(); };
+  const auto cancelled = [] {
+    return fail(errc::cancelled,
+                "reject replay cancelled; the batches committed before it stay replayed");
+  };
+  auto r = replay_batches(**lease, stopped);
+  if (!r && stopped()) return cancelled();
+  if (!r) return r.error();
+  if (r->cancelled) return cancelled();
+  return replay_summary{*r};
+}
+
+result<loader::impl::replay_progress> loader::impl::replay_batches(
+    pg::connection& conn, const std::function<bool()>& stopped) {
+  replay_progress summary;
   line_parser parser;
   event_row row;
   std::vector<detail::encoded_rows> rows(eventlog::queue_count);
   std::vector<std::vector<std::string>> ids(eventlog::queue_count);
   std::int64_t last_id = 0;
   for (;;) {
+    if (stopped()) {
+      summary.cancelled = true;
+      break;
+    }
     auto batch = conn.exec(
         "SELECT id, segment, raw FROM raw_data.rejected_events "
         "WHERE replayed_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
@@ -484,7 +711,9 @@ result<replay_summary> loader::impl::replay_rejects() {
   return summary;
 }
 
-result<cleanup_summary> loader::impl::cleanup(std::chrono::milliseconds retention) {
+result<cleanup_summary> loader::impl::cleanup(std::chrono::milliseconds retention,
+                                              const std::stop_token& stop) {
+  if (stop.stop_requested()) return fail(errc::cancelled, "archive cleanup cancelled");
   cleanup_summary summary;
   summary.run_id = uuid_v7().to_string();
   summary.retention = retention;
@@ -494,118 +723,46 @@ result<cleanup_summary> loader::impl::cleanup(std::chrono::milliseconds retentio
   log.info("archive cleanup finished",
            {{"files", summary.files()}, {"bytes", summary.bytes()}, {"run_id", summary.run_id}});
   // The files are gone either way; a report that cannot be stored is not worth failing over.
-  if (auto st = store_artifact(cleanup_artifact(summary)); !st) {
+  if (auto st = store_artifact(cleanup_artifact(summary), options.connect_timeout); !st) {
     log.warn("archive cleanup report not stored", {{"error", st.error().message}});
   }
   return summary;
 }
 
-void loader::impl::loop() {
-  int inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (inotify_fd < 0) {
-    log.warn("inotify unavailable; polling only", {{"errno", errno}});
-  } else {
-    for (const auto& q : store.queues()) {
-      if (::inotify_add_watch(inotify_fd, store.log_dir(q).c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) <
-          0) {
-        log.warn("cannot watch a log directory; polling it",
-                 {{"dir", store.log_dir(q).string()}, {"errno", errno}});
-      }
-    }
-  }
-
-  std::chrono::milliseconds backoff{0};
-  steady::time_point retry_at{};
-  steady::time_point next_summary = steady::now() + options.summary_interval;
-  load_summary interval = empty_summary();
-  bool interval_dirty = false;
-
-  auto flush_summary = [&]() {
-    if (!interval_dirty || !options.write_artifacts) return;
-    if (auto st = store_artifact(ingestion_artifact(interval)); !st) {
-      log.warn("ingestion summary not stored", {{"error", st.error().message}});
-      return;
-    }
-    interval = empty_summary();
-    interval_dirty = false;
-  };
-
-  while (!stopping.load()) {
-    const auto now = steady::now();
-    if (now >= retry_at) {
-      std::unique_lock lock(run_mutex);
-      auto pending = store.pending();
-      if (!pending) {
-        set_health(gg::health_state::degraded, pending.error().message);
-      } else {
-        update_backlog(*pending);
-        if (!pending->empty()) {
-          load_summary batch = run(*pending);
-          if (auto left = store.pending()) update_backlog(*left);
-          lock.unlock();
-          interval.merge(batch);
-          interval_dirty = true;
-          if (batch.failed > 0 && !stopping.load()) {
-            backoff = backoff.count() == 0 ? options.backoff_min
-                                           : std::min(options.backoff_max, backoff * 2);
-            retry_at = steady::now() + backoff;
-            const std::string reason =
-                batch.first_error ? batch.first_error->message : std::string{"segments not loaded"};
-            set_health(gg::health_state::degraded, fmt_retry(batch.failed, reason, backoff));
-          } else {
-            backoff = std::chrono::milliseconds{0};
-            set_health(gg::health_state::up, {});
-          }
-        } else if (backoff.count() == 0) {
-          set_health(gg::health_state::up, {});
-        }
-      }
-    }
-    if (steady::now() >= next_summary) {
-      flush_summary();
-      next_summary = steady::now() + options.summary_interval;
-    }
-
-    // Sleep until a segment is sealed, the poll interval passes or a stop is requested.
-    auto wait = options.poll_interval;
-    const auto now2 = steady::now();
-    if (retry_at > now2) {
-      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(retry_at - now2) +
-                                std::chrono::milliseconds{1});
-    }
-    pollfd fds[2] = {{wake_fd, POLLIN, 0}, {inotify_fd, POLLIN, 0}};
-    const int nfds = inotify_fd >= 0 ? 2 : 1;
-    const int rc = ::poll(fds, static_cast<nfds_t>(nfds), static_cast<int>(wait.count()));
-    if (rc > 0 && nfds == 2 && (fds[1].revents & POLLIN) != 0) {
-      alignas(inotify_event) char events[16 * 1024];
-      while (::read(inotify_fd, events, sizeof events) > 0) {
-      }
-    }
-  }
-  flush_summary();
-  if (inotify_fd >= 0) ::close(inotify_fd);
-  std::lock_guard lock(done_mutex);
-  loop_done = true;
-  done_cv.notify_all();
-}
-
-loader::loader(loader_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+loader::loader(loader_options options, loader_runtime runtime)
+    : impl_(std::make_unique<impl>(std::move(options), runtime)) {}
 
 loader::~loader() {
-  request_stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl& s = *impl_;
+  s.stop_all.request_stop();
+  if (s.watcher) {
+    s.watcher->request_stop();
+    s.watcher->wait_idle();
+  }
+  // A load_once() or replay on another thread (or a run drain() cancelled) ends first.
+  s.wait_run_free();
 }
 
 const loader_options& loader::options() const noexcept { return impl_->options; }
 
 status loader::start() {
   impl& s = *impl_;
-  if (s.thread.joinable()) return fail(errc::conflict, "loader already started");
+  if (s.runtime.io == nullptr || !s.runtime.blocking) {
+    return fail(errc::invalid_input,
+                "continuous loading needs the scheduler's io_context and blocking executor");
+  }
+  if (s.watcher) return fail(errc::conflict, "loader already started");
+  if (s.stop_all.stop_requested()) return fail(errc::conflict, "loader already stopped");
   if (auto st = s.store.prepare(); !st) return st;
-  s.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (s.wake_fd < 0) return from_errno("eventfd", errno);
   s.set_health(gg::health_state::starting, "waiting for the first scan");
-  s.thread = std::thread([&s] { s.loop(); });
+  s.next_summary = steady::now() + s.options.summary_interval;
+  detail::watcher_options w;
+  for (const auto& q : s.store.queues()) w.dirs.push_back(s.store.log_dir(q));
+  w.poll_interval = s.options.poll_interval;
+  w.use_inotify = s.options.use_inotify;
+  s.watcher = detail::segment_watcher::create(*s.runtime.io, *s.runtime.blocking, std::move(w),
+                                              [&s] { return s.micro_batch(); });
+  s.watcher->start();
   log.info("loader started", {{"threads", s.threads},
                               {"data_dir", s.options.data_dir.string()},
                               {"pool", s.pool.options().name}});
@@ -614,40 +771,35 @@ status loader::start() {
 
 void loader::request_stop() {
   impl& s = *impl_;
-  if (s.stopping.exchange(true)) return;
-  if (s.wake_fd >= 0) {
-    const std::uint64_t one = 1;
-    (void)!::write(s.wake_fd, &one, sizeof one);
-  }
+  s.stop_all.request_stop();
+  if (s.watcher) s.watcher->request_stop();
 }
 
 status loader::drain(deadline until) {
   impl& s = *impl_;
   request_stop();
-  if (!s.thread.joinable()) {
+  if (!s.watcher) {
     s.set_health(gg::health_state::stopped, {});
     return {};
   }
-  std::unique_lock lock(s.done_mutex);
-  bool cancelled = false;
-  std::size_t interrupted = 0;
-  if (!s.done_cv.wait_until(lock, until, [&] { return s.loop_done; })) {
+  if (!s.watcher->wait_idle(until) || !s.wait_run_free(until)) {
     // The run in progress outlived the deadline: interrupt its COPYs. Their transactions roll
-    // back, so those segments stay in log/ and load in full next time.
-    interrupted = s.cancel_all();
-    cancelled = true;
-    s.done_cv.wait(lock, [&] { return s.loop_done; });
-  }
-  lock.unlock();
-  s.thread.join();
-  s.set_health(gg::health_state::stopped, {});
-  if (cancelled) {
+    // back, so those segments stay in log/ and load in full next time. The destructor waits
+    // for the run to notice.
+    const std::size_t interrupted = s.cancel_all();
+    s.set_health(gg::health_state::stopped, "drain deadline passed");
     return fail(errc::timeout,
                 fmt::format("loader drain deadline passed; {} segment load(s) cancelled and left "
-                            "for the next start",
+                            "for the next start; the last interval's ingestion summary is not "
+                            "stored",
                             interrupted),
                 true);
   }
+  if (s.options.interval_artifacts) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - steady::now());
+    s.flush_interval(std::clamp(left, std::chrono::milliseconds{1}, s.options.connect_timeout));
+  }
+  s.set_health(gg::health_state::stopped, {});
   return {};
 }
 
@@ -656,17 +808,26 @@ gg::health loader::health() const {
   return impl_->current_health;
 }
 
-result<load_summary> loader::load_once() { return impl_->load_once(); }
+result<load_summary> loader::load_once(std::stop_token stop) { return impl_->load_once(stop); }
 
-result<replay_summary> loader::replay_rejects() { return impl_->replay_rejects(); }
-
-result<cleanup_summary> loader::cleanup(std::chrono::milliseconds retention) {
-  return impl_->cleanup(retention);
+result<replay_summary> loader::replay_rejects(std::stop_token stop) {
+  return impl_->replay_rejects(stop);
 }
 
-result<cleanup_summary> loader::cleanup() {
-  return impl_->cleanup(impl_->options.archive_retention);
+result<cleanup_summary> loader::cleanup(std::chrono::milliseconds retention, std::stop_token stop) {
+  return impl_->cleanup(retention, stop);
 }
+
+result<cleanup_summary> loader::cleanup(std::stop_token stop) {
+  return impl_->cleanup(impl_->options.archive_retention, stop);
+}
+
+void loader::on_loaded(loaded_callback fn) {
+  std::lock_guard lock(impl_->hook_mutex);
+  impl_->loaded_hook = std::move(fn);
+}
+
+load_summary loader::take_interval_summary() { return impl_->take_interval(); }
 
 result<load_summary> load_once(const loader_options& options) {
   loader l(options);

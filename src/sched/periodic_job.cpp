@@ -217,12 +217,12 @@ void periodic_job::run_attempt(unsigned attempt) {
     if (attempt < options_.retry.retries && !cancelled_.load()) {
       retried_.fetch_add(1, std::memory_order_relaxed);
       retries_total_.inc();
-      log.warn("job failed; will retry",
-               {{"job", name_},
-                {"attempt", attempt + 1},
-                {"retries", options_.retry.retries},
-                {"delay_ms", static_cast<std::int64_t>(options_.retry.delay.count())},
-                {"error", st.error().message}});
+      const auto delay = retry_delay(options_.retry, attempt + 1, jitter_.unit());
+      log.warn("job failed; will retry", {{"job", name_},
+                                          {"attempt", attempt + 1},
+                                          {"retries", options_.retry.retries},
+                                          {"delay_ms", static_cast<std::int64_t>(delay.count())},
+                                          {"error", st.error().message}});
       phase_.store(phase::waiting);
       // cancel() may have run between the check above and the store; one of the two sees the
       // other, and end_wait() lets exactly one of them finish the firing.
@@ -230,8 +230,9 @@ void periodic_job::run_attempt(unsigned attempt) {
         if (end_wait()) finish();
         return;
       }
-      boost::asio::post(strand_,
-                        [self = shared_from_this(), attempt] { self->arm_retry(attempt + 1); });
+      boost::asio::post(strand_, [self = shared_from_this(), attempt, delay] {
+        self->arm_retry(attempt + 1, delay);
+      });
       return;
     }
     log.error("job failed", {{"job", name_},
@@ -243,12 +244,12 @@ void periodic_job::run_attempt(unsigned attempt) {
   finish();
 }
 
-void periodic_job::arm_retry(unsigned attempt) {
+void periodic_job::arm_retry(unsigned attempt, std::chrono::milliseconds delay) {
   if (cancelled_.load()) {
     if (end_wait()) finish();
     return;
   }
-  retry_timer_.expires_after(options_.retry.delay);
+  retry_timer_.expires_after(delay);
   retry_timer_.async_wait(
       [self = shared_from_this(), attempt](const boost::system::error_code& ec) {
         if (ec || self->cancelled_.load()) {

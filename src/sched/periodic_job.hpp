@@ -3,6 +3,7 @@
 // wait and its statistics.
 
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/sched/cron_expr.hpp>
 #include <gadgetgrove/sched/job.hpp>
@@ -79,7 +80,7 @@ class periodic_job : public std::enable_shared_from_this<periodic_job> {
 
   void arm_next();
   void run_attempt(unsigned attempt);
-  void arm_retry(unsigned attempt);
+  void arm_retry(unsigned attempt, std::chrono::milliseconds delay);
   bool end_wait() noexcept;
   void finish();
 
@@ -102,6 +103,8 @@ class periodic_job : public std::enable_shared_from_this<periodic_job> {
   std::stop_source stop_;
   std::atomic<bool> cancelled_{false};
   std::atomic<phase> phase_{phase::idle};
+  // Retry jitter draws; used by run_attempt only, which never runs concurrently with itself.
+  gg::prng jitter_ = gg::prng::from_entropy();
 
   std::atomic<std::uint64_t> succeeded_{0};
   std::atomic<std::uint64_t> failed_{0};

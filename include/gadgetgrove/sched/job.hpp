@@ -23,8 +23,10 @@ enum class job_id : std::uint64_t {};
 using job = std::function<gg::status(std::stop_token)>;
 
 /// How a failed run is retried: `retries` more attempts, the first `delay` after the failure.
-/// With `exponential`, retry n waits delay * 2^(n-1), capped at max_delay. `jitter` in [0, 1]
-/// spreads each wait uniformly over [wait * (1 - jitter), wait]. A retry never happens when the
+/// With `exponential`, retry n waits delay * 2^(n-1), capped at max_delay (a delay above
+/// max_delay is honoured as is: the cap never shortens the configured delay). Without it every
+/// retry waits `delay`. `jitter` in [0, 1] spreads each wait uniformly over
+/// [wait * (1 - jitter), wait]; out-of-range values are clamped. A retry never happens when the
 /// job is cancelled or the error is errc::cancelled; while a retry is pending, firings are
 /// skipped. The one retry rule of the program: periodic jobs and pipeline flows both use it.
 struct retry_policy {
@@ -35,8 +37,9 @@ struct retry_policy {
   std::chrono::milliseconds max_delay = std::chrono::minutes(10);
 };
 
-/// The wait before retry number `retry` (1 for the first) with `jitter_draw` in [0, 1), drawn
-/// by the caller (from gg::prng; fixed in tests).
+/// The wait before retry number `retry` (1 for the first; 0 counts as 1) with `jitter_draw` in
+/// [0, 1), drawn by the caller (gg::prng::unit(); fixed in tests). A draw of 0 gives the full
+/// wait, a draw near 1 the shortest. Never overflows, whatever the retry number.
 std::chrono::milliseconds retry_delay(const retry_policy& p, unsigned retry,
                                       double jitter_draw) noexcept;
 

@@ -4,6 +4,7 @@
 #include <gadgetgrove/pg/connection.hpp>
 #include <gadgetgrove/pg/embedded_cluster.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
+#include <gadgetgrove/sched/scheduler.hpp>
 
 #include "pg_query.hpp"
 #include "test_seed.hpp"
@@ -449,7 +450,10 @@ TEST_CASE("the loader recovers when PostgreSQL stops and restarts mid-load",
     }
   };
   write_wave(6);
-  gg::loader::loader stage(options_for(cluster.conninfo(), data));
+  gg::sched::scheduler sched(gg::sched::scheduler_options{1, 2});
+  sched.run();
+  gg::loader::loader stage(options_for(cluster.conninfo(), data),
+                           {&sched.io(), sched.blocking_executor()});
   REQUIRE(stage.start().has_value());
   std::this_thread::sleep_for(100ms);
   REQUIRE(cluster.stop().has_value());  // mid-load: fast shutdown ends the loader's sessions
@@ -480,7 +484,9 @@ TEST_CASE("a sealed segment is picked up within about a second in continuous mod
   auto o = options_for(db.conninfo(), dir.path());
   o.poll_interval = 1000ms;
   o.summary_interval = 1h;
-  gg::loader::loader stage(o);
+  gg::sched::scheduler sched(gg::sched::scheduler_options{1, 2});
+  sched.run();
+  gg::loader::loader stage(o, {&sched.io(), sched.blocking_executor()});
   REQUIRE(stage.start().has_value());
   auto conn = db.connect();
   for (std::uint64_t i = 0; i < 3; ++i) {

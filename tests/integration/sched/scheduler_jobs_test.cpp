@@ -144,6 +144,39 @@ TEST_CASE("a failed run is retried after the policy's delay until it succeeds",
   CHECK(attempts[2] - attempts[1] >= 30ms);
 }
 
+TEST_CASE("exponential backoff doubles the wait between a job's retries", "[integration][sched]") {
+  quiet_log quiet;
+  scheduler s{small};
+  std::mutex mtx;
+  std::vector<steady_clock::time_point> attempts;
+  job_options o;
+  o.retry.retries = 3;
+  o.retry.delay = 20ms;
+  o.retry.exponential = true;
+  o.retry.max_delay = 50ms;
+  auto id = s.every(
+      "backoff", 1h,
+      [&](std::stop_token) -> gg::status {
+        std::lock_guard lk(mtx);
+        attempts.push_back(steady_clock::now());
+        return gg::fail(gg::errc::unavailable, "still down", true);
+      },
+      o);
+  REQUIRE(id.has_value());
+  s.run();
+  REQUIRE(s.run_now(*id).has_value());
+  REQUIRE(wait_until([&] {
+    const auto st = stats_of(s, *id);
+    return st.failed == 4 && !st.running;
+  }));
+  s.stop();
+  std::lock_guard lk(mtx);
+  REQUIRE(attempts.size() == 4);
+  CHECK(attempts[1] - attempts[0] >= 20ms);
+  CHECK(attempts[2] - attempts[1] >= 40ms);
+  CHECK(attempts[3] - attempts[2] >= 50ms);  // 80 ms capped at max_delay
+}
+
 TEST_CASE("retries stop when the policy is exhausted and firings are skipped meanwhile",
           "[integration][sched]") {
   quiet_log quiet;
