@@ -1,4 +1,6 @@
 #include "cli.hpp"
+#include "flow_schedule.hpp"
+#include "flows_options.hpp"
 #include "listeners.hpp"
 #include "transform_options.hpp"
 
@@ -15,6 +17,7 @@
 #include <cstdlib>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 namespace gg::app {
 namespace {
@@ -99,13 +102,16 @@ CLI::Validator host_port() {
       "HOST:PORT");
 }
 
-CLI::Validator cron_check() {
+CLI::Validator schedule_check() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
-        auto e = sched::cron_expr::parse(v);
+        // Empty means "the flow's interval option decides" (load and transform).
+        if (v.empty()) return {};
+        // The zone only matters when the schedule fires; the syntax does not depend on it.
+        auto e = parse_flow_schedule(v, sched::time_zone_spec::utc());
         return e ? std::string{} : e.error().message;
       },
-      "CRON");
+      "SCHEDULE");
 }
 
 CLI::Validator zone_check() {
@@ -123,8 +129,9 @@ CLI::Validator zone_check() {
 
 std::vector<option_def> option_table() {
   using c = command;
-  const std::vector<command> data_cmds{c::serve, c::init, c::load, c::transform};
-  const std::vector<command> logging_cmds{c::serve, c::init, c::load, c::simulate, c::transform};
+  const std::vector<command> data_cmds{c::serve, c::init, c::load, c::transform, c::runs, c::run};
+  const std::vector<command> logging_cmds{c::serve,     c::init, c::load, c::simulate,
+                                          c::transform, c::runs, c::run};
   std::vector<option_def> t;
   auto add = [&](std::string name, std::vector<command> on,
                  std::function<CLI::Option*(CLI::App&, settings&)> bind, bool secret = false) {
@@ -218,7 +225,7 @@ std::vector<option_def> option_table() {
     return add_duration(a, "drain-timeout", s.drain_timeout,
                         "How long shutdown waits for in-flight work");
   });
-  add("timezone", {c::serve}, [](CLI::App& a, settings& s) {
+  add("timezone", {c::serve, c::run}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--timezone", s.timezone,
                     "Zone for cron schedules: UTC, local, a fixed offset like +05:30, or an "
@@ -455,34 +462,77 @@ std::vector<option_def> option_table() {
                       "Progress lines on stderr: auto (on a terminal)|always|never");
   });
 
-  add("loader-threads", {c::serve, c::load}, [](CLI::App& a, settings& s) {
+  add("loader-threads", {c::serve, c::load, c::run}, [](CLI::App& a, settings& s) {
     return a.add_option("--loader-threads", s.loader_threads, "Loader workers; 0: one per core")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
   });
   add("load-interval", {c::serve}, [](CLI::App& a, settings& s) {
     return add_duration(a, "load-interval", s.load_interval,
-                        "How often the running loader sums its loads into one ingestion "
-                        "summary (a pipeline.artifacts row); loading itself is continuous");
+                        "Period of the load flow (a safety-net load and the ingestion "
+                        "summary) when --load-schedule is empty; loading itself is continuous");
   });
-  add("archive-retention", {c::serve, c::load}, [](CLI::App& a, settings& s) {
+  add("archive-retention", {c::serve, c::load, c::run}, [](CLI::App& a, settings& s) {
     return add_duration(a, "archive-retention", s.archive_retention,
                         "Delete archived segments older than this; 0: keep forever");
   });
   add("transform-interval", {c::serve}, [](CLI::App& a, settings& s) {
     return add_duration(a, "transform-interval", s.transform_interval,
-                        "Period of the incremental transform run; 0: off");
+                        "Period of the transform flow when --transform-schedule is empty; 0: "
+                        "only after loads and by hand");
   });
-  add("transform-project", {c::serve}, [](CLI::App& a, settings& s) {
+  add("transform-project", {c::serve, c::run}, [](CLI::App& a, settings& s) {
     return a.add_option("--transform-project", s.transform_project,
                         "dbt-style project run by serve (default: <sql-dir>/transform)");
+  });
+  add("load-schedule", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--load-schedule", s.load_schedule,
+                    "When the load flow runs (pending segments, ingestion summary): 'every 60s', "
+                    "an interval, a 5-field cron in --timezone, or off; empty: every "
+                    "--load-interval")
+        ->check(schedule_check());
+  });
+  add("transform-schedule", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--transform-schedule", s.transform_schedule,
+                    "When the transform flow runs besides after loads: 'every 120s', an "
+                    "interval, a 5-field cron in --timezone, or off; empty: every "
+                    "--transform-interval")
+        ->check(schedule_check());
   });
   add("cleanup-schedule", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--cleanup-schedule", s.cleanup_schedule,
-                    "When archive cleanup runs: a 5-field cron expression in --timezone")
-        ->check(cron_check())
+                    "When the cleanup flow (archive and run retention) runs: a 5-field cron "
+                    "expression in --timezone, 'every 15m', an interval, or off")
+        ->check(schedule_check())
         ->capture_default_str();
+  });
+  add("flow-retries", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    return a.add_option("--flow-retries", s.flow_retries, "Retries of a failed flow run")
+        ->check(CLI::Range(0, 100))
+        ->capture_default_str();
+  });
+  add("flow-retry-delay", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "flow-retry-delay", s.flow_retry_delay,
+                        "Wait before retrying a failed flow run");
+  });
+  add("flow-timeout", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    return add_duration(a, "flow-timeout", s.flow_timeout,
+                        "A flow run still going after this long is cancelled and fails; 0: none");
+  });
+  add("run-retention", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    auto* o = add_duration(a, "run-retention", s.run_retention,
+                           "The cleanup flow deletes flow runs, their logs and artifacts older "
+                           "than this");
+    o->default_str("30d");
+    return o;
+  });
+  add("transform-on-load", {c::serve}, [](CLI::App& a, settings& s) {
+    return add_choice(a, "transform-on-load", s.transform_on_load, {{"on", true}, {"off", false}},
+                      "A load that added rows triggers a transform run of the models depending "
+                      "on the loaded tables: on or off");
   });
   return t;
 }
@@ -559,6 +609,10 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
       {command::version, "version", "Print the version and exit"},
       {command::transform, "transform",
        "Run the dbt-style SQL project: run|build|test|compile|ls|graph|freshness"},
+      {command::runs, "runs", "List the pipeline flows' runs, newest first"},
+      {command::run, "run",
+       "Run a flow now (load, transform, cleanup, traffic): in the running serve if one is up, "
+       "else in this process; follows its log and exits with its outcome"},
   };
   std::map<command, CLI::App*> apps;
   for (const auto& sd : subs) {
@@ -573,6 +627,8 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
   apps[command::load]->add_flag("--replay-rejects", s.replay_rejects,
                                 "Retry rejected records, then exit");
   add_transform_options(*apps[command::transform], s);
+  add_runs_options(*apps[command::runs], s);
+  add_run_options(*apps[command::run], s);
 
   // Every option of each subcommand, remembered for the env/config layering below.
   struct bound {
@@ -689,6 +745,33 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
     std::string value =
         b.opt->count() > 0 ? CLI::detail::join(b.opt->results(), ",") : b.opt->get_default_str();
     result.origins.push_back({b.def->name, mask(*b.def, value), source});
+  }
+  // A flow's schedule option supersedes its older interval option. When both are given, the
+  // one from the stronger source wins (command line, then environment, then config file), the
+  // schedule on a tie; --print-config says which one was overridden.
+  auto rank = [](const std::string& source) {
+    if (source == "command line") return 3;
+    if (source.rfind("env ", 0) == 0) return 2;
+    if (source.rfind("config ", 0) == 0) return 1;
+    return 0;
+  };
+  for (const auto& [schedule, interval, text] :
+       {std::tuple{"load-schedule", "load-interval", &s.load_schedule},
+        std::tuple{"transform-schedule", "transform-interval", &s.transform_schedule}}) {
+    option_origin* sched_origin = nullptr;
+    option_origin* interval_origin = nullptr;
+    for (auto& o : result.origins) {
+      if (o.name == schedule) sched_origin = &o;
+      if (o.name == interval) interval_origin = &o;
+    }
+    if (sched_origin == nullptr || interval_origin == nullptr || text->empty()) continue;
+    if (rank(interval_origin->source) == 0) continue;
+    if (rank(interval_origin->source) > rank(sched_origin->source)) {
+      text->clear();
+      sched_origin->source += fmt::format(" (overridden by {})", interval);
+    } else {
+      interval_origin->source += fmt::format(" (overridden by {})", schedule);
+    }
   }
   if (result.cmd == command::serve && !s.print_config) {
     http::admin_access_options admin;

@@ -12,7 +12,7 @@
 
 namespace gg::app {
 
-enum class command { serve, init, load, simulate, version, transform };
+enum class command { serve, init, load, simulate, version, transform, runs, run };
 
 /// Where the effective value of one option came from, for `--print-config`.
 struct option_origin {

@@ -11,5 +11,7 @@ int run_load(const parsed_cli& cli);
 int run_simulate(const parsed_cli& cli);
 int run_version();
 int run_transform(const parsed_cli& cli);
+int run_runs(const parsed_cli& cli);
+int run_flow(const parsed_cli& cli);
 
 }  // namespace gg::app

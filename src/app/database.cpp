@@ -117,7 +117,7 @@ gg::status database_stage::start() {
   return {};
 }
 
-gg::status database_stage::drain(gg::deadline) {
+gg::status database_stage::drain(gg::deadline until) {
   // Stages that use the pool have drained before this one (reverse start order).
   {
     std::lock_guard lock(health_mutex_);
@@ -125,7 +125,8 @@ gg::status database_stage::drain(gg::deadline) {
     pool_.reset();
   }
   if (cluster_) {
-    auto st = cluster_->stop();
+    // Past the deadline the server gets an immediate shutdown: the next start replays the WAL.
+    auto st = cluster_->stop(until);
     cluster_.reset();
     if (!st) return st.error();
     log.info("embedded PostgreSQL stopped");

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
         return gg::app::run_version();
       case gg::app::command::transform:
         return gg::app::run_transform(cli);
+      case gg::app::command::runs:
+        return gg::app::run_runs(cli);
+      case gg::app::command::run:
+        return gg::app::run_flow(cli);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gadgetgrove: %s\n", e.what());

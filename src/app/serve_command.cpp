@@ -3,7 +3,9 @@
 #include "health_routes.hpp"
 #include "instance_lock.hpp"
 #include "listeners.hpp"
+#include "loaded_sources.hpp"
 #include "loader_stage.hpp"
+#include "pipeline_flows.hpp"
 #include "process_setup.hpp"
 #include "service_notifier.hpp"
 
@@ -12,6 +14,7 @@
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
+#include <gadgetgrove/flows/engine.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
@@ -94,59 +97,16 @@ traffic::traffic_config traffic_config_for(const settings& s) {
   return c;
 }
 
-// Archive cleanup on the shared scheduler, every 15 minutes by default like the original flow.
-void schedule_cleanup(sched::scheduler& sched, const settings& s, loader_stage& loader) {
-  if (s.archive_retention.count() == 0) return;
-  // Both were validated when the command line was parsed.
-  auto expr = sched::cron_expr::parse(s.cleanup_schedule);
-  auto zone = sched::time_zone_spec::parse(s.timezone);
-  if (!expr || !zone) return;
-  auto retention = s.archive_retention;
-  auto job = sched.on_cron("archive-cleanup", *expr, *zone,
-                           [&loader, retention](std::stop_token) -> gg::status {
-                             auto* l = loader.get();
-                             if (l == nullptr) {
-                               return fail(errc::unavailable, "loader not started", true);
-                             }
-                             auto r = l->cleanup(retention);
-                             if (!r) return r.error();
-                             return {};
-                           });
-  if (!job) log.error("cannot schedule archive cleanup", {{"error", job.error().message}});
-}
-
-// Keeps the analytics tables fresh: an incremental run of the project every --transform-interval
-// on the blocking pool (a run still going makes the next firing skip). The stage's stop cancels
-// a running statement on shutdown.
-void schedule_transform(sched::scheduler& sched, const settings& s,
-                        const std::shared_ptr<transform::transform_stage>& stage) {
-  if (s.transform_interval.count() == 0) return;
-  if (!std::filesystem::exists(stage->project_dir() / "dbt_project.yml")) {
-    log.info("no transformation project; the periodic transform run is off",
-             {{"project", stage->project_dir().string()}});
-    return;
-  }
-  auto job = [stage](std::stop_token stop) -> gg::status {
-    transform::run_options o;
-    o.command = transform::run_command::run;
-    o.trigger = "serve";
-    o.stop = stop;
-    auto r = stage->run(o);
-    if (!r) return r.error();
-    if (r->failed()) {
-      return gg::error{
-          errc::database,
-          fmt::format(
-              "transform run {}: {} node(s) failed, {} skipped", r->run_id.to_string(),
-              r->count(transform::node_status::error) + r->count(transform::node_status::fail),
-              r->count(transform::node_status::skipped))};
-    }
-    return {};
-  };
+// The shop's catalog write (retried while the database is down) and session sweep, on the
+// blocking pool; the first pass runs at once so the catalog lands right after start-up.
+void schedule_shop_maintenance(sched::scheduler& sched,
+                               const std::shared_ptr<shop::shop_service>& store) {
   sched::job_options opts;
-  opts.retry.retries = 0;  // the next firing is the retry; failures are in pipeline.model_runs
-  if (auto id = sched.every("transform", s.transform_interval, job, opts); !id) {
-    log.error("cannot schedule the transform run", {{"error", id.error().message}});
+  opts.run_at_start = true;
+  opts.retry.retries = 0;  // the next pass is the retry; the shop keeps its own backoff
+  auto job = [store](std::stop_token stop) { return store->maintain_once(stop); };
+  if (auto id = sched.every("shop-maintenance", store->maintenance_interval(), job, opts); !id) {
+    log.error("cannot schedule the shop's maintenance", {{"error", id.error().message}});
   }
 }
 
@@ -208,11 +168,26 @@ int run_serve(const parsed_cli& cli) {
       [db] { return &db->pool(); }, std::vector<std::string>{"pg", "ingest"});
   sched.add_stage(store);
 
+  // The flows run the load, transform and cleanup work above; added after them, so started
+  // after them and stopped before them.
+  flows::engine_options flow_opts;
+  flow_opts.conninfo = [db] { return db->conninfo(); };
+  flow_opts.retention = s.run_retention;
+  auto engine = std::make_shared<flows::engine>(flow_opts, sched);
+  sched.add_stage(engine);
+  auto loaded = std::make_shared<loaded_sources>();
+
   auto public_routes = std::make_shared<http::router>();
   auto admin_routes = std::make_shared<http::router>();
   auto stage_health = [&sched] { return sched.health(); };
   add_health_routes(*public_routes, stage_health);
-  add_health_routes(*admin_routes, stage_health);
+  add_health_routes(*admin_routes, stage_health, [engine] {
+    std::vector<stale_flow> out;
+    for (const auto& f : engine->flows()) {
+      if (f.stale) out.push_back({f.name, f.stale_reason});
+    }
+    return out;
+  });
   add_metrics_route(*admin_routes);
   capture->add_routes(*public_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
@@ -229,6 +204,29 @@ int run_serve(const parsed_cli& cli) {
   auto shoppers = std::make_shared<traffic::traffic_stage>(sched.io(), std::move(traffic_cfg));
   traffic::add_simulate_route(*public_routes, shoppers);
   sched.add_stage(shoppers);
+
+  pipeline_parts parts;
+  parts.loader = [loader] { return loader->get(); };
+  parts.transformer = transformer;
+  if (s.traffic) parts.traffic = shoppers;
+  parts.engine = engine.get();
+  parts.loaded = loaded;
+  auto definitions = pipeline_flows(s, parts);
+  if (!definitions) {
+    log.error("cannot define the pipeline flows", {{"error", definitions.error().message}});
+    return 1;
+  }
+  bool transform_fires = false;
+  for (auto& f : *definitions) {
+    if (f.name == "transform") transform_fires = f.enabled;
+    if (auto st = engine->add_flow(std::move(f)); !st) {
+      log.error("cannot add a pipeline flow", {{"error", st.error().message}});
+      return 1;
+    }
+  }
+  // Flows store the ingestion summary under their own runs.
+  loader->write_interval_artifacts(false);
+  if (s.transform_on_load && transform_fires) loader->on_loaded(transform_on_load(*engine, loaded));
 
   sched.run();
   auto t0 = std::chrono::steady_clock::now();
@@ -253,8 +251,7 @@ int run_serve(const parsed_cli& cli) {
     log.warn("cannot write serve.json", {{"error", st.error().message}});
   }
   schedule_watchdog(sched, notifier);
-  schedule_cleanup(sched, s, *loader);
-  schedule_transform(sched, s, transformer);
+  schedule_shop_maintenance(sched, store);
   sched::job_options check_opts;
   check_opts.retry.retries = 0;
   (void)sched.every(

@@ -7,11 +7,13 @@
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
+#include <gadgetgrove/flows/flow.hpp>
 #include <gadgetgrove/ingest/client_ip.hpp>
 #include <gadgetgrove/traffic/simulate.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,6 +114,27 @@ struct settings {
   std::string event_time_end;
   std::string target_path;
   std::chrono::milliseconds transform_interval{120'000};  // serve; 0: off
+
+  // Pipeline flows (serve, and `run` in-process). A schedule is "every 60s", an interval
+  // ("60s"), a 5-field cron expression in `timezone`, or "off"; empty load/transform schedules
+  // mean every load_interval / transform_interval (flow_schedule.hpp resolves them).
+  std::string load_schedule;
+  std::string transform_schedule;
+  unsigned flow_retries = 2;
+  std::chrono::milliseconds flow_retry_delay{10'000};
+  std::chrono::milliseconds flow_timeout{3'600'000};  // 0: none
+  std::chrono::milliseconds run_retention{30ll * 86'400'000};
+  bool transform_on_load = true;
+
+  // runs: the flows' run history.
+  std::string runs_flow;  // empty: every flow
+  std::optional<flows::run_state> runs_state;
+  unsigned runs_limit = 20;
+  bool runs_json = false;
+
+  // run <flow>: one run now (full_refresh, transform_select and replay_rejects above apply).
+  std::string run_flow;
+  std::vector<std::string> run_params;  // "key=value"
 };
 
 }  // namespace gg::app

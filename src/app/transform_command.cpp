@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "database.hpp"
+#include "interrupt_watcher.hpp"
 #include "process_setup.hpp"
 
 #include <gadgetgrove/core/time.hpp>
@@ -15,11 +16,8 @@
 
 #include <fmt/format.h>
 
-#include <signal.h>
-
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 namespace gg::app {
 
@@ -30,43 +28,6 @@ int exit_code_for(const gg::error& e) {
   return e.code == errc::config || e.code == errc::invalid_input || e.code == errc::not_found ? 2
                                                                                               : 1;
 }
-
-// SIGINT/SIGTERM stop the run: scheduling ends and the running statements are cancelled.
-class interrupt_watcher {
- public:
-  interrupt_watcher() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    // Blocked here, before any worker thread exists, so only sigtimedwait below receives them.
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-    thread_ = std::jthread([this](std::stop_token done) {
-      const timespec tick{0, 200'000'000};
-      while (!done.stop_requested()) {
-        if (sigtimedwait(&set_, nullptr, &tick) > 0) {
-          std::fputs("gadgetgrove transform: interrupted, cancelling the run\n", stderr);
-          source_.request_stop();
-          return;
-        }
-      }
-    });
-  }
-  ~interrupt_watcher() {
-    thread_.request_stop();
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  interrupt_watcher(const interrupt_watcher&) = delete;
-  interrupt_watcher& operator=(const interrupt_watcher&) = delete;
-
-  std::stop_token token() const { return source_.get_token(); }
-
- private:
-  sigset_t set_{};
-  sigset_t previous_{};
-  std::stop_source source_;
-  std::jthread thread_;
-};
 
 // compile, ls and graph need no database: the project is loaded and printed. compile renders
 // with is_incremental() false, i.e. the SQL of a first or full-refresh build.
@@ -157,7 +118,7 @@ int run_transform(const parsed_cli& cli) {
   o.conninfo = db.conninfo();
   int code = 0;
   {
-    interrupt_watcher interrupts;
+    interrupt_watcher interrupts("gadgetgrove transform: interrupted, cancelling the run");
     o.stop = interrupts.token();
     auto r = transform::run(o);
     if (!r) {

@@ -526,11 +526,11 @@ struct engine::impl {
       auto outcome = execute(f, *run);
       run = finish(f, *run, std::move(outcome));
     }
-    {
-      std::lock_guard lock(m);
-      --workers;
-      ++generation;
-    }
+    // Notified under the mutex: once the destructor sees no workers, this thread must not
+    // touch the engine again.
+    std::lock_guard lock(m);
+    --workers;
+    ++generation;
     changed.notify_all();
   }
 

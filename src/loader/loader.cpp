@@ -557,6 +557,7 @@ struct loader::impl {
   std::chrono::milliseconds micro_batch() {
     if (!acquire_run({})) return std::chrono::milliseconds{0};
     std::optional<load_summary> batch;
+    bool more = false;  // segments beyond this batch's cap wait for the follow-up batch
     {
       run_slot slot{*this};
       auto pending = store.pending();
@@ -565,6 +566,12 @@ struct loader::impl {
         return std::chrono::milliseconds{0};
       }
       update_backlog(*pending);
+      const std::size_t cap =
+          options.batch_segments != 0 ? options.batch_segments : std::size_t{2} * threads;
+      if (pending->size() > cap) {
+        pending->resize(cap);
+        more = true;
+      }
       if (!pending->empty()) {
         batch = run(*pending, {});
         if (auto left = store.pending()) update_backlog(*left);
@@ -593,6 +600,8 @@ struct loader::impl {
       next_summary = steady::now() + options.summary_interval;
     }
     if (batch && batch->rows() > 0) notify_loaded(*batch);
+    // The follow-up queues behind whatever else reached the blocking pool meanwhile.
+    if (more && hold.count() == 0 && watcher) watcher->wake();
     return hold;
   }
 

@@ -495,6 +495,23 @@ bool embedded_cluster::signal_and_wait(int sig, std::chrono::milliseconds timeou
 }
 
 status embedded_cluster::stop() {
+  return stop_in_phases(options_.smart_stop_timeout, options_.fast_stop_timeout,
+                        options_.immediate_stop_timeout);
+}
+
+status embedded_cluster::stop(gg::deadline until) {
+  using std::chrono::milliseconds;
+  const auto left =
+      std::max(milliseconds{0},
+               std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now()));
+  const milliseconds smart = std::min(options_.smart_stop_timeout, left / 4);
+  const milliseconds fast = std::min(options_.fast_stop_timeout, left - smart);
+  return stop_in_phases(smart, fast, options_.immediate_stop_timeout);
+}
+
+status embedded_cluster::stop_in_phases(std::chrono::milliseconds smart,
+                                        std::chrono::milliseconds fast,
+                                        std::chrono::milliseconds immediate) {
   if (pid_ <= 0) return {};
   const auto started = std::chrono::steady_clock::now();
   struct phase {
@@ -502,9 +519,8 @@ status embedded_cluster::stop() {
     std::chrono::milliseconds timeout;
     const char* name;
   };
-  const phase phases[] = {{SIGTERM, options_.smart_stop_timeout, "smart"},
-                          {SIGINT, options_.fast_stop_timeout, "fast"},
-                          {SIGQUIT, options_.immediate_stop_timeout, "immediate"}};
+  const phase phases[] = {
+      {SIGTERM, smart, "smart"}, {SIGINT, fast, "fast"}, {SIGQUIT, immediate, "immediate"}};
   for (const auto& p : phases) {
     if (p.timeout.count() <= 0) continue;
     if (signal_and_wait(p.sig, p.timeout)) {

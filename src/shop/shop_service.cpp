@@ -290,18 +290,34 @@ struct shop_service::routes {
 
 namespace {
 
+/// Counts one checkout in flight under `mutex`; the last one out wakes drain().
+struct in_flight_slot {
+  in_flight_slot(std::mutex& m, std::condition_variable& cv, std::int64_t& n)
+      : mutex(m), idle(cv), count(n) {
+    std::lock_guard lock(mutex);
+    ++count;
+  }
+  ~in_flight_slot() {
+    std::lock_guard lock(mutex);
+    if (--count == 0) idle.notify_all();
+  }
+  in_flight_slot(const in_flight_slot&) = delete;
+  in_flight_slot& operator=(const in_flight_slot&) = delete;
+
+  std::mutex& mutex;
+  std::condition_variable& idle;
+  std::int64_t& count;
+};
+
 /// One checkout waiting for its order event to be recorded. Destroying it (answered or not)
 /// releases its slot in the in-flight count drain() waits on.
 struct pending_order {
-  pending_order(std::atomic<std::int64_t>& in_flight, http::responder r)
-      : counter(in_flight), res(std::move(r)) {
-    counter.fetch_add(1);
-  }
-  ~pending_order() { counter.fetch_sub(1); }
+  pending_order(std::mutex& m, std::condition_variable& cv, std::int64_t& n, http::responder r)
+      : slot(m, cv, n), res(std::move(r)) {}
   pending_order(const pending_order&) = delete;
   pending_order& operator=(const pending_order&) = delete;
 
-  std::atomic<std::int64_t>& counter;
+  in_flight_slot slot;
   http::responder res;
   std::string order_id;
   std::string token;  // the session cookie, when the order had a session
@@ -401,7 +417,8 @@ void shop_service::routes::checkout(http::request&& req, http::responder res) co
   const auto token = req.cookie(cookie_name);
   if (token) s = svc.sessions_.touch(*token);
 
-  auto order = std::make_shared<pending_order>(svc.checkouts_in_flight_, std::move(res));
+  auto order = std::make_shared<pending_order>(svc.activity_mutex_, svc.activity_idle_,
+                                               svc.checkouts_in_flight_, std::move(res));
   order->order_id = gg::uuid_v7().to_string();
   if (s) order->token = (*s)->token;
   order->decline = svc.payments_.charge();
@@ -501,9 +518,9 @@ shop_service::shop_service(shop_config config, event_submit submit,
 
 shop_service::~shop_service() {
   stopping_.store(true);
-  { std::lock_guard lock(maintenance_mutex_); }
-  maintenance_wake_.notify_all();
-  if (maintenance_.joinable()) maintenance_.join();
+  // A pass still running (its job not stopped by the owner) must not outlive the service.
+  std::unique_lock lock(activity_mutex_);
+  activity_idle_.wait(lock, [this] { return !maintaining_; });
 }
 
 void shop_service::add_routes(http::router& r) {
@@ -553,32 +570,36 @@ void shop_service::add_routes(http::router& r) {
 }
 
 status shop_service::start() {
-  if (maintenance_.joinable()) return {};
+  if (started_.load()) return {};
   log.info("shop catalog generated",
            {{"catalog_seed", catalog_.seed()}, {"products", catalog_.products().size()}});
   stopping_.store(false);
   pool_.store(pool_source_ ? pool_source_() : nullptr);
-  maintenance_ = std::thread([this] { maintain(); });
+  const auto now = std::chrono::steady_clock::now();
+  next_catalog_write_ = now;
+  catalog_backoff_ = catalog_retry_first;
+  next_sweep_ = now + std::max(config_.sweep_interval, std::chrono::milliseconds{10});
+  started_.store(true);
   return {};
 }
 
-void shop_service::request_stop() {
-  {
-    std::lock_guard lock(maintenance_mutex_);
-    stopping_.store(true);
-  }
-  maintenance_wake_.notify_all();
-}
+void shop_service::request_stop() { stopping_.store(true); }
 
 status shop_service::drain(deadline until) {
   request_stop();
-  if (maintenance_.joinable()) maintenance_.join();
-  while (checkouts_in_flight_.load() > 0) {
-    if (std::chrono::steady_clock::now() >= until) {
-      return gg::fail(errc::timeout, std::to_string(checkouts_in_flight_.load()) +
-                                         " checkouts still waiting for their order event");
+  std::unique_lock lock(activity_mutex_);
+  if (!activity_idle_.wait_until(lock, until,
+                                 [this] { return checkouts_in_flight_ == 0 && !maintaining_; })) {
+    std::string left;
+    if (checkouts_in_flight_ > 0) {
+      left =
+          std::to_string(checkouts_in_flight_) + " checkouts still waiting for their order event";
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    if (maintaining_) {
+      if (!left.empty()) left += "; ";
+      left += "a catalog write still in progress";
+    }
+    return gg::fail(errc::timeout, std::move(left));
   }
   return {};
 }
@@ -596,63 +617,66 @@ void shop_service::set_dashboard_url(std::string url) {
   dashboard_url_ = std::move(url);
 }
 
-void shop_service::maintain() {
-  auto& writes_ok = metrics::global().get_counter("gadgetgrove_shop_catalog_writes_total",
-                                                  "Attempts to write the catalog to the database",
-                                                  {{"result", "ok"}});
-  auto& writes_failed = metrics::global().get_counter(
-      "gadgetgrove_shop_catalog_writes_total", "Attempts to write the catalog to the database",
-      {{"result", "error"}});
-  using clock = std::chrono::steady_clock;
-  auto backoff = std::chrono::duration_cast<clock::duration>(catalog_retry_first);
-  const auto sweep_every = std::max(config_.sweep_interval, std::chrono::milliseconds{10});
-  auto next_write = clock::now();
-  auto next_sweep = clock::now() + sweep_every;
+std::chrono::milliseconds shop_service::maintenance_interval() const noexcept {
+  return std::clamp(config_.sweep_interval, std::chrono::milliseconds{10},
+                    std::chrono::milliseconds{catalog_retry_first});
+}
 
-  pg::pool* const pool = pool_.load();
-  std::unique_lock lock(maintenance_mutex_);
-  while (!stopping_.load()) {
-    const auto now = clock::now();
-    if (pool != nullptr && !catalog_written_.load() && now >= next_write) {
-      lock.unlock();
-      gg::status st = [&]() -> gg::status {
-        auto lease = pool->acquire(catalog_acquire_timeout);
-        if (!lease) return lease.error();
-        auto written = write_catalog(**lease, catalog_);
-        if (!written && !(*lease)->is_open()) lease->discard();
-        return written;
-      }();
-      lock.lock();
-      if (st) {
-        writes_ok.inc();
-        catalog_written_.store(true);
-        log.info("catalog written to analytics.dim_products",
-                 {{"products", catalog_.products().size()}, {"catalog_seed", catalog_.seed()}});
-      } else {
-        writes_failed.inc();
-        catalog_failed_.store(true);
-        log.warn("catalog not written to the database; retrying",
-                 {{"error", st.error().message},
-                  {"retry_in_ms",
-                   std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count()}});
-        next_write = clock::now() + backoff;
-        backoff =
-            std::min(backoff * 2, std::chrono::duration_cast<clock::duration>(catalog_retry_max));
-      }
-      continue;
-    }
-    if (now >= next_sweep) {
-      lock.unlock();
-      const std::size_t swept = sessions_.sweep();
-      lock.lock();
-      if (swept > 0) log.debug("expired sessions swept", {{"sessions", swept}});
-      next_sweep = clock::now() + sweep_every;
-      continue;
-    }
-    auto wake = next_sweep;
-    if (pool != nullptr && !catalog_written_.load()) wake = std::min(wake, next_write);
-    maintenance_wake_.wait_until(lock, wake, [this] { return stopping_.load(); });
+status shop_service::maintain_once(std::stop_token stop) {
+  {
+    std::lock_guard lock(activity_mutex_);
+    if (maintaining_ || !started_.load() || stopping_.load()) return {};
+    maintaining_ = true;
   }
+  struct pass_end {
+    shop_service& svc;
+    ~pass_end() {
+      std::lock_guard lock(svc.activity_mutex_);
+      svc.maintaining_ = false;
+      svc.activity_idle_.notify_all();
+    }
+  } end_of_pass{*this};
+
+  using clock = std::chrono::steady_clock;
+  pg::pool* const pool = pool_.load();
+  if (pool != nullptr && !catalog_written_.load() && clock::now() >= next_catalog_write_) {
+    static auto& writes_ok = metrics::global().get_counter(
+        "gadgetgrove_shop_catalog_writes_total", "Attempts to write the catalog to the database",
+        {{"result", "ok"}});
+    static auto& writes_failed = metrics::global().get_counter(
+        "gadgetgrove_shop_catalog_writes_total", "Attempts to write the catalog to the database",
+        {{"result", "error"}});
+    gg::status st = [&]() -> gg::status {
+      auto lease = pool->acquire(catalog_acquire_timeout);
+      if (!lease) return lease.error();
+      auto written = write_catalog(**lease, catalog_);
+      if (!written && !(*lease)->is_open()) lease->discard();
+      return written;
+    }();
+    if (st) {
+      writes_ok.inc();
+      catalog_written_.store(true);
+      log.info("catalog written to analytics.dim_products",
+               {{"products", catalog_.products().size()}, {"catalog_seed", catalog_.seed()}});
+    } else {
+      writes_failed.inc();
+      catalog_failed_.store(true);
+      log.warn("catalog not written to the database; retrying",
+               {{"error", st.error().message},
+                {"retry_in_ms",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(catalog_backoff_).count()}});
+      next_catalog_write_ = clock::now() + catalog_backoff_;
+      catalog_backoff_ = std::min(catalog_backoff_ * 2,
+                                  std::chrono::duration_cast<clock::duration>(catalog_retry_max));
+    }
+  }
+  if (stop.stop_requested() || stopping_.load()) return {};
+  if (clock::now() >= next_sweep_) {
+    const std::size_t swept = sessions_.sweep();
+    if (swept > 0) log.debug("expired sessions swept", {{"sessions", swept}});
+    next_sweep_ = clock::now() + std::max(config_.sweep_interval, std::chrono::milliseconds{10});
+  }
+  return {};
 }
 
 }  // namespace gg::shop

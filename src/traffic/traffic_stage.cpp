@@ -416,6 +416,28 @@ status traffic_stage::drain(deadline until) {
   return {};
 }
 
+traffic_figures traffic_stage::figures() const {
+  const run_counters& c = state_->stats;
+  traffic_figures f;
+  f.sessions_started = c.sessions_started.load(std::memory_order_relaxed);
+  f.sessions_completed = c.sessions_completed.load(std::memory_order_relaxed);
+  f.sessions_cut = c.sessions_cut.load(std::memory_order_relaxed);
+  f.sessions_skipped = state_->skipped.load(std::memory_order_relaxed);
+  {
+    std::lock_guard lock(state_->mu);
+    f.sessions_active = state_->active;
+  }
+  f.requests_sent = c.requests_sent.load(std::memory_order_relaxed);
+  f.requests_failed = c.requests_failed.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < error_kind_count; ++i) {
+    f.errors[i] = c.errors[i].load(std::memory_order_relaxed);
+  }
+  f.events_sent = c.events_sent.load(std::memory_order_relaxed);
+  f.events_acknowledged = c.events_acked.load(std::memory_order_relaxed);
+  f.events_rejected = c.events_rejected.load(std::memory_order_relaxed);
+  return f;
+}
+
 gg::health traffic_stage::health() const {
   std::lock_guard lock(state_->mu);
   if (state_->drained) return {health_state::stopped, ""};

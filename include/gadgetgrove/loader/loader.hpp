@@ -37,6 +37,10 @@ struct loader_options {
   unsigned threads = 0;
   /// Continuous mode: the directory scan that backs up inotify.
   std::chrono::milliseconds poll_interval{1000};
+  /// Continuous mode: the most segments one micro-batch loads (0: two per worker). A backlog
+  /// is loaded by consecutive micro-batches, so other work queued on the shared blocking pool
+  /// (scheduler jobs, flow tasks) runs in between instead of waiting for the whole backlog.
+  std::size_t batch_segments = 0;
   /// Continuous mode: watch log/<queue>/ with inotify; false polls only (file systems without
   /// inotify events, such as some network mounts).
   bool use_inotify = true;

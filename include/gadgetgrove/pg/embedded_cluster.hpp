@@ -2,6 +2,7 @@
 // A PostgreSQL 15 server the program runs itself, inside its data directory.
 
 #include <gadgetgrove/core/result.hpp>
+#include <gadgetgrove/core/stage.hpp>
 
 #include <sys/types.h>
 
@@ -66,6 +67,11 @@ class embedded_cluster {
   status start();
   /// Smart, then fast, then immediate shutdown, each with its timeout. Idempotent.
   status stop();
+  /// As stop(), within `until`: smart shutdown gets at most a quarter of the time left, fast
+  /// shutdown (clients disconnected, a checkpoint) the rest, each capped by its timeout; once
+  /// `until` has passed, immediate shutdown (no checkpoint: the next start replays the WAL and
+  /// loses nothing committed). Idempotent.
+  status stop(gg::deadline until);
 
   bool running() const;
   /// key=value conninfo for the database (default: options().database).
@@ -93,6 +99,9 @@ class embedded_cluster {
   status create_database();
   /// Sends `sig` and waits up to `timeout` for the server to exit.
   bool signal_and_wait(int sig, std::chrono::milliseconds timeout);
+  /// Smart, fast, immediate with these timeouts (a zero one is skipped), then SIGKILL.
+  status stop_in_phases(std::chrono::milliseconds smart, std::chrono::milliseconds fast,
+                        std::chrono::milliseconds immediate);
   std::string log_tail() const;
 
   cluster_options options_;

@@ -16,8 +16,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace gg::http {
@@ -43,11 +43,13 @@ using event_submit =
 /// (SPA or 404 JSON). Every order, approved or declined, is recorded as an `order_completed` /
 /// `order_failed` event through `submit` before the client is answered (503 when it cannot be).
 ///
-/// start() launches a maintenance thread that writes the catalog to analytics.dim_products
-/// (retrying with backoff while the database is unreachable; the shop serves meanwhile) and
-/// sweeps expired sessions. Lifecycle calls come from one control thread; handlers, health()
-/// and set_dashboard_url() are thread-safe. The service must outlive the router it was added
-/// to and every request in flight (drain() waits for pending checkouts).
+/// The shop has no thread of its own: its maintenance (writing the catalog to
+/// analytics.dim_products, retried with backoff while the database is unreachable, the shop
+/// serving meanwhile; sweeping expired sessions) is maintain_once(), which the owner runs as a
+/// scheduler job every maintenance_interval() from start() on. Lifecycle calls come from one
+/// control thread; handlers, health(), maintain_once() and set_dashboard_url() are thread-safe.
+/// The service must outlive the router it was added to, every request in flight and every
+/// maintenance pass (drain() waits for pending checkouts and a pass in progress).
 ///
 /// Metrics: gadgetgrove_shop_checkouts_total{outcome="success|declined|invalid|unrecorded"},
 /// gadgetgrove_shop_catalog_writes_total{result}, plus those of session_store.
@@ -83,11 +85,19 @@ class shop_service final : public gg::stage {
   /// True once the catalog is in analytics.dim_products.
   bool catalog_written() const noexcept { return catalog_written_.load(); }
 
+  /// One maintenance pass: writes the catalog when it is not in the database yet and its
+  /// retry time has come (1 s after a failure, doubling up to 30 s), then sweeps expired
+  /// sessions when sweep_interval has passed since the last sweep. Blocks on the database for
+  /// up to a few seconds. Always succeeds: a failed write is logged, counted, shown by health()
+  /// and retried by a later pass. Does nothing before start(), after request_stop() or once
+  /// `stop` is requested; passes never overlap (a second caller returns at once).
+  status maintain_once(std::stop_token stop = {});
+  /// How often maintain_once() should run: often enough for the catalog retry and the sweep.
+  std::chrono::milliseconds maintenance_interval() const noexcept;
+
  private:
   struct routes;
   friend struct routes;
-
-  void maintain();
 
   shop_config config_;
   event_submit submit_;
@@ -102,13 +112,23 @@ class shop_service final : public gg::stage {
   mutable std::mutex dashboard_mutex_;
   std::string dashboard_url_;
 
+  std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> catalog_written_{false};
   std::atomic<bool> catalog_failed_{false};
-  std::atomic<std::int64_t> checkouts_in_flight_{0};
-  std::mutex maintenance_mutex_;
-  std::condition_variable maintenance_wake_;
-  std::thread maintenance_;
+
+  // Checkouts waiting for their order event and the maintenance pass in progress: drain()
+  // waits for none of either.
+  std::mutex activity_mutex_;
+  std::condition_variable activity_idle_;
+  std::int64_t checkouts_in_flight_ = 0;
+  bool maintaining_ = false;
+
+  // Touched by the maintenance pass only (passes never overlap).
+  std::chrono::steady_clock::time_point next_catalog_write_{};
+  std::chrono::steady_clock::duration catalog_backoff_{};
+  std::chrono::steady_clock::time_point next_sweep_{};
+
   std::shared_ptr<routes> routes_;
 };
 

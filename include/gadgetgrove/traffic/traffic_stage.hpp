@@ -4,8 +4,10 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
+#include <gadgetgrove/traffic/load_report.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +50,22 @@ struct traffic_config {
   std::function<std::string()> public_address;
 };
 
+/// The stage's counters since it was made (the same values as its metrics), read at one
+/// moment; each counter is read on its own, so the set is not one atomic snapshot.
+struct traffic_figures {
+  std::uint64_t sessions_started = 0;
+  std::uint64_t sessions_completed = 0;
+  std::uint64_t sessions_cut = 0;
+  std::uint64_t sessions_skipped = 0;  // due beyond max_sessions
+  std::uint64_t sessions_active = 0;
+  std::uint64_t requests_sent = 0;
+  std::uint64_t requests_failed = 0;
+  std::array<std::uint64_t, error_kind_count> errors{};  // by error_kind
+  std::uint64_t events_sent = 0;
+  std::uint64_t events_acknowledged = 0;
+  std::uint64_t events_rejected = 0;
+};
+
 /// Plays synthetic sessions against the public listener through the real HTTP path, on the
 /// scheduler's io_context: one connection and one strand per session, never blocking an I/O
 /// thread. Sessions start on the clock (open loop): a batch every interval, or a steady rate.
@@ -84,6 +102,9 @@ class traffic_stage final : public gg::stage {
   /// with the GET /simulate answer body {"status":"simulated","session_id",...,"events":[...]}
   /// or an error (unavailable: not started, stopping, at max_sessions, or no catalog).
   void simulate_once(std::function<void(gg::result<std::string>)> done);
+
+  /// The counters now (background sessions and GET /simulate alike). Any thread.
+  traffic_figures figures() const;
 
  private:
   struct state;

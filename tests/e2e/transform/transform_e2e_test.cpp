@@ -269,7 +269,7 @@ TEST_CASE("the shipped project builds over a small loaded dataset and refreshes 
   CHECK(scalar(conn, "select count(distinct run_id) from pipeline.model_runs") == 2);
 }
 
-TEST_CASE("serve runs the shipped project on its transform interval and stops cleanly",
+TEST_CASE("serve's transform flow runs the shipped project on its interval and stops cleanly",
           "[e2e][transform]") {
   const fs::path data = source_dir() / "tests/integration/transform_models";
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
@@ -285,12 +285,21 @@ TEST_CASE("serve runs the shipped project on its transform interval and stops cl
   std::int64_t runs = 0;
   for (int i = 0; i < 300 && runs == 0; ++i) {
     std::this_thread::sleep_for(100ms);
-    runs = scalar(conn, "select count(*) from pipeline.transform_runs where trigger = 'serve'");
+    runs = scalar(conn,
+                  "select count(*) from pipeline.transform_runs where trigger = 'flow:transform'");
   }
   CHECK(runs >= 1);
   CHECK(text(conn,
-             "select status from pipeline.transform_runs where trigger = 'serve' order by "
-             "run_id limit 1") == "success");
+             "select status from pipeline.transform_runs where trigger = 'flow:transform' order "
+             "by run_id limit 1") == "success");
+  // The run is one of the transform flow's, recorded in the flow history with its artifacts.
+  CHECK(scalar(conn,
+               "select count(*) from pipeline.flow_runs where flow = 'transform' and state = "
+               "'completed'") >= 1);
+  CHECK(scalar(conn,
+               "select count(*) from pipeline.artifacts a join pipeline.flow_runs r on "
+               "a.run_id = r.id::text where r.flow = 'transform' and a.key = 'model-results'") >=
+        1);
   CHECK(scalar(conn, "select count(*) from analytics.session_summary") > 0);
   serve.process().signal(SIGTERM);
   CHECK(serve.process().wait(30s) == 0);

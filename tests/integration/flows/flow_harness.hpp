@@ -156,6 +156,13 @@ struct harness {
     });
     return s;
   }
+  /// Every run as "flow trigger state scheduled_for node error" lines, for failure messages.
+  std::string runs_table() {
+    return value(
+        "SELECT coalesce(string_agg(concat_ws(' ', flow, trigger, state, to_char(scheduled_for AT "
+        "TIME ZONE 'UTC', 'HH24:MI:SS'), node, error), E'\\n' ORDER BY created_at, id), '') FROM "
+        "pipeline.flow_runs");
+  }
   /// The retry run created for `run_id`, or "".
   std::string retry_of(const std::string& run_id) {
     return value("SELECT coalesce((SELECT id::text FROM pipeline.flow_runs WHERE parent_run = '" +

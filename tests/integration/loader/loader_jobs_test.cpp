@@ -370,3 +370,29 @@ TEST_CASE("start without the scheduler's executors is refused", "[integration][l
   REQUIRE_FALSE(st.has_value());
   CHECK(st.error().code == gg::errc::invalid_input);
 }
+
+TEST_CASE("a backlog is loaded by consecutive capped micro-batches", "[integration][loader]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-loader-jobs");
+  for (std::uint64_t i = 0; i < 7; ++i) {
+    seal_segment(dir.path(), "page_views", i + 1, segment_of("page_views", i * 10, 10));
+  }
+  auto o = options_for(db.conninfo(), dir.path());
+  o.batch_segments = 2;
+  o.poll_interval = std::chrono::hours{1};  // the follow-ups come from the cap, not the poll
+  gg::sched::scheduler sched(small_scheduler());
+  sched.run();
+  gg::loader::loader stage(o, {&sched.io(), sched.blocking_executor()});
+  std::mutex mutex;
+  std::vector<std::uint64_t> segments_per_batch;
+  stage.on_loaded([&](const gg::loader::load_summary& s) {
+    std::lock_guard lock(mutex);
+    segments_per_batch.push_back(s.segments());
+  });
+  REQUIRE(stage.start().has_value());
+  auto conn = db.connect();
+  REQUIRE(eventually([&] { return page_views(conn) == 70; }, 10s));
+  REQUIRE(stage.drain(std::chrono::steady_clock::now() + 5s).has_value());
+  std::lock_guard lock(mutex);
+  CHECK(segments_per_batch == std::vector<std::uint64_t>{2, 2, 2, 1});
+}

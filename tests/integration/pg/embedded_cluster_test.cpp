@@ -302,3 +302,44 @@ TEST_CASE("a server that cannot start reports its log", "[integration][pg]") {
   CHECK(s.error().message.find("shared_buffers") != std::string::npos);
   CHECK_FALSE(cluster.running());
 }
+
+TEST_CASE("a stop with a deadline does not wait the smart timeout for a connected client",
+          "[integration][pg]") {
+  gg::test::temp_dir dir("gg-pg-cluster");
+  auto o = seeded_cluster(dir / "data");
+  o.smart_stop_timeout = 20s;  // a smart shutdown waits for every client to leave
+  embedded_cluster cluster(o);
+  REQUIRE(cluster.start().has_value());
+  const pid_t pid = cluster.pid();
+  auto client = must(gg::pg::connection::open(cluster.conninfo()));  // never leaves
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  REQUIRE(cluster.stop(until).has_value());
+  // Smart shutdown had a quarter of the second, fast shutdown the rest: well before 20 s.
+  CHECK(std::chrono::steady_clock::now() < until + 500ms);
+  CHECK_FALSE(alive(pid));
+  CHECK_FALSE(cluster.running());
+  CHECK(cluster.stop(until).has_value());  // idempotent
+}
+
+TEST_CASE("a stop whose deadline has passed shuts down at once and loses nothing committed",
+          "[integration][pg]") {
+  gg::test::temp_dir dir("gg-pg-cluster");
+  auto o = seeded_cluster(dir / "data");
+  o.settings = {{"fsync", "on"}, {"synchronous_commit", "on"}};
+  o.smart_stop_timeout = 20s;
+  o.fast_stop_timeout = 20s;
+  {
+    embedded_cluster cluster(o);
+    REQUIRE(cluster.start().has_value());
+    auto c = must(gg::pg::connection::open(cluster.conninfo()));
+    must(c.exec("CREATE TABLE kept (n int)"));
+    must(c.exec("INSERT INTO kept SELECT generate_series(1, 1000)"));
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(cluster.stop(started - 1s).has_value());
+    CHECK(std::chrono::steady_clock::now() - started < 5s);  // not the 20 s phases
+  }
+  embedded_cluster again(o);
+  REQUIRE(again.start().has_value());
+  CHECK(scalar(again.conninfo(), "SELECT count(*) FROM kept") == "1000");
+  REQUIRE(again.stop().has_value());
+}

@@ -120,9 +120,13 @@ TEST_CASE("a pool that exists only once the database stage started is looked up 
       [&pool] { return pool.get(); });
   pool = std::make_unique<gg::pg::pool>(gg::pg::pool_options{db.conninfo(), 1});
   REQUIRE(shop.start().has_value());
+  gg::sched::scheduler sched(gg::shop::test::test_scheduler());
+  gg::shop::test::schedule_maintenance(sched, shop);
+  sched.run();
   CHECK(eventually([&] { return shop.catalog_written(); }, 10s));
   shop.request_stop();
   CHECK(shop.drain(std::chrono::steady_clock::now() + 10s).has_value());
+  sched.stop();
 }
 
 TEST_CASE("with the database down the shop serves and writes the catalog once it is back",

@@ -6,6 +6,7 @@
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/server.hpp>
+#include <gadgetgrove/sched/scheduler.hpp>
 #include <gadgetgrove/shop/shop_service.hpp>
 
 #include "http_client.hpp"
@@ -109,6 +110,25 @@ struct shifted_clock {
   void advance(std::chrono::microseconds d) const { offset_us->fetch_add(d.count()); }
 };
 
+/// Runs `shop`'s maintenance as serve does: a scheduler job every maintenance_interval(), the
+/// first pass at once. Stop the scheduler before the shop goes.
+inline void schedule_maintenance(gg::sched::scheduler& sched, shop_service& shop) {
+  gg::sched::job_options opts;
+  opts.run_at_start = true;
+  opts.retry.retries = 0;
+  auto id = sched.every(
+      "shop-maintenance", shop.maintenance_interval(),
+      [&shop](std::stop_token stop) { return shop.maintain_once(stop); }, opts);
+  REQUIRE(id.has_value());
+}
+
+inline gg::sched::scheduler_options test_scheduler() {
+  gg::sched::scheduler_options o;
+  o.io_threads = 1;
+  o.blocking_threads = 2;
+  return o;
+}
+
 inline shop_config test_config() {
   shop_config c;
   c.catalog_seed = 42;
@@ -139,11 +159,14 @@ class shop_server {
     REQUIRE(ep.has_value());
     port_ = ep->port;
     REQUIRE(shop_->start().has_value());
+    schedule_maintenance(maintenance_, *shop_);
+    maintenance_.run();
     server_->start();
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
   }
 
   ~shop_server() {
+    maintenance_.stop();
     server_->stop();
     sink->release();
     (void)server_->drain(std::chrono::steady_clock::now() + std::chrono::seconds{5});
@@ -165,6 +188,7 @@ class shop_server {
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       ioc_.get_executor()};
+  gg::sched::scheduler maintenance_{test_scheduler()};
   std::unique_ptr<shop_service> shop_;
   std::unique_ptr<http::server> server_;
   unsigned short port_ = 0;
