@@ -25,6 +25,18 @@ gg::result<admin_reply> admin_client::request(std::string_view method, std::stri
                                               std::string_view body) {
   auto hp = parse_host_port(address_);
   if (!hp) return hp.error();
+  const bool safe = method == "GET" || method == "HEAD" || method == "OPTIONS";
+  if (!safe && token_.empty() && csrf_token_.empty()) {
+    auto grant = request("GET", "/api/csrf");
+    if (!grant) return grant.error();
+    constexpr std::string_view key = R"("token":")";
+    const auto at = grant->body.find(key);
+    if (grant->status == 200 && at != std::string::npos) {
+      const auto start = at + key.size();
+      csrf_token_ = grant->body.substr(start, grant->body.find('"', start) - start);
+      csrf_cookie_ = grant->set_cookie.substr(0, grant->set_cookie.find(';'));
+    }
+  }
   // A listener bound to every address is reached on loopback.
   std::string host = hp->host;
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
@@ -53,6 +65,10 @@ gg::result<admin_reply> admin_client::request(std::string_view method, std::stri
   req.set(bhttp::field::user_agent, "gadgetgrove-cli");
   req.set(bhttp::field::accept, "application/json");
   if (!token_.empty()) req.set(bhttp::field::authorization, "Bearer " + token_);
+  if (!safe && !csrf_token_.empty()) {
+    req.set(bhttp::field::cookie, csrf_cookie_);
+    req.set("X-CSRF-Token", csrf_token_);
+  }
   if (!body.empty() || method == "POST") {
     req.set(bhttp::field::content_type, "application/json");
     req.body() = std::string(body);
@@ -73,7 +89,11 @@ gg::result<admin_reply> admin_client::request(std::string_view method, std::stri
   }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   auto res = parser.release();
-  return admin_reply{res.result_int(), std::move(res.body())};
+  admin_reply reply{res.result_int(), std::move(res.body()), {}};
+  if (const auto it = res.find(bhttp::field::set_cookie); it != res.end()) {
+    reply.set_cookie = std::string(it->value());
+  }
+  return reply;
 }
 
 }  // namespace gg::app

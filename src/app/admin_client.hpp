@@ -13,10 +13,13 @@ namespace gg::app {
 struct admin_reply {
   unsigned status = 0;
   std::string body;
+  std::string set_cookie;  // the first Set-Cookie value, empty when none
 };
 
 /// Talks to `address` ("host:port" as in serve.json; an unspecified host such as 0.0.0.0 or ::
-/// means this machine). `token`, when not empty, is sent as a bearer token. Not thread-safe.
+/// means this machine). `token`, when not empty, is sent as a bearer token. Without one, a
+/// state-changing request first fetches a CSRF token and its cookie from GET /api/csrf (the
+/// admin listener asks every POST that is not bearer-authenticated for them). Not thread-safe.
 class admin_client {
  public:
   admin_client(std::string address, std::string token,
@@ -33,6 +36,8 @@ class admin_client {
   std::string address_;
   std::string token_;
   std::chrono::milliseconds timeout_;
+  std::string csrf_cookie_;  // "name=value" from GET /api/csrf
+  std::string csrf_token_;
 };
 
 }  // namespace gg::app
