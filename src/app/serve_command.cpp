@@ -5,6 +5,7 @@
 #include "listeners.hpp"
 #include "loaded_sources.hpp"
 #include "loader_stage.hpp"
+#include "pipeline_api.hpp"
 #include "pipeline_flows.hpp"
 #include "process_setup.hpp"
 #include "service_notifier.hpp"
@@ -189,6 +190,8 @@ int run_serve(const parsed_cli& cli) {
     return out;
   });
   add_metrics_route(*admin_routes);
+  add_pipeline_api(
+      *admin_routes, engine, [db] { return &db->pool(); }, sched.blocking_executor());
   capture->add_routes(*public_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
