@@ -12,6 +12,7 @@
 
 #include <gadgetgrove/core/serve_info.hpp>
 
+#include <gadgetgrove/console/console.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
@@ -192,6 +193,7 @@ int run_serve(const parsed_cli& cli) {
   add_metrics_route(*admin_routes);
   add_pipeline_api(
       *admin_routes, engine, [db] { return &db->pool(); }, sched.blocking_executor());
+  console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
