@@ -154,6 +154,28 @@ export function safe_href(href) {
   }
 }
 
+/**
+ * The index of the ')' closing a link destination that starts at `from`: parentheses inside
+ * it must balance (as in `javascript:alert(1)`); -1 when there is none on the line.
+ */
+function destination_end(text, from) {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\\') {
+      i++;
+    } else if (ch === '\n') {
+      return -1;
+    } else if (ch === '(') {
+      depth++;
+    } else if (ch === ')') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
+}
+
 /** Inline Markdown of `text` as a list of inline nodes (see parse_markdown). */
 export function parse_inline(text, depth = 0) {
   const out = [];
@@ -253,7 +275,7 @@ export function parse_inline(text, depth = 0) {
     }
     if (ch === '[') {
       const close = find_closer('](', i + 1, () => true);
-      const end = close === -1 ? -1 : text.indexOf(')', close + 2);
+      const end = close === -1 ? -1 : destination_end(text, close + 2);
       if (close !== -1 && end !== -1 && !text.slice(i + 1, close).includes('[')) {
         const label = parse_inline(text.slice(i + 1, close), depth + 1);
         const href = safe_href(text.slice(close + 2, end));

@@ -76,18 +76,19 @@ function render_flows() {
     return;
   }
   replace_children(body, page.flows.map((f) => el('tr', {'data-flow': f.name},
-      el('td', {}, el('strong', {}, f.name),
+      el('td', {'data-label': 'Flow'}, el('strong', {}, f.name),
          f.description ? el('div', {className: 'small muted'}, f.description) : null),
-      el('td', {className: 'mono'}, f.schedule || 'on demand'),
-      el('td', {}, state_badge(flow_activity(f)),
+      el('td', {className: 'mono', 'data-label': 'Schedule'}, f.schedule || 'on demand'),
+      el('td', {'data-label': 'State'}, state_badge(flow_activity(f)),
          f.consecutive_failures > 0 ?
              el('div', {className: 'small'}, `${f.consecutive_failures} failure(s) in a row`) :
              null),
-      el('td', {}, last_run_cell(f)),
-      el('td', {}, f.enabled ? time_el(f.next_fire, {fallback: 'not scheduled', relative: true}) :
-                               el('span', {className: 'muted'}, 'disabled')),
-      el('td', {}, freshness_cell(f)),
-      el('td', {}, run_now_button(f)))));
+      el('td', {'data-label': 'Last run'}, last_run_cell(f)),
+      el('td', {'data-label': 'Next run'},
+         f.enabled ? time_el(f.next_fire, {fallback: 'not scheduled', relative: true}) :
+                     el('span', {className: 'muted'}, 'disabled')),
+      el('td', {'data-label': 'Freshness'}, freshness_cell(f)),
+      el('td', {'data-label': ''}, run_now_button(f)))));
 }
 
 function render_flow_filter() {
@@ -134,13 +135,17 @@ function render_runs(runs, next_before) {
   } else {
     replace_children(body, runs.map((r) => {
       const tr = el('tr', {'data-run': r.id, 'data-state': r.state},
-                    el('td', {}, run_link(r.id)),
-                    el('td', {}, r.flow),
-                    el('td', {}, r.trigger, r.attempt > 1 ? ` (attempt ${r.attempt})` : ''),
-                    el('td', {}, state_badge(r.state)),
-                    el('td', {}, time_el(r.started_at, {fallback: 'not started'})),
-                    el('td', {className: 'num'}, format_duration(r.duration_s)),
-                    el('td', {className: 'error-cell'}, r.error || ''));
+                    el('td', {'data-label': 'Run'}, run_link(r.id)),
+                    el('td', {'data-label': 'Flow'}, r.flow),
+                    el('td', {'data-label': 'Trigger'}, r.trigger,
+                       r.attempt > 1 ? ` (attempt ${r.attempt})` : ''),
+                    el('td', {'data-label': 'State'}, state_badge(r.state)),
+                    el('td', {'data-label': 'Started'},
+                       time_el(r.started_at, {fallback: 'not started'})),
+                    el('td', {className: 'num', 'data-label': 'Duration'},
+                       format_duration(r.duration_s)),
+                    r.error ? el('td', {className: 'error-cell', 'data-label': 'Error'}, r.error) :
+                              el('td', {className: 'error-cell', 'data-label': ''}));
       if (r.id === page.newest_run) tr.className = 'highlight';
       return tr;
     }));
