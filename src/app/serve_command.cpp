@@ -12,6 +12,7 @@
 
 #include <gadgetgrove/core/serve_info.hpp>
 
+#include <gadgetgrove/console/console.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/dashboard/dashboard_routes.hpp>
@@ -219,6 +220,7 @@ int run_serve(const parsed_cli& cli) {
     log.error("cannot add the dashboard API", {{"error", st.error().message}});
     return 1;
   }
+  console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 

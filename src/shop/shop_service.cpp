@@ -9,6 +9,7 @@
 #include <gadgetgrove/http/responder.hpp>
 #include <gadgetgrove/http/response.hpp>
 #include <gadgetgrove/http/router.hpp>
+#include <gadgetgrove/http/static_assets.hpp>
 #include <gadgetgrove/pg/pool.hpp>
 #include <gadgetgrove/shop/catalog_writer.hpp>
 #include <gadgetgrove/shop/static_assets.hpp>
@@ -66,24 +67,6 @@ http::response redirect(std::string location) {
   add_security_headers(r);
   r.set_header("Cache-Control", "no-store");
   return r;
-}
-
-/// True when `if_none_match` (the If-None-Match value) lists `etag` or is "*"; weak
-/// validators compare by their opaque part (RFC 9110 §13.1.2 weak comparison).
-bool etag_matches(std::optional<std::string_view> if_none_match, std::string_view etag) {
-  if (!if_none_match) return false;
-  std::string_view rest = *if_none_match;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view tag = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
-    if (tag == "*") return true;
-    if (tag.starts_with("W/")) tag.remove_prefix(2);
-    if (tag == etag) return true;
-  }
-  return false;
 }
 
 /// Same-origin check for state-changing requests: a browser sends Origin on cross-site POSTs,
@@ -164,16 +147,9 @@ struct shop_service::routes {
   }
 
   void page(const http::request& req, http::responder res, const rendered_page& p) const {
-    http::response r;
-    if (etag_matches(req.header("If-None-Match"), p.etag)) {
-      r.status = 304;
-    } else {
-      r = http::response::typed(200, "text/html; charset=utf-8", p.html);
-    }
-    add_security_headers(r);
-    r.set_header("ETag", p.etag);
     // Revalidate on every visit: the page is small and names the current asset versions.
-    r.set_header("Cache-Control", "no-cache");
+    auto r = http::validated_response(req, "text/html; charset=utf-8", p.html, p.etag, "no-cache");
+    add_security_headers(r);
     std::move(res).send(std::move(r));
   }
 
@@ -185,16 +161,9 @@ struct shop_service::routes {
       std::move(res).send(not_found());
       return;
     }
-    http::response r;
-    if (etag_matches(req.header("If-None-Match"), a->etag)) {
-      r.status = 304;
-    } else {
-      r = http::response::typed(200, std::string{a->content_type}, std::string{a->body});
-    }
+    auto r = http::asset_response(
+        req, *a, "public, max-age=" + std::to_string(svc.config_.static_max_age.count()));
     add_security_headers(r);
-    r.set_header("ETag", std::string{a->etag});
-    r.set_header("Cache-Control",
-                 "public, max-age=" + std::to_string(svc.config_.static_max_age.count()));
     std::move(res).send(std::move(r));
   }
 

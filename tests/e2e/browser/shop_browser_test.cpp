@@ -6,6 +6,7 @@
 // installs with `npm ci` from package-lock.json when node_modules is missing. Screenshots go
 // to GG_E2E_SCREENSHOT_DIR when set (kept), else into the test's temporary directory.
 
+#include "browser_support.hpp"
 #include "child_process.hpp"
 #include "temp_dir.hpp"
 
@@ -45,44 +46,20 @@ std::string prop(simdjson::dom::element e, std::string_view key) {
   return text(e["properties"].value_unsafe(), key);
 }
 
-/// `name` looked up in PATH (the test support runs programs by path, without a search).
-std::string find_program(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string_view rest = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (!rest.empty()) {
-    const auto colon = rest.find(':');
-    const fs::path candidate = fs::path(rest.substr(0, colon)) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
-  }
-  return {};
-}
-
-fs::path browser_dir() {
-  if (const char* src = std::getenv("GG_SOURCE_DIR")) {
-    const fs::path p = fs::path(src) / "tests" / "e2e" / "browser";
-    if (fs::exists(p / "shop_flow.mjs")) return p;
-  }
-  return GG_BROWSER_E2E_DIR;
-}
-
 }  // namespace
 
 TEST_CASE("a shopper's browser session reaches the event log with the right ids",
           "[e2e][shop][browser]") {
-  const fs::path dir = browser_dir();
-  const std::string node = find_program("node");
+  const fs::path dir = gg::test::browser_dir();
+  const std::string node = gg::test::find_program("node");
   REQUIRE(!node.empty());
   gg::test::temp_dir tmp("gg-e2e-browser");
   const fs::path logs = tmp / "logs";
   fs::create_directories(logs);
 
-  if (!fs::exists(dir / "node_modules" / "playwright-core")) {
-    const auto npm = gg::test::run_to_end(
-        "/bin/sh", {"-c", "cd '" + dir.string() + "' && npm ci --no-audit --no-fund"}, logs, 180s);
-    INFO(npm.out << npm.err);
-    REQUIRE(npm.status == 0);
-  }
+  const std::string npm = gg::test::install_browser_client(logs);
+  INFO(npm);
+  REQUIRE(npm.empty());
 
   const fs::path data = tmp / "data";
   gg::test::child_process serve(gg::test::binary_path(),

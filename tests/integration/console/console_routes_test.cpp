@@ -1,0 +1,127 @@
+// The console's pages and files through the built binary's admin listener: security headers,
+// validators, HEAD, unknown files, and the admin credentials in front of all of it.
+
+#include <gadgetgrove/console/console.hpp>
+
+#include "http_client.hpp"
+#include "serve_process.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+
+using namespace std::chrono_literals;
+using gg::test::http_client;
+using gg::test::http_reply;
+using gg::test::serve_process;
+using gg::test::temp_dir;
+
+namespace {
+
+void require_ready(serve_process& serve) {
+  std::string why;
+  const bool ready = serve.wait_ready(60s, &why);
+  if (!ready) FAIL(why);
+}
+
+void check_console_headers(const http_reply& r) {
+  CHECK(r.header("Content-Security-Policy") ==
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  CHECK(r.header("X-Content-Type-Options") == "nosniff");
+  CHECK(r.header("Referrer-Policy") == "same-origin");
+}
+
+}  // namespace
+
+TEST_CASE("the pipeline page and its files are served with CSP, ETag, 304 and HEAD",
+          "[integration][console]") {
+  temp_dir dir("gg-console-routes");
+  serve_process serve(dir / "data", {"--traffic", "off"});
+  require_ready(serve);
+  http_client admin(serve.endpoints().admin_port);
+
+  const auto page = admin.get("/pipeline");
+  REQUIRE(page.status == 200);
+  CHECK(page.header("Content-Type") == "text/html; charset=utf-8");
+  CHECK(page.header("Cache-Control") == "no-cache");
+  check_console_headers(page);
+  // Rendered with the shared header, its own link marked, no template left.
+  CHECK(page.body.find(R"(href="/pipeline" data-page="pipeline" aria-current="page")") !=
+        std::string::npos);
+  CHECK(page.body.find(R"(href="/dashboard")") != std::string::npos);
+  CHECK(page.body.find("{{") == std::string::npos);
+  CHECK(page.body.find(R"(<script type="module" src="/console/pipeline.js"></script>)") !=
+        std::string::npos);
+  const auto etag = page.header("ETag").value_or("");
+  REQUIRE(etag.size() == 22);
+
+  const auto again = admin.get("/pipeline", {{"If-None-Match", etag}});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(again.header("ETag") == etag);
+  check_console_headers(again);
+  CHECK(admin.get("/pipeline", {{"If-None-Match", "\"other\""}}).status == 200);
+  CHECK(admin.get("/pipeline", {{"If-None-Match", "W/" + etag}}).status == 304);
+
+  // HEAD: the head of the GET answer, no body (read as a HEAD reply, not by Content-Length).
+  http_client raw(serve.endpoints().admin_port);
+  raw.send_raw(http_client::format_request("HEAD", "/console/pipeline.js"));
+  const auto js_head = raw.read_reply(true);
+  CHECK(js_head.status == 200);
+  CHECK(js_head.body.empty());
+  const auto* js = gg::console::console_assets().find("pipeline.js");
+  REQUIRE(js != nullptr);
+  CHECK(js_head.header("Content-Length") == std::to_string(js->body.size()));
+  CHECK(js_head.header("ETag") == std::string{js->etag});
+  check_console_headers(js_head);
+
+  for (const auto& a : gg::console::console_assets()) {
+    if (a.path.ends_with(".html")) continue;
+    CAPTURE(a.path);
+    const auto r = admin.get("/console/" + std::string{a.path});
+    CHECK(r.status == 200);
+    CHECK(r.body == a.body);
+    CHECK(r.header("Content-Type") == std::string{a.content_type});
+    CHECK(r.header("ETag") == std::string{a.etag});
+    CHECK(r.header("Cache-Control") == "no-cache");
+    check_console_headers(r);
+    CHECK(admin.get("/console/" + std::string{a.path}, {{"If-None-Match", std::string{a.etag}}})
+              .status == 304);
+  }
+
+  for (const char* missing :
+       {"/console/nope.js", "/console/", "/console/pipeline.html", "/console/header.html",
+        "/console/../pipeline", "/console/console.css/x"}) {
+    CAPTURE(missing);
+    const auto r = admin.get(missing);
+    CHECK(r.status == 404);
+    check_console_headers(r);
+  }
+  // The console is on the admin listener only.
+  http_client shop(serve.endpoints().public_port);
+  CHECK(shop.get("/console/pipeline.js").status == 404);
+  // Only GET and HEAD.
+  CHECK(admin.post("/pipeline", "{}").status >= 400);
+}
+
+TEST_CASE("with an admin token the console pages and files need it too", "[integration][console]") {
+  temp_dir dir("gg-console-token");
+  serve_process serve(dir / "data", {"--traffic", "off"},
+                      {{"GADGETGROVE_ADMIN_TOKEN", "console-t0ken"}});
+  require_ready(serve);
+  http_client admin(serve.endpoints().admin_port);
+  for (const char* path :
+       {"/pipeline", "/console/pipeline.js", "/console/console.css", "/console/nope.js"}) {
+    CAPTURE(path);
+    CHECK(admin.get(path).status == 401);
+    CHECK(admin.get(path, {{"Authorization", "Bearer wrong"}}).status == 401);
+  }
+  const auto ok = admin.get("/pipeline", {{"Authorization", "Bearer console-t0ken"}});
+  CHECK(ok.status == 200);
+  check_console_headers(ok);
+  CHECK(admin.get("/console/pipeline.js", {{"Authorization", "Bearer console-t0ken"}}).status ==
+        200);
+}

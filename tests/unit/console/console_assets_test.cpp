@@ -1,0 +1,59 @@
+#include <gadgetgrove/console/console.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <regex>
+#include <string>
+
+using gg::console::console_assets;
+
+TEST_CASE("the console's files are embedded, typed and sorted", "[unit][console]") {
+  for (std::string_view path : {"console.css", "console.js", "format.js", "markdown.js",
+                                "pipeline.html", "pipeline.js", "header.html", "favicon.svg"}) {
+    CAPTURE(path);
+    const auto* a = console_assets().find(path);
+    REQUIRE(a != nullptr);
+    CHECK(!a->body.empty());
+    CHECK(a->etag.size() == 22);
+  }
+  CHECK(console_assets().find("pipeline.js")->content_type == "text/javascript; charset=utf-8");
+  CHECK(console_assets().find("console.css")->content_type == "text/css; charset=utf-8");
+  CHECK(console_assets().find("favicon.svg")->content_type == "image/svg+xml");
+  CHECK(console_assets().find("nope.js") == nullptr);
+  CHECK(std::is_sorted(console_assets().begin(), console_assets().end(),
+                       [](const auto& a, const auto& b) { return a.path < b.path; }));
+}
+
+// The CSP (script-src 'self'; style-src 'self') would block inline script and style: none may
+// be written, or the page breaks silently in the browser.
+TEST_CASE("no console file has inline script, inline style or HTML built from strings",
+          "[unit][console]") {
+  const std::regex inline_handler(R"(\son[a-z]+\s*=)", std::regex::icase);
+  for (const auto& a : console_assets()) {
+    CAPTURE(a.path);
+    const std::string body{a.body};
+    if (a.path.ends_with(".html")) {
+      std::size_t at = 0;
+      while ((at = body.find("<script", at)) != std::string::npos) {
+        const auto end = body.find('>', at);
+        const std::string tag = body.substr(at, end - at);
+        CHECK(tag.find("src=\"/console/") != std::string::npos);
+        CHECK(body.substr(end + 1, 9) == "</script>");
+        at = end;
+      }
+      CHECK(body.find("<style") == std::string::npos);
+      CHECK(body.find(" style=") == std::string::npos);
+      CHECK_FALSE(std::regex_search(body, inline_handler));
+      CHECK(body.find("javascript:") == std::string::npos);
+    }
+    if (a.path.ends_with(".js")) {
+      for (const char* banned :
+           {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+            "new Function", ".style.", "setAttribute('style'", "setAttribute('on"}) {
+        CAPTURE(banned);
+        CHECK(body.find(banned) == std::string::npos);
+      }
+    }
+  }
+}
