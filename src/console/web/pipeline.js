@@ -64,6 +64,7 @@ function run_now_button(f) {
   const posting = page.posting.has(f.name);
   const b = el('button', {type: 'button', className: 'primary', 'data-flow': f.name,
                           'data-focus-key': `run-now:${f.name}`, 'aria-label': `Run ${f.name} now`,
+                          title: f.enabled ? null : 'This flow is disabled in the configuration',
                           disabled: !f.enabled || posting},
                posting ? 'Starting…' : 'Run now');
   b.addEventListener('click', () => run_now(f.name));
@@ -205,7 +206,7 @@ function tasks_section(tasks) {
 function logs_section(logs) {
   if (logs.length === 0) return el('p', {className: 'empty'}, 'No log lines.');
   return el('div', {className: 'log', 'aria-label': 'Run log'},
-            logs.map((l) => el('span', {className: `log-line log-${l.level}`},
+            logs.map((l) => el('span', {className: `log-line log-${String(l.level).replace(/[^a-z]/g, '')}`},
                                time_el(l.logged_at), ` ${String(l.level).padEnd(5)} `,
                                l.task ? `[${l.task}] ` : '', l.message)));
 }
