@@ -206,7 +206,8 @@ function tasks_section(tasks) {
 function logs_section(logs) {
   if (logs.length === 0) return el('p', {className: 'empty'}, 'No log lines.');
   return el('div', {className: 'log', 'aria-label': 'Run log'},
-            logs.map((l) => el('span', {className: `log-line log-${String(l.level).replace(/[^a-z]/g, '')}`},
+            logs.map((l) => el('span', {className: `log-line log-${String(l.level)
+                                                                         .replace(/[^a-z]/g, '')}`},
                                time_el(l.logged_at), ` ${String(l.level).padEnd(5)} `,
                                l.task ? `[${l.task}] ` : '', l.message)));
 }

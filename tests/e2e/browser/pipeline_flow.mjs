@@ -112,7 +112,8 @@ async function main() {
           'the Pipeline link is not marked current');
     const load_row = page.locator(`#runs tr[data-run="${args.load_run}"]`);
     await load_row.waitFor();
-    check((await load_row.getAttribute('data-state')) === 'completed', 'the load run is not completed');
+    check((await load_row.getAttribute('data-state')) === 'completed',
+          'the load run is not completed');
     check((await load_row.innerText()).includes('load'), 'the load run row does not name its flow');
     const title = await page.getAttribute(`#runs tr[data-run="${args.load_run}"] time`, 'title');
     check(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/.test(title ?? ''),
@@ -123,7 +124,8 @@ async function main() {
     await page.focus(`#runs tr[data-run="${args.load_run}"] a`);
     await page.keyboard.press('Enter');
     await page.waitForSelector('#run-view:not([hidden])');
-    check(new URL(page.url()).hash === `#run=${args.load_run}`, `the run view URL is ${page.url()}`);
+    check(new URL(page.url()).hash === `#run=${args.load_run}`,
+          `the run view URL is ${page.url()}`);
     const summary = page.locator('#run-body article[data-key="ingestion-summary"]');
     await summary.waitFor();
     const summary_text = await summary.innerText();
@@ -146,7 +148,8 @@ async function main() {
           'the hostile artifact produced elements');
     check(await hostile.locator('a[href^="javascript"]').count() === 0,
           'a javascript: link was made');
-    check(await hostile.locator('a[href="https://example.com/docs"][rel~="noopener"]').count() === 1,
+    check(await hostile.locator('a[href="https://example.com/docs"][rel~="noopener"]')
+              .count() === 1,
           'the https link is missing or lacks rel=noopener');
     check(await hostile.locator('td', {hasText: '<b>cell</b>'}).count() === 1,
           'HTML in a table cell is not text');

@@ -69,9 +69,11 @@ test('get_json answers the body, or an error with the server\'s reason and statu
   assert.deepEqual(await c.get_json('/api/flows'), {flows: []});
   await assert.rejects(c.get_json('/api/runs/x'),
                        (e) => e.status === 404 && e.message === 'no such run (HTTP 404).');
-  await assert.rejects(c.get_json('/api/flows'), (e) => e.status === 401 && /Not signed in/.test(e.message));
   await assert.rejects(c.get_json('/api/flows'),
-                       (e) => e.status === 0 && /did not answer \(Failed to fetch\)/.test(e.message));
+                       (e) => e.status === 401 && /Not signed in/.test(e.message));
+  await assert.rejects(c.get_json('/api/flows'),
+                       (e) => e.status === 0 &&
+                              /did not answer \(Failed to fetch\)/.test(e.message));
 });
 
 test('post_json fetches the CSRF token once and sends it with every POST', async () => {
@@ -100,9 +102,11 @@ test('a refused POST gets a fresh token and is tried once more, then reports', a
                 {status: 200, body: {token: 't3'}},
                 {status: 403, body: {error: 'cross-site request'}}]);
   await assert.rejects(c.post_json('/api/flows/transform/run'),
-                       (e) => e.status === 403 && e.message === 'Refused (HTTP 403): cross-site request.');
+                       (e) => e.status === 403 &&
+                              e.message === 'Refused (HTTP 403): cross-site request.');
 
   script_fetch([{status: 503, body: {error: 'the database is not ready'}}]);
   await assert.rejects(c.post_json('/api/flows/transform/run'),
-                       (e) => e.status === 503 && e.message === 'the database is not ready (HTTP 503).');
+                       (e) => e.status === 503 &&
+                              e.message === 'the database is not ready (HTTP 503).');
 });

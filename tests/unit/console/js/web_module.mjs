@@ -15,7 +15,8 @@ async function data_url(name, seen) {
     source = source.replaceAll(`from './${dep}'`, `from '${await data_url(dep, seen)}'`);
   }
   // encodeURIComponent leaves ' alone; the URL sits in a quoted import of another module.
-  const url = `data:text/javascript;charset=utf-8,${encodeURIComponent(source).replaceAll("'", '%27')}`;
+  const encoded = encodeURIComponent(source).replaceAll("'", '%27');
+  const url = `data:text/javascript;charset=utf-8,${encoded}`;
   seen.set(name, url);
   return url;
 }
