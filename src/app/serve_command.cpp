@@ -15,6 +15,7 @@
 #include <gadgetgrove/console/console.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/dashboard/dashboard_routes.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/flows/engine.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
@@ -101,6 +102,25 @@ traffic::traffic_config traffic_config_for(const settings& s) {
 
 // The shop's catalog write (retried while the database is down) and session sweep, on the
 // blocking pool; the first pass runs at once so the catalog lands right after start-up.
+// The dashboard reports days in --timezone and shows the flows' state in its health panel.
+dashboard::dashboard_options dashboard_options_for(const settings& s,
+                                                   std::shared_ptr<flows::engine> engine) {
+  dashboard::dashboard_options o;
+  o.time_zone = s.timezone;
+  o.flows = [engine] {
+    std::vector<dashboard::flow_health> out;
+    for (const auto& f : engine->flows()) {
+      std::string state = f.running    ? "running"
+                          : f.pending  ? "pending"
+                          : f.last_run ? std::string(to_string(f.last_run->state))
+                                       : "never_run";
+      out.push_back({f.name, std::move(state), f.last_success, f.stale});
+    }
+    return out;
+  };
+  return o;
+}
+
 void schedule_shop_maintenance(sched::scheduler& sched,
                                const std::shared_ptr<shop::shop_service>& store) {
   sched::job_options opts;
@@ -193,6 +213,13 @@ int run_serve(const parsed_cli& cli) {
   add_metrics_route(*admin_routes);
   add_pipeline_api(
       *admin_routes, engine, [db] { return &db->pool(); }, sched.blocking_executor());
+  if (auto st = dashboard::add_dashboard_routes(
+          *admin_routes, [db] { return &db->pool(); }, sched.blocking_executor(),
+          dashboard_options_for(s, engine));
+      !st) {
+    log.error("cannot add the dashboard API", {{"error", st.error().message}});
+    return 1;
+  }
   console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links

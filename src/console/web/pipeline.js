@@ -10,7 +10,6 @@ import {flow_activity, format_duration, parse_view, run_states, runs_api_path, s
 import {render_markdown} from './markdown.js';
 
 const refresh_ms = 5000;
-const page_size = 25;
 const finished = new Set(['completed', 'failed', 'crashed', 'cancelled', 'skipped']);
 
 const $ = (id) => document.getElementById(id);
@@ -158,7 +157,7 @@ function render_runs(runs, next_before) {
 
 async function load_runs() {
   try {
-    const body = await get_json(runs_api_path(page.view, page_size));
+    const body = await get_json(runs_api_path(page.view));
     show_error($('runs-error'), '');
     render_runs(Array.isArray(body?.runs) ? body.runs : [], body?.next_before ?? null);
   } catch (e) {
@@ -216,7 +215,7 @@ function data_table(t) {
 
 function artifact_el(a) {
   const box = el('article', {className: 'artifact', 'data-kind': a.kind, 'data-key': a.key},
-                 el('h4', {}, a.title || a.key),
+                 el('h3', {}, a.title || a.key),
                  el('p', {className: 'small muted'}, `${a.kind} · ${a.key}`,
                     a.task ? ` · task ${a.task}` : '', ' · ', time_el(a.created_at)));
   const table = a.kind === 'table' ? table_of(a.data) : null;
@@ -224,11 +223,11 @@ function artifact_el(a) {
     box.appendChild(data_table(table));
     if (a.body) {
       const more = el('details', {}, el('summary', {}, 'Report text'));
-      more.appendChild(render_markdown(a.body, document));
+      more.appendChild(render_markdown(a.body, document, 3));
       box.appendChild(more);
     }
   } else {
-    box.appendChild(render_markdown(a.body || '', document));
+    box.appendChild(render_markdown(a.body || '', document, 3));
   }
   return box;
 }
@@ -320,6 +319,8 @@ function show_view() {
     $('run-title').textContent = 'Run';
     replace_children($('run-body'), el('p', {className: 'muted'}, 'Loading…'));
     show_error($('run-error'), '');
+    // Keyboard and screen-reader users land on the run's title, not at the old link's place.
+    $('run-title').focus({preventScroll: false});
     load_run(run);
   } else {
     document.title = 'Pipeline · GadgetGrove admin';

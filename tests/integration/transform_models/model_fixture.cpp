@@ -153,13 +153,24 @@ std::string scalar(gg::pg::connection& conn, const std::string& sql) {
 }
 
 const std::vector<std::string>& model_relations() {
-  static const std::vector<std::string> relations = {
-      "staging.stg_page_views",        "staging.stg_user_events",
-      "staging.stg_ecommerce_events",  "staging.stg_analytics_events",
-      "staging.stg_event_queue",       "staging.int_product_events",
-      "staging.int_product_daily",     "analytics.session_summary",
-      "analytics.daily_metrics",       "analytics.funnel_analysis",
-      "analytics.product_performance", "analytics.user_cohort_analysis"};
+  static const std::vector<std::string> relations = {"staging.stg_page_views",
+                                                     "staging.stg_user_events",
+                                                     "staging.stg_ecommerce_events",
+                                                     "staging.stg_analytics_events",
+                                                     "staging.stg_event_queue",
+                                                     "staging.int_product_events",
+                                                     "staging.int_product_daily",
+                                                     "analytics.session_summary",
+                                                     "analytics.daily_metrics",
+                                                     "analytics.funnel_analysis",
+                                                     "analytics.product_performance",
+                                                     "analytics.user_cohort_analysis",
+                                                     "analytics.dashboard_sessions",
+                                                     "analytics.dashboard_page_views",
+                                                     "analytics.dashboard_session_products",
+                                                     "analytics.dashboard_daily",
+                                                     "analytics.dashboard_daily_sources",
+                                                     "analytics.dashboard_daily_pages"};
   return relations;
 }
 

@@ -8,7 +8,11 @@
     unique_key=['event_id', 'line_no'],
     event_time='loaded_at',
     lookback_window=var('late_load_lookback', '15 minutes'),
-    indexes=[{'columns': ['fact_date', 'product_id']}, {'columns': ['loaded_at']}]
+    indexes=[
+      {'columns': ['fact_date', 'product_id']},
+      {'columns': ['session_id']},
+      {'columns': ['loaded_at']}
+    ]
 ) }}
 
 with events as (
