@@ -271,7 +271,22 @@ function render_run(d) {
         d.artifacts.map(artifact_el),
     el('h2', {}, 'Log'), logs_section(d.logs || []),
   ];
-  replace_children($('run-body'), parts);
+  // A running run is redrawn every few seconds: what the reader opened or scrolled stays put,
+  // and a log followed at its end keeps following.
+  const body = $('run-body');
+  const open = new Set([...body.querySelectorAll('article[data-key] details[open]')]
+                           .map((e) => e.closest('article').dataset.key));
+  const old_log = body.querySelector('.log');
+  const log_top = old_log ? old_log.scrollTop : 0;
+  const log_at_end = old_log ? old_log.scrollTop + old_log.clientHeight >=
+                                   old_log.scrollHeight - 4 : false;
+  redraw_children(body, parts);
+  for (const a of body.querySelectorAll('article[data-key]')) {
+    const details = a.querySelector('details');
+    if (details && open.has(a.dataset.key)) details.open = true;
+  }
+  const log = body.querySelector('.log');
+  if (log && old_log) log.scrollTop = log_at_end ? log.scrollHeight : log_top;
 }
 
 async function load_run(id) {
