@@ -80,13 +80,14 @@ function render_flows() {
     return;
   }
   redraw_children(body, page.flows.map((f) => el('tr', {'data-flow': f.name},
-      el('td', {'data-label': 'Flow'}, el('strong', {}, f.name),
-         f.description ? el('div', {className: 'small muted'}, f.description) : null),
+      // One child per cell: on a phone the cell is a two-column grid (label, value).
+      el('td', {'data-label': 'Flow'}, el('div', {}, el('strong', {}, f.name),
+         f.description ? el('div', {className: 'small muted'}, f.description) : null)),
       el('td', {className: 'mono', 'data-label': 'Schedule'}, f.schedule || 'on demand'),
-      el('td', {'data-label': 'State'}, state_badge(flow_activity(f)),
+      el('td', {'data-label': 'State'}, el('div', {}, state_badge(flow_activity(f)),
          f.consecutive_failures > 0 ?
              el('div', {className: 'small'}, `${f.consecutive_failures} failure(s) in a row`) :
-             null),
+             null)),
       el('td', {'data-label': 'Last run'}, last_run_cell(f)),
       el('td', {'data-label': 'Next run'},
          f.enabled ? time_el(f.next_fire, {fallback: 'not scheduled', relative: true}) :
@@ -191,16 +192,18 @@ function tasks_section(tasks) {
   if (tasks.length === 0) {
     return el('p', {className: 'empty'}, 'No task ran in this run.');
   }
-  return el('div', {className: 'table-wrap'}, el('table', {},
-      el('thead', {}, el('tr', {}, ['Task', 'Attempt', 'State', 'Started', 'Duration', 'Error']
-                                       .map((h, i) => el('th', {scope: 'col',
-                                                                className: i === 4 ? 'num' :
-                                                                                     null}, h)))),
-      el('tbody', {}, tasks.map((t) => el('tr', {},
-          el('td', {}, t.task), el('td', {className: 'num'}, t.attempt),
-          el('td', {}, state_badge(t.state)), el('td', {}, time_el(t.started_at)),
-          el('td', {className: 'num'}, format_duration(t.duration_s)),
-          el('td', {className: 'error-cell'}, t.error || ''))))));
+  const head = ['Task', 'Attempt', 'State', 'Started', 'Duration', 'Error'];
+  return el('div', {className: 'table-wrap'}, el('table', {className: 'cards'},
+      el('thead', {}, el('tr', {}, head.map((h, i) =>
+          el('th', {scope: 'col', className: i === 1 || i === 4 ? 'num' : null}, h)))),
+      el('tbody', {}, tasks.map((t) => el('tr', {'data-task': t.task},
+          el('td', {'data-label': 'Task'}, t.task),
+          el('td', {className: 'num', 'data-label': 'Attempt'}, t.attempt),
+          el('td', {'data-label': 'State'}, state_badge(t.state)),
+          el('td', {'data-label': 'Started'}, time_el(t.started_at, {fallback: 'not started'})),
+          el('td', {className: 'num', 'data-label': 'Duration'}, format_duration(t.duration_s)),
+          t.error ? el('td', {className: 'error-cell', 'data-label': 'Error'}, t.error) :
+                    el('td', {className: 'error-cell', 'data-label': ''}))))));
 }
 
 function logs_section(logs) {
