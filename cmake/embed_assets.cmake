@@ -1,14 +1,39 @@
 # Generates a C++ source holding every file of WEB_DIR as a char array, with its content type
 # and an ETag taken from its SHA-256, so a web UI ships inside the binary. The source defines
 # `const gg::http::static_assets& <NAMESPACE>::embedded_assets() noexcept`, declared by HEADER.
+# FILES adds files from elsewhere (a library npm installed at build time) under a name of their
+# own: "<name>=<path>|<name>=<path>..." ('|' because CMake lists would split the argument).
 # gg_embed_assets() in gg.cmake runs it; by hand:
 #   cmake -DWEB_DIR=<dir> -DOUTPUT=<file.cpp> -DNAMESPACE=<ns> -DHEADER=<name.hpp> \
-#         -P embed_assets.cmake
+#         [-DFILES=<name>=<path>|...] -P embed_assets.cmake
 if(NOT WEB_DIR OR NOT OUTPUT OR NOT NAMESPACE OR NOT HEADER)
   message(FATAL_ERROR "embed_assets.cmake needs WEB_DIR, OUTPUT, NAMESPACE and HEADER")
 endif()
 
+# files: the served names, sorted; source_of_<name>: where each one is read from.
 file(GLOB_RECURSE files RELATIVE ${WEB_DIR} ${WEB_DIR}/*)
+foreach(f ${files})
+  set("source_of_${f}" "${WEB_DIR}/${f}")
+endforeach()
+if(FILES)
+  string(REPLACE "|" ";" extra "${FILES}")
+  foreach(pair ${extra})
+    if(NOT pair MATCHES "^([^=]+)=(.+)$")
+      message(FATAL_ERROR "embed_assets.cmake: FILES entry '${pair}' is not <name>=<path>")
+    endif()
+    set(name "${CMAKE_MATCH_1}")
+    set(path "${CMAKE_MATCH_2}")
+    if(DEFINED "source_of_${name}")
+      message(FATAL_ERROR "embed_assets.cmake: '${name}' is embedded twice "
+                          "(${source_of_${name}} and ${path})")
+    endif()
+    if(NOT EXISTS "${path}" OR IS_DIRECTORY "${path}")
+      message(FATAL_ERROR "embed_assets.cmake: ${path} (embedded as '${name}') is not a file")
+    endif()
+    set("source_of_${name}" "${path}")
+    list(APPEND files "${name}")
+  endforeach()
+endif()
 list(SORT files)
 
 function(content_type_of path out)
@@ -44,12 +69,13 @@ set(index 0)
 foreach(f ${files})
   # The path becomes a C++ string literal and a URL path segment: keep it to plain characters.
   if(NOT f MATCHES "^[A-Za-z0-9._/-]+$")
-    message(FATAL_ERROR "${WEB_DIR}/${f}: an embedded file's path may only hold letters, digits, "
-                        "'.', '_', '-' and '/'")
+    message(FATAL_ERROR "${source_of_${f}}: an embedded file's name ('${f}') may only hold "
+                        "letters, digits, '.', '_', '-' and '/'")
   endif()
-  file(READ ${WEB_DIR}/${f} hex HEX)
-  file(SIZE ${WEB_DIR}/${f} size)
-  file(SHA256 ${WEB_DIR}/${f} digest)
+  set(src "${source_of_${f}}")
+  file(READ ${src} hex HEX)
+  file(SIZE ${src} size)
+  file(SHA256 ${src} digest)
   string(SUBSTRING "${digest}" 0 20 etag)
   content_type_of(${f} type)
   if(size EQUAL 0)

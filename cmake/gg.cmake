@@ -47,14 +47,15 @@ function(gg_test name)
                        DISCOVERY_TIMEOUT 30)
 endfunction()
 
-# gg_embed_assets(<target> WEB_DIR <dir> NAMESPACE <ns>): compiles every file under WEB_DIR into
-# <target>, regenerated whenever one of them changes. The target's sources include
-# "<target>_assets.hpp", which declares
+# gg_embed_assets(<target> WEB_DIR <dir> NAMESPACE <ns> [FILES <name>=<path>...]): compiles every
+# file under WEB_DIR, and each FILES path under its <name> (a library installed at build time;
+# the path may be the OUTPUT of a custom command), into <target>, regenerated whenever one of
+# them changes. The target's sources include "<target>_assets.hpp", which declares
 #   const gg::http::static_assets& <ns>::embedded_assets() noexcept;
-# (paths relative to WEB_DIR, content type by extension, ETag from the SHA-256). The target must
+# (names relative to WEB_DIR, content type by extension, ETag from the SHA-256). The target must
 # link gg_http.
 function(gg_embed_assets target)
-  cmake_parse_arguments(ARG "" "WEB_DIR;NAMESPACE" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "WEB_DIR;NAMESPACE" "FILES" ${ARGN})
   if(NOT ARG_WEB_DIR OR NOT ARG_NAMESPACE)
     message(FATAL_ERROR "gg_embed_assets(${target}) needs WEB_DIR and NAMESPACE")
   endif()
@@ -74,12 +75,20 @@ const gg::http::static_assets& embedded_assets() noexcept;
 }  // namespace ${ARG_NAMESPACE}
 ")
   file(GLOB_RECURSE web_files CONFIGURE_DEPENDS ${ARG_WEB_DIR}/*)
+  set(extra_paths "")
+  foreach(pair ${ARG_FILES})
+    if(NOT pair MATCHES "^([^=]+)=(.+)$")
+      message(FATAL_ERROR "gg_embed_assets(${target}): FILES entry '${pair}' is not <name>=<path>")
+    endif()
+    list(APPEND extra_paths "${CMAKE_MATCH_2}")
+  endforeach()
+  string(REPLACE ";" "|" extra "${ARG_FILES}")
   add_custom_command(
     OUTPUT ${source}
     COMMAND ${CMAKE_COMMAND} -DWEB_DIR=${ARG_WEB_DIR} -DOUTPUT=${source}
-            -DNAMESPACE=${ARG_NAMESPACE} -DHEADER=${header}
+            -DNAMESPACE=${ARG_NAMESPACE} -DHEADER=${header} "-DFILES=${extra}"
             -P ${PROJECT_SOURCE_DIR}/cmake/embed_assets.cmake
-    DEPENDS ${web_files} ${PROJECT_SOURCE_DIR}/cmake/embed_assets.cmake
+    DEPENDS ${web_files} ${extra_paths} ${PROJECT_SOURCE_DIR}/cmake/embed_assets.cmake
     COMMENT "Embedding ${ARG_WEB_DIR} into ${target}"
     VERBATIM)
   target_sources(${target} PRIVATE ${source})

@@ -201,11 +201,11 @@ std::vector<option_def> option_table() {
         ->capture_default_str();
   });
   add(
-      "admin-token", {c::serve},
+      "admin-token", {c::serve, c::run},
       [](CLI::App& a, settings& s) {
         return a.add_option("--admin-token", s.admin_token,
                             "Bearer token the admin listener requires (Authorization: Bearer); "
-                            "empty: none");
+                            "run sends it to a running serve; empty: none");
       },
       true);
   add(

@@ -25,7 +25,6 @@
 #include <signal.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -75,12 +74,6 @@ std::optional<serve_info> running_serve(const std::filesystem::path& data_dir) {
   return *info;
 }
 
-std::string admin_token(const settings& s) {
-  (void)s;
-  const char* t = std::getenv("GADGETGROVE_ADMIN_TOKEN");
-  return t == nullptr ? std::string{} : std::string(t);
-}
-
 std::string json_body(const flows::parameters& p) {
   std::string out = "{\"parameters\":{";
   bool first = true;
@@ -102,16 +95,23 @@ std::string_view text_of(simdjson::dom::element e) {
 }
 
 std::string api_error(const admin_reply& r) {
+  std::string out = fmt::format("HTTP {}: {}", r.status, r.body.substr(0, 200));
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(r.body).get(doc) == simdjson::SUCCESS) {
-    if (auto msg = text_of(doc["error"]); !msg.empty()) return std::string(msg);
+    if (auto msg = text_of(doc["error"]); !msg.empty()) out = std::string(msg);
   }
-  return fmt::format("HTTP {}: {}", r.status, r.body.substr(0, 200));
+  if (r.status == 401) {
+    out +=
+        " by serve's admin API: give its token with --admin-token, GADGETGROVE_ADMIN_TOKEN or "
+        "admin-token in the config file";
+  }
+  return out;
 }
 
 int run_through_api(const serve_info& serve, const settings& s, const flows::parameters& p) {
-  admin_client client(serve.admin_address, admin_token(s));
+  // --admin-token, its environment variable or the config file (the usual option layering).
+  admin_client client(serve.admin_address, s.admin_token);
   const std::string prefix = "gadgetgrove run";
   auto started = client.request("POST", fmt::format("/api/flows/{}/run", s.run_flow), json_body(p));
   if (!started) {
@@ -139,8 +139,16 @@ int run_through_api(const serve_info& serve, const settings& s, const flows::par
   }
   bool coalesced = false;
   if (doc["coalesced"].get_bool().get(coalesced) != simdjson::SUCCESS) coalesced = false;
-  fmt::print("run {} of {} {} in serve {}{}\n", run_id, s.run_flow,
-             coalesced ? "(folded into the pending run)" : "started", serve.pid,
+  // A trigger while the flow runs does not start a run: it becomes the one pending follow-up
+  // run, or joins the pending run that is already waiting. Say which, so nobody takes the
+  // follow-up for a run that started now.
+  const auto state = flows::parse_run_state(text_of(doc["state"]));
+  const char* what = coalesced ? "(folded into the pending run, which starts when the running "
+                                 "one ends)"
+                     : state == flows::run_state::pending
+                         ? "pending (the flow is running; this run starts when it ends)"
+                         : "started";
+  fmt::print("run {} of {} {} in serve {}{}\n", run_id, s.run_flow, what, serve.pid,
              p.empty() ? "" : " with " + json_body(p));
 
   interrupt_watcher interrupts("gadgetgrove run: interrupted; the run goes on in serve");

@@ -64,39 +64,47 @@ export function format_relative(date, now = new Date()) {
 export const run_states = ['scheduled', 'pending', 'running', 'completed', 'failed', 'crashed',
                            'cancelled', 'skipped'];
 
+/** Runs a page of the runs table unless the URL says otherwise (`limit`, 1 to 500). */
+export const default_page_size = 25;
+
 /**
- * What the pipeline page shows, from its URL: {flow, state, before, run}. A run comes from
- * `#run=<id>` or `?run=<id>` (the fragment wins); unknown states are dropped.
+ * What the pipeline page shows, from its URL: {flow, state, before, limit, run}. A run comes
+ * from `#run=<id>` or `?run=<id>` (the fragment wins); unknown states and limits outside the
+ * API's 1..500 are dropped (limit 0: the default page size).
  */
 export function parse_view(search, hash) {
   const q = new URLSearchParams(search);
   const h = new URLSearchParams((hash || '').replace(/^#/, ''));
   const state = q.get('state') || '';
+  const limit = /^\d{1,3}$/.test(q.get('limit') || '') ? Number(q.get('limit')) : 0;
   return {
     flow: q.get('flow') || '',
     state: run_states.includes(state) ? state : '',
     before: q.get('before') || '',
+    limit: limit >= 1 && limit <= 500 ? limit : 0,
     run: h.get('run') || q.get('run') || '',
   };
 }
 
-/** The query string ("" or "?flow=...") of a runs view; empty fields are left out. */
-export function view_query(view) {
+function runs_params(view) {
   const q = new URLSearchParams();
   if (view.flow) q.set('flow', view.flow);
   if (view.state) q.set('state', view.state);
   if (view.before) q.set('before', view.before);
-  const s = q.toString();
+  if (view.limit) q.set('limit', String(view.limit));
+  return q;
+}
+
+/** The query string ("" or "?flow=...") of a runs view; empty fields are left out. */
+export function view_query(view) {
+  const s = runs_params(view).toString();
   return s === '' ? '' : `?${s}`;
 }
 
-/** The /api/runs address of a runs view, `limit` runs a page. */
-export function runs_api_path(view, limit) {
-  const q = new URLSearchParams();
-  if (view.flow) q.set('flow', view.flow);
-  if (view.state) q.set('state', view.state);
-  if (view.before) q.set('before', view.before);
-  q.set('limit', String(limit));
+/** The /api/runs address of a runs view. */
+export function runs_api_path(view) {
+  const q = runs_params(view);
+  q.set('limit', String(view.limit || default_page_size));
   return `/api/runs?${q.toString()}`;
 }
 

@@ -3,14 +3,13 @@
 // and the page cursor live in the URL), one run with its tasks, log and artifacts (#run=<id> or
 // ?run=<id>), and "Run now" per flow.
 
-import {el, get_json, post_json, replace_children, show_error, state_badge, time_el}
-  from './console.js';
+import {el, get_json, post_json, redraw_children, replace_children, show_error, state_badge,
+        time_el} from './console.js';
 import {flow_activity, format_duration, parse_view, run_states, runs_api_path, short_id,
         table_of, view_query} from './format.js';
 import {render_markdown} from './markdown.js';
 
 const refresh_ms = 5000;
-const page_size = 25;
 const finished = new Set(['completed', 'failed', 'crashed', 'cancelled', 'skipped']);
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +21,7 @@ const page = {
   timer: null,
   loading: false,
   newest_run: '',  // the run "Run now" started last, highlighted in the runs table
+  posting: new Set(),  // flows whose "Run now" request is under way
   run_detail: null,
 };
 
@@ -30,7 +30,8 @@ function run_href(id) {
 }
 
 function run_link(id) {
-  return el('a', {href: run_href(id), title: id, className: 'mono'}, short_id(id));
+  return el('a', {href: run_href(id), title: id, className: 'mono', 'data-focus-key': `run:${id}`},
+            short_id(id));
 }
 
 // ---- flows ---------------------------------------------------------------------------------
@@ -60,10 +61,13 @@ function last_run_cell(f) {
 }
 
 function run_now_button(f) {
+  const posting = page.posting.has(f.name);
   const b = el('button', {type: 'button', className: 'primary', 'data-flow': f.name,
-                          'aria-label': `Run ${f.name} now`, disabled: !f.enabled},
-               'Run now');
-  b.addEventListener('click', () => run_now(f.name, b));
+                          'data-focus-key': `run-now:${f.name}`, 'aria-label': `Run ${f.name} now`,
+                          title: f.enabled ? null : 'This flow is disabled in the configuration',
+                          disabled: !f.enabled || posting},
+               posting ? 'Starting…' : 'Run now');
+  b.addEventListener('click', () => run_now(f.name));
   return b;
 }
 
@@ -75,14 +79,15 @@ function render_flows() {
     body.rows[0].cells[0].colSpan = 7;
     return;
   }
-  replace_children(body, page.flows.map((f) => el('tr', {'data-flow': f.name},
-      el('td', {'data-label': 'Flow'}, el('strong', {}, f.name),
-         f.description ? el('div', {className: 'small muted'}, f.description) : null),
+  redraw_children(body, page.flows.map((f) => el('tr', {'data-flow': f.name},
+      // One child per cell: on a phone the cell is a two-column grid (label, value).
+      el('td', {'data-label': 'Flow'}, el('div', {}, el('strong', {}, f.name),
+         f.description ? el('div', {className: 'small muted'}, f.description) : null)),
       el('td', {className: 'mono', 'data-label': 'Schedule'}, f.schedule || 'on demand'),
-      el('td', {'data-label': 'State'}, state_badge(flow_activity(f)),
+      el('td', {'data-label': 'State'}, el('div', {}, state_badge(flow_activity(f)),
          f.consecutive_failures > 0 ?
              el('div', {className: 'small'}, `${f.consecutive_failures} failure(s) in a row`) :
-             null),
+             null)),
       el('td', {'data-label': 'Last run'}, last_run_cell(f)),
       el('td', {'data-label': 'Next run'},
          f.enabled ? time_el(f.next_fire, {fallback: 'not scheduled', relative: true}) :
@@ -133,7 +138,7 @@ function render_runs(runs, next_before) {
     replace_children(body, el('tr', {}, el('td', {className: 'empty'}, why)));
     body.rows[0].cells[0].colSpan = 7;
   } else {
-    replace_children(body, runs.map((r) => {
+    redraw_children(body, runs.map((r) => {
       const tr = el('tr', {'data-run': r.id, 'data-state': r.state},
                     el('td', {'data-label': 'Run'}, run_link(r.id)),
                     el('td', {'data-label': 'Flow'}, r.flow),
@@ -157,8 +162,11 @@ function render_runs(runs, next_before) {
 }
 
 async function load_runs() {
+  const path = runs_api_path(page.view);
   try {
-    const body = await get_json(runs_api_path(page.view, page_size));
+    const body = await get_json(path);
+    // An answer for a view the user already left (a filter changed meanwhile) is dropped.
+    if (page.view.run || runs_api_path(page.view) !== path) return;
     show_error($('runs-error'), '');
     render_runs(Array.isArray(body?.runs) ? body.runs : [], body?.next_before ?? null);
   } catch (e) {
@@ -184,22 +192,25 @@ function tasks_section(tasks) {
   if (tasks.length === 0) {
     return el('p', {className: 'empty'}, 'No task ran in this run.');
   }
-  return el('div', {className: 'table-wrap'}, el('table', {},
-      el('thead', {}, el('tr', {}, ['Task', 'Attempt', 'State', 'Started', 'Duration', 'Error']
-                                       .map((h, i) => el('th', {scope: 'col',
-                                                                className: i === 4 ? 'num' :
-                                                                                     null}, h)))),
-      el('tbody', {}, tasks.map((t) => el('tr', {},
-          el('td', {}, t.task), el('td', {className: 'num'}, t.attempt),
-          el('td', {}, state_badge(t.state)), el('td', {}, time_el(t.started_at)),
-          el('td', {className: 'num'}, format_duration(t.duration_s)),
-          el('td', {className: 'error-cell'}, t.error || ''))))));
+  const head = ['Task', 'Attempt', 'State', 'Started', 'Duration', 'Error'];
+  return el('div', {className: 'table-wrap'}, el('table', {className: 'cards'},
+      el('thead', {}, el('tr', {}, head.map((h, i) =>
+          el('th', {scope: 'col', className: i === 1 || i === 4 ? 'num' : null}, h)))),
+      el('tbody', {}, tasks.map((t) => el('tr', {'data-task': t.task},
+          el('td', {'data-label': 'Task'}, t.task),
+          el('td', {className: 'num', 'data-label': 'Attempt'}, t.attempt),
+          el('td', {'data-label': 'State'}, state_badge(t.state)),
+          el('td', {'data-label': 'Started'}, time_el(t.started_at, {fallback: 'not started'})),
+          el('td', {className: 'num', 'data-label': 'Duration'}, format_duration(t.duration_s)),
+          t.error ? el('td', {className: 'error-cell', 'data-label': 'Error'}, t.error) :
+                    el('td', {className: 'error-cell', 'data-label': ''}))))));
 }
 
 function logs_section(logs) {
   if (logs.length === 0) return el('p', {className: 'empty'}, 'No log lines.');
   return el('div', {className: 'log', 'aria-label': 'Run log'},
-            logs.map((l) => el('span', {className: `log-line log-${l.level}`},
+            logs.map((l) => el('span', {className: `log-line log-${String(l.level)
+                                                                         .replace(/[^a-z]/g, '')}`},
                                time_el(l.logged_at), ` ${String(l.level).padEnd(5)} `,
                                l.task ? `[${l.task}] ` : '', l.message)));
 }
@@ -216,7 +227,7 @@ function data_table(t) {
 
 function artifact_el(a) {
   const box = el('article', {className: 'artifact', 'data-kind': a.kind, 'data-key': a.key},
-                 el('h4', {}, a.title || a.key),
+                 el('h3', {}, a.title || a.key),
                  el('p', {className: 'small muted'}, `${a.kind} · ${a.key}`,
                     a.task ? ` · task ${a.task}` : '', ' · ', time_el(a.created_at)));
   const table = a.kind === 'table' ? table_of(a.data) : null;
@@ -224,11 +235,11 @@ function artifact_el(a) {
     box.appendChild(data_table(table));
     if (a.body) {
       const more = el('details', {}, el('summary', {}, 'Report text'));
-      more.appendChild(render_markdown(a.body, document));
+      more.appendChild(render_markdown(a.body, document, 3));
       box.appendChild(more);
     }
   } else {
-    box.appendChild(render_markdown(a.body || '', document));
+    box.appendChild(render_markdown(a.body || '', document, 3));
   }
   return box;
 }
@@ -263,7 +274,22 @@ function render_run(d) {
         d.artifacts.map(artifact_el),
     el('h2', {}, 'Log'), logs_section(d.logs || []),
   ];
-  replace_children($('run-body'), parts);
+  // A running run is redrawn every few seconds: what the reader opened or scrolled stays put,
+  // and a log followed at its end keeps following.
+  const body = $('run-body');
+  const open = new Set([...body.querySelectorAll('article[data-key] details[open]')]
+                           .map((e) => e.closest('article').dataset.key));
+  const old_log = body.querySelector('.log');
+  const log_top = old_log ? old_log.scrollTop : 0;
+  const log_at_end = old_log ? old_log.scrollTop + old_log.clientHeight >=
+                                   old_log.scrollHeight - 4 : false;
+  redraw_children(body, parts);
+  for (const a of body.querySelectorAll('article[data-key]')) {
+    const details = a.querySelector('details');
+    if (details && open.has(a.dataset.key)) details.open = true;
+  }
+  const log = body.querySelector('.log');
+  if (log && old_log) log.scrollTop = log_at_end ? log.scrollHeight : log_top;
 }
 
 async function load_run(id) {
@@ -283,11 +309,11 @@ async function load_run(id) {
 
 // ---- run now -------------------------------------------------------------------------------
 
-async function run_now(flow, button) {
+async function run_now(flow) {
+  if (page.posting.has(flow)) return;
   const result = $('trigger-result');
-  button.disabled = true;
-  const label = button.textContent;
-  button.textContent = 'Starting…';
+  page.posting.add(flow);
+  render_flows();
   try {
     const r = await post_json(`/api/flows/${encodeURIComponent(flow)}/run`, {});
     page.newest_run = r.run_id;
@@ -296,15 +322,15 @@ async function run_now(flow, button) {
         [`${flow} is already running: the request was folded into run `, run_link(r.run_id), '.'] :
         [`Started ${flow}: run `, run_link(r.run_id), ` (${r.state}).`]);
     result.hidden = false;
-    await refresh();
   } catch (e) {
     result.className = 'error';
     result.textContent = `Could not start ${flow}: ${e.message}`;
     result.hidden = false;
   } finally {
-    button.textContent = label;
-    button.disabled = false;
+    page.posting.delete(flow);
+    render_flows();
   }
+  await Promise.all([load_flows(), page.view.before ? null : load_runs()]);
 }
 
 // ---- views and refresh ---------------------------------------------------------------------
@@ -320,6 +346,8 @@ function show_view() {
     $('run-title').textContent = 'Run';
     replace_children($('run-body'), el('p', {className: 'muted'}, 'Loading…'));
     show_error($('run-error'), '');
+    // Keyboard and screen-reader users land on the run's title, not at the old link's place.
+    $('run-title').focus({preventScroll: false});
     load_run(run);
   } else {
     document.title = 'Pipeline · GadgetGrove admin';

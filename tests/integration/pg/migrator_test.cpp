@@ -58,7 +58,8 @@ TEST_CASE("the initial migration creates the raw tables with their columns and i
                     table));
     const std::string t = table;
     CHECK(idx.get(0, 0) == t + "_event_id_key," + t + "_loaded_at_brin," + t + "_pkey," + t +
-                               "_session_id_idx," + t + "_timestamp_idx");
+                               "_server_timestamp_idx," + t + "_session_id_idx," + t +
+                               "_timestamp_idx");
     auto ins = must(c.exec(std::string("INSERT INTO raw_data.") + table +
                            " (event_id, server_timestamp, queue_name) VALUES "
                            "(gen_random_uuid(), now(), 'q') RETURNING id, is_bot"));

@@ -16,6 +16,8 @@ TEST_CASE("the console's files are embedded, typed and sorted", "[unit][console]
     REQUIRE(a != nullptr);
     CHECK(!a->body.empty());
     CHECK(a->etag.size() == 22);
+    // The build (cmake/embed_assets.cmake) and the server compute the same validator.
+    CHECK(a->etag == gg::http::content_etag(a->body));
   }
   CHECK(console_assets().find("pipeline.js")->content_type == "text/javascript; charset=utf-8");
   CHECK(console_assets().find("console.css")->content_type == "text/css; charset=utf-8");

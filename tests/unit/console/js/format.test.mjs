@@ -37,18 +37,24 @@ test('relative times', () => {
 });
 
 test('the URL holds the runs view and the open run', () => {
-  assert.deepEqual(f.parse_view('?flow=load&state=failed&before=r9', ''),
-                   {flow: 'load', state: 'failed', before: 'r9', run: ''});
-  assert.deepEqual(f.parse_view('?run=abc', ''), {flow: '', state: '', before: '', run: 'abc'});
+  assert.deepEqual(f.parse_view('?flow=load&state=failed&before=r9&limit=5', ''),
+                   {flow: 'load', state: 'failed', before: 'r9', limit: 5, run: ''});
+  assert.deepEqual(f.parse_view('?run=abc', ''),
+                   {flow: '', state: '', before: '', limit: 0, run: 'abc'});
   assert.equal(f.parse_view('?run=abc', '#run=def').run, 'def');
   assert.equal(f.parse_view('?state=bogus', '').state, '');
-  assert.equal(f.view_query({flow: 'load', state: '', before: ''}), '?flow=load');
-  assert.equal(f.view_query({flow: '', state: '', before: ''}), '');
-  assert.equal(f.view_query({flow: 'a&b', state: 'failed', before: 'x'}),
+  for (const bad of ['0', '501', '-1', '2.5', 'x', '1e2']) {
+    assert.equal(f.parse_view(`?limit=${bad}`, '').limit, 0, bad);
+  }
+  assert.equal(f.view_query({flow: 'load', state: '', before: '', limit: 0}), '?flow=load');
+  assert.equal(f.view_query({flow: '', state: '', before: '', limit: 0}), '');
+  assert.equal(f.view_query({flow: 'a&b', state: 'failed', before: 'x', limit: 0}),
                '?flow=a%26b&state=failed&before=x');
-  assert.equal(f.runs_api_path({flow: 'load', state: 'completed', before: ''}, 25),
-               '/api/runs?flow=load&state=completed&limit=25');
-  const v = {flow: 'transform', state: 'crashed', before: 'r1', run: ''};
+  assert.equal(f.runs_api_path({flow: 'load', state: 'completed', before: '', limit: 0}),
+               `/api/runs?flow=load&state=completed&limit=${f.default_page_size}`);
+  assert.equal(f.runs_api_path({flow: '', state: '', before: 'r1', limit: 2}),
+               '/api/runs?before=r1&limit=2');
+  const v = {flow: 'transform', state: 'crashed', before: 'r1', limit: 10, run: ''};
   assert.deepEqual(f.parse_view(f.view_query(v), ''), v);
 });
 
