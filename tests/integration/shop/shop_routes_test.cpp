@@ -103,7 +103,7 @@ TEST_CASE("/shop and /analytics redirect", "[integration][shop]") {
   CHECK(shop.header("Location") == "/");
   const auto analytics = c.get("/analytics");
   CHECK(analytics.status == 307);
-  CHECK(analytics.header("Location") == "http://127.0.0.1:8050/dashboard");
+  CHECK(analytics.header("Location") == "http://127.0.0.1:8050/");
   s.shop().set_dashboard_url("http://127.0.0.1:9999/dashboard");
   CHECK(c.get("/analytics").header("Location") == "http://127.0.0.1:9999/dashboard");
 }
