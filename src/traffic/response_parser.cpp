@@ -106,6 +106,8 @@ response_parser::state response_parser::parse_head() {
   if (end == std::string_view::npos) {
     return data.size() > header_limit ? fail("header too large") : state_;
   }
+  // The same limit when the whole head arrived in one read as when it came in pieces.
+  if (end + 4 > header_limit) return fail("header too large");
   std::string_view head = data.substr(0, end + 2);
   body_at_ = start_ + end + 4;
 
