@@ -202,8 +202,8 @@ int run_serve(const parsed_cli& cli) {
   auto public_routes = std::make_shared<http::router>();
   auto admin_routes = std::make_shared<http::router>();
   auto stage_health = [&sched] { return sched.health(); };
-  add_health_routes(*public_routes, stage_health);
-  add_health_routes(*admin_routes, stage_health, [engine] {
+  add_health_routes(*public_routes, stage_health, readyz_detail::status_only);
+  add_health_routes(*admin_routes, stage_health, readyz_detail::full, [engine] {
     std::vector<stale_flow> out;
     for (const auto& f : engine->flows()) {
       if (f.stale) out.push_back({f.name, f.stale_reason});
@@ -222,6 +222,7 @@ int run_serve(const parsed_cli& cli) {
   }
   console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
+  capture->add_admin_routes(*admin_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
   auto listeners = std::make_shared<listeners_stage>(

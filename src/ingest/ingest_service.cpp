@@ -200,6 +200,12 @@ gg::health ingest_service::health() const {
   return {health_state::starting, "not started"};
 }
 
+void ingest_service::add_admin_routes(http::router& r) {
+  r.add(http::verb::get, "/api/analytics/stats", [this](http::request&& req, http::responder res) {
+    handle_stats(std::move(req), std::move(res));
+  });
+}
+
 void ingest_service::add_routes(http::router& r) {
   const http::route_options single{config_.single_body_limit};
   const http::route_options batch{config_.batch_body_limit};
@@ -223,10 +229,6 @@ void ingest_service::add_routes(http::router& r) {
       },
       batch);
   r.add(http::verb::options, "/api/analytics/batch", preflight("POST, OPTIONS"));
-  r.add(http::verb::get, "/api/analytics/stats", [this](http::request&& req, http::responder res) {
-    handle_stats(std::move(req), std::move(res));
-  });
-  r.add(http::verb::options, "/api/analytics/stats", preflight("GET, OPTIONS"));
 
   struct segment_route {
     const char* path;

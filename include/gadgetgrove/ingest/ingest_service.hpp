@@ -49,7 +49,6 @@ using server_event_callback = std::function<void(gg::result<gg::uuid>)>;
 ///                               Retry-After when the log is full, stopping or failing
 ///   POST /api/analytics/batch   a JSON array; per-event results, valid events appended
 ///                               all-or-nothing
-///   GET  /api/analytics/stats   per-queue figures from the event log
 ///   POST /v1/{track,page,screen,identify,group,alias,batch,import} and the one-letter aliases
 ///                               /v1/{t,p,s,i,g,a}: the Segment Tracking API, 200
 ///                               {"success":true}; 401 when a write key is configured and
@@ -85,6 +84,9 @@ class ingest_service final : public gg::stage {
 
   /// Registers the routes above, with the configured body limits, on `r`.
   void add_routes(http::router& r);
+  /// Registers GET /api/analytics/stats (per-queue figures from the event log: segment names,
+  /// queue depths) on `r`; it belongs on the admin listener, not the public one.
+  void add_admin_routes(http::router& r);
 
   /// Records a server-made event through the same validation, enrichment and routing.
   void submit_server_event(const server_event& ev, server_event_callback done);
