@@ -36,14 +36,14 @@ std::string_view next_line(std::string_view& rest) {
   return line;
 }
 
-/// Seconds since 1970 from decimal digits, kept within 1970..2400 so the search stays inside
-/// the range time points represent.
+/// Seconds since 1970 from decimal digits, kept within 1970..2200: system_clock counts
+/// nanoseconds in 64 bits, which ends in 2262, and the search may look decades ahead.
 std::int64_t start_seconds(std::string_view text) {
   std::int64_t v = 0;
   bool any = false;
   for (char c : text) {
     if (c < '0' || c > '9') break;
-    v = (v * 10 + (c - '0')) % 13'569'465'600;  // 2400-01-01
+    v = (v * 10 + (c - '0')) % 7'258'118'400;  // 2200-01-01
     any = true;
   }
   return any ? v : 1'774'744'200;  // 2026-03-29 00:30:00 UTC
