@@ -59,10 +59,19 @@ function(gg_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
   target_link_libraries(${name} PRIVATE gg_options gg_test_support Catch2::Catch2WithMain ${ARG_DEPS})
   # --warn NoTests: a CTest entry whose filter matches no test case fails instead of passing.
-  catch_discover_tests(${name} EXTRA_ARGS --warn NoTests PROPERTIES LABELS "${ARG_LABEL};${name}"
-                       ENVIRONMENT "GG_BINARY=${CMAKE_BINARY_DIR}/gadgetgrove"
+  catch_discover_tests(${name} EXTRA_ARGS --warn NoTests TEST_LIST ${name}_cases
+                       PROPERTIES ENVIRONMENT "GG_BINARY=${CMAKE_BINARY_DIR}/gadgetgrove"
                        ENVIRONMENT_MODIFICATION "GG_SOURCE_DIR=set:${PROJECT_SOURCE_DIR}"
                        DISCOVERY_TIMEOUT 30)
+  # The labels are set by a script CTest runs after the discovered cases are defined: a list
+  # value cannot pass through catch_discover_tests' PROPERTIES, which flattens it.
+  set(labels_script ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+  file(CONFIGURE OUTPUT ${labels_script} @ONLY CONTENT
+"if(@name@_cases)
+  set_tests_properties(\${@name@_cases} PROPERTIES LABELS \"@ARG_LABEL@;@name@\")
+endif()
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_script})
 endfunction()
 
 # gg_embed_assets(<target> WEB_DIR <dir> NAMESPACE <ns> [FILES <name>=<path>...]): compiles every
