@@ -129,8 +129,10 @@ run_tsan() {
   local labels
   labels="^($(IFS='|'; echo "${tsan_targets[*]}"))\$"
   local status=0
+  # die_after_fork=0: the crash tests fork a child that runs the event log or the loader until it
+  # is killed; TSan would otherwise end every such child at its first thread.
   (cd $dir &&
-    TSAN_OPTIONS="log_path=$logs/tsan:halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tools/sanitizers/tsan.supp" \
+    TSAN_OPTIONS="log_path=$logs/tsan:halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:suppressions=$root/tools/sanitizers/tsan.supp" \
       ctest --output-on-failure --timeout 900 -j2 -L "$labels") || status=$?
   check_reports "$logs" || status=1
   [ $status = 0 ] || return $status

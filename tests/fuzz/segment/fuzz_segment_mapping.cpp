@@ -61,15 +61,16 @@ bool has_duplicate_key(const std::string& line) {
 
 /// The refusals of accepted events the two stages knowingly differ on. Ingest checks the
 /// number grammar, the loader also the range numeric holds (unsupported_value). Ingest does not
-/// check the JSON type of url, path, properties and traits, which the loader maps to typed
-/// columns, and it reads the first of duplicate members where the loader checks each: such an
-/// event is acknowledged, then recorded in raw_data.rejected_events as wrong_type (the corpus'
-/// regression_wrong_type_* inputs). Any other refusal fails.
+/// check the JSON type of url, path, properties, traits, and event (but for custom_event and
+/// track), which the loader maps to typed columns, and it reads the first of duplicate members
+/// where the loader checks each: such an event is acknowledged, then recorded in
+/// raw_data.rejected_events as wrong_type (the corpus' regression_wrong_type_* inputs). Any
+/// other refusal fails.
 bool known_gap(const gl::reject_reason& r, const std::string& line) {
   if (r.code == gl::reject_code::unsupported_value) return true;
   if (r.code != gl::reject_code::wrong_type) return false;
   if (has_duplicate_key(line)) return true;
-  for (std::string_view field : {"url", "path", "properties", "traits"}) {
+  for (std::string_view field : {"url", "path", "properties", "traits", "event"}) {
     if (r.field == field) return true;
   }
   return false;
