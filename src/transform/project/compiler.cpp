@@ -284,11 +284,8 @@ class compilation {
     args.keyword.emplace_back("model", model);
     if (info.column_name) args.keyword.emplace_back("column_name", value(*info.column_name));
     for (const auto& [k, v] : info.kwargs) {
-      // A plain reference to the binding for the lambdas: clang before 16 cannot capture a
-      // structured binding.
-      const auto& key = k;
       auto macro = std::find_if(t.test_kwarg_macros.begin(), t.test_kwarg_macros.end(),
-                                [&](const auto& e) { return e.first == key; });
+                                [&](const auto& e) { return e.first == k; });
       if (macro != t.test_kwarg_macros.end()) {
         auto out = st_.env->call(st_.env->global(macro->second), {}, ctx);
         if (!out) return out.error();
@@ -296,7 +293,7 @@ class compilation {
         continue;
       }
       auto rendered = std::find_if(t.test_kwargs.begin(), t.test_kwargs.end(),
-                                   [&](const auto& e) { return e.first == key; });
+                                   [&](const auto& e) { return e.first == k; });
       if (rendered == t.test_kwargs.end()) {
         args.keyword.emplace_back(k, v);
         continue;
