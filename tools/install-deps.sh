@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages GadgetGrove needs; only what is missing, non-interactively.
 #   tools/install-deps.sh          build + run dependencies
 #   tools/install-deps.sh --test   also what the test suite needs (Chromium, Node.js, npm modules,
-#                                  clang and its sanitizer and libFuzzer runtimes)
+#                                  clang 16 and its sanitizer and libFuzzer runtimes)
 #   tools/install-deps.sh --bench  also what the benchmarks need (wrk, nginx, hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libhowardhinnant-date-dev libdate-tz3 tzdata)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium nodejs npm clang-format systemd procps psmisc iproute2 python3 python3-jinja2
-    clang libclang-rt-14-dev llvm)
+    clang-16 libclang-rt-16-dev llvm-16)
 fi
 if [ "$want_bench" = 1 ]; then
   packages+=(wrk nginx-light hyperfine jq)
