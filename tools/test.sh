@@ -15,7 +15,7 @@
 # test support uses std::source_location, which libstdc++ 12 offers to clang 15 and later.
 # docs/testing.md has the details.
 # Usage:
-#   tools/test.sh                          every stage
+#   tools/test.sh                          the default stages (default_stages below)
 #   tools/test.sh --stage asan             one stage (repeat --stage for several)
 #   tools/test.sh --stage normal -L unit   further arguments go to ctest (normal and asan stages)
 # GG_BUILD_DIR overrides the normal stage's build directory.
@@ -24,6 +24,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 all_stages=(normal asan tsan fuzz)
+# What a run without --stage runs.
+default_stages=(normal tsan)
 stages=()
 ctest_args=()
 while [ $# -gt 0 ]; do
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
     *) ctest_args+=("$1"); shift ;;
   esac
 done
-[ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
+[ ${#stages[@]} -gt 0 ] || stages=("${default_stages[@]}")
 
 tools/install-deps.sh --test
 

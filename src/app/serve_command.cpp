@@ -273,7 +273,7 @@ int run_serve(const parsed_cli& cli) {
           .count();
 
   if (s.dashboard_url.empty())
-    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/");
+    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/dashboard");
 
   serve_info info;
   info.public_address = listeners->public_endpoint();
