@@ -33,7 +33,7 @@ const std::string body = R"({"batch":[{"type":"track","event":"add_to_cart","use
 
 }  // namespace
 
-TEST_CASE("Content-Encoding values map to codings; anything else is unsupported",
+TEST_CASE("Content-Encoding values map to codings and anything else is unsupported",
           "[unit][ingest]") {
   CHECK(parse_content_encoding("") == content_coding::identity);
   CHECK(parse_content_encoding("identity") == content_coding::identity);
