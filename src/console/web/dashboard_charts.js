@@ -115,7 +115,7 @@ export function outcomes_option(body, theme = light_theme) {
       itemStyle: {borderColor: theme.bg, borderWidth: 2},
       label: {color: theme.fg,
               formatter: (p) => (theme.compact ? `${Math.round(p.percent)}%` :
-                  `${format_count(p.value)}\n${Math.round(p.percent * 10) / 10}%`)},
+                  `${format_count(p.value)} (${Math.round(p.percent * 10) / 10}%)`)},
       data: outcomes.map((o) => ({
         name: o.label, value: by_key.get(o.key) ?? 0, outcome: o.key,
         itemStyle: {color: outcome_colours[o.key]},

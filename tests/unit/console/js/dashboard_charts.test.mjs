@@ -152,7 +152,7 @@ test('a narrow chart gets shorter labels', () => {
   const o = c.outcomes_option({outcomes: [{outcome: 'purchase', sessions: 1}]}, compact);
   assert.equal(o.series[0].label.formatter({value: 1, percent: 33.333}), '33%');
   assert.equal(c.outcomes_option({outcomes: []}).series[0].label.formatter(
-      {value: 1234, percent: 33.333}), '1,234\n33.3%');
+      {value: 1234, percent: 33.333}), '1,234 (33.3%)');
   const h = c.cohorts_option({cohorts: [{cohort: '2026-11-02', size: 4, weeks: []}]}, compact);
   assert.deepEqual(h.yAxis.data, ['11-02']);
 });
