@@ -188,7 +188,12 @@ async function main() {
     }
     check(await page.locator('#kpi-cards .kpi-delta').count() === 4,
           'the KPI cards have no previous-period delta');
-    for (const chart of ['daily', 'outcomes', 'funnel', 'products', 'cohorts', 'live']) {
+    check(await page.locator('#panel-cohorts table.heatmap tbody tr').count() > 0 &&
+              await page.locator('#panel-cohorts td.heat-10').count() > 0,
+          'the cohort heatmap has no rows (week 0 is 100% of each cohort)');
+    check(await page.getAttribute('#panel-cohorts', 'data-empty') === 'false',
+          'panel cohorts is empty');
+    for (const chart of ['daily', 'outcomes', 'funnel', 'products', 'live']) {
       const canvas = page.locator(`#chart-${chart} canvas`).first();
       check(await canvas.count() === 1 && await canvas.isVisible(), `chart ${chart} not drawn`);
       if (chart !== 'live') {
