@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages GadgetGrove needs; only what is missing, non-interactively.
 #   tools/install-deps.sh          build + run dependencies
-#   tools/install-deps.sh --test   also what the test suite needs (Chromium, Node.js, npm modules)
+#   tools/install-deps.sh --test   also what the test suite needs (Chromium, Node.js, npm modules,
+#                                  clang 16 and its sanitizer and libFuzzer runtimes)
 #   tools/install-deps.sh --bench  also what the benchmarks need (wrk, nginx, hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,8 @@ packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libsystemd-dev libxxhash-dev libconcurrentqueue-dev libyaml-cpp-dev libboost-json1.81-dev
   libhowardhinnant-date-dev libdate-tz3 tzdata nodejs npm)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium clang-format systemd procps psmisc iproute2 python3 python3-jinja2)
+  packages+=(chromium clang-format systemd procps psmisc iproute2 python3 python3-jinja2
+    clang-16 libclang-rt-16-dev llvm-16)
 fi
 if [ "$want_bench" = 1 ]; then
   packages+=(wrk nginx-light hyperfine jq)

@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, reject_reason_count> names = {
     "invalid_user_id",    "invalid_anonymous_id",
     "invalid_message_id", "invalid_timestamp",
     "invalid_sent_at",    "too_many_events",
-    "unauthorized"};
+    "unauthorized",       "enriched_too_large"};
 
 }  // namespace
 
@@ -25,7 +25,14 @@ std::string_view to_string(reject_reason r) noexcept {
 }
 
 unsigned http_status(reject_reason r) noexcept {
-  return r == reject_reason::unauthorized ? 401 : 400;
+  switch (r) {
+    case reject_reason::unauthorized:
+      return 401;
+    case reject_reason::enriched_too_large:
+      return 413;
+    default:
+      return 400;
+  }
 }
 
 }  // namespace gg::ingest

@@ -376,3 +376,76 @@ TEST_CASE("after request_stop new events are refused and pending ones drain",
   CHECK(f.service().drain(std::chrono::steady_clock::now() + 5s));
   CHECK(f.service().health().state == gg::health_state::stopped);
 }
+
+namespace {
+
+/// `[{"type":"a"},...]`: the smallest events that pass.
+std::string tiny_events(std::size_t n) {
+  std::string body = "[";
+  for (std::size_t i = 0; i < n; ++i) body += i == 0 ? R"({"type":"a"})" : R"(,{"type":"a"})";
+  return body + "]";
+}
+
+std::size_t stored_bytes(const ingest_fixture& f) {
+  std::size_t n = 0;
+  for (const auto q : gg::eventlog::all_queues) {
+    for (const auto& file : f.segment_files(gg::eventlog::to_string(q))) n += file.size();
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the amplification attack is refused in bounded memory and honest events still land",
+          "[integration][ingest]") {
+  // The review's request: ~32 KB of 2,500 tiny events under a User-Agent of 0xFF bytes (each
+  // stored as a 6-byte \ufffd), which used to become ~100 MB of queued lines per request.
+  ingest_fixture f;
+  const gg::test::http_fields attack_agent = {{"User-Agent", std::string(7 * 1024, '\xff')}};
+  const std::string attack = tiny_events(2500);
+  REQUIRE(attack.size() < 33 * 1024);
+
+  std::atomic<int> refused{0};
+  std::atomic<int> honest_ok{0};
+  std::vector<std::thread> attackers;
+  for (int t = 0; t < 4; ++t) {
+    attackers.emplace_back([&] {
+      auto c = f.client();
+      for (int i = 0; i < 10; ++i) {
+        const http_reply r =
+            c.post("/api/analytics/batch", attack, "application/json", attack_agent);
+        if (r.status == 413 && r.body.find("enriched_too_large") != std::string::npos) ++refused;
+      }
+    });
+  }
+  auto honest = f.client();
+  for (int i = 0; i < 20; ++i) {
+    if (honest.post("/api/analytics", page_view, "application/json", browser_fields()).status ==
+        200) {
+      ++honest_ok;
+    }
+  }
+  for (auto& t : attackers) t.join();
+  CHECK(refused.load() == 40);
+  CHECK(honest_ok.load() == 20);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "enriched_too_large"}}) == 40);
+  CHECK(f.log().stats().queue_bytes == 0);
+  CHECK(f.objects("page_views").size() == 20);
+  CHECK(f.objects("event_queue").empty());
+
+  // The same agent on a batch within the budget is stored, capped, within the budget.
+  const std::string small = tiny_events(20);
+  auto c = f.client();
+  const http_reply ok = c.post("/api/analytics/batch", small, "application/json", attack_agent);
+  REQUIRE(ok.status == 200);
+  const auto lines = f.objects("event_queue");
+  REQUIRE(lines.size() == 20);
+  std::size_t enriched = 0;
+  for (const auto& line : lines) {
+    enriched += line.size();
+    CHECK(json_doc{line}.str("/user_agent").size() == 170 * 3);  // 170 whole U+FFFD
+  }
+  const gg::ingest::ingest_config defaults;
+  CHECK(enriched <= defaults.max_enrichment_ratio * small.size() + defaults.enrichment_allowance);
+  CHECK(stored_bytes(f) < 20 * 1024 + 64 * 1024);
+}
