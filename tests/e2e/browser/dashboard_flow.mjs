@@ -188,7 +188,12 @@ async function main() {
     }
     check(await page.locator('#kpi-cards .kpi-delta').count() === 4,
           'the KPI cards have no previous-period delta');
-    for (const chart of ['daily', 'outcomes', 'funnel', 'products', 'cohorts', 'live']) {
+    check(await page.locator('#panel-cohorts table.heatmap tbody tr').count() > 0 &&
+              await page.locator('#panel-cohorts td.heat-10').count() > 0,
+          'the cohort heatmap has no rows (week 0 is 100% of each cohort)');
+    check(await page.getAttribute('#panel-cohorts', 'data-empty') === 'false',
+          'panel cohorts is empty');
+    for (const chart of ['daily', 'outcomes', 'funnel', 'products', 'live']) {
       const canvas = page.locator(`#chart-${chart} canvas`).first();
       check(await canvas.count() === 1 && await canvas.isVisible(), `chart ${chart} not drawn`);
       if (chart !== 'live') {
@@ -307,11 +312,49 @@ async function main() {
           'no category chip');
     const k_category = await kpis(page);
     check(k_category.total_sessions !== k30.total_sessions, 'the category filter changed nothing');
+    // Filters add up: an outcome (from the donut's table) and a source, then "Clear all".
+    await page.click('#panel-outcomes summary');
+    before = await renders(page);
+    await page.click('#panel-outcomes button[data-filter-value="purchase"]');
+    await rendered_after(page, before);
+    before = await renders(page);
+    await page.click('#panel-sources tbody tr:first-child button[data-filter-key="source"]');
+    await rendered_after(page, before);
+    const q3 = query(page);
+    check(q3.category === category && q3.outcome === 'purchase' && Boolean(q3.source),
+          `three filters are not all in the URL: ${page.url()}`);
+    check(await page.locator('#filter-chips li').count() === 3, 'not three filter chips');
+    check((await page.textContent('#filter-chips')).includes('Outcome: Purchase'),
+          'no outcome chip');
+    const k3 = await kpis(page);
+    check(k3.conversion_rate === '100.0%',
+          `only purchasing sessions, yet the conversion rate is ${k3.conversion_rate}`);
+    await shot(page, 'dashboard-filters-desktop.png');
+    before = await renders(page);
+    await page.click('#filters-clear');
+    await rendered_after(page, before);
+    check(await page.isHidden('#filters'), 'the filter bar stays after "Clear all"');
+    check(JSON.stringify(await kpis(page)) === JSON.stringify(k30),
+          'clearing the filters does not restore the unfiltered numbers');
     // Back: the browser's history holds each view.
     before = await renders(page);
     await page.goBack();
     await rendered_after(page, before);
-    check(!query(page).category, 'Back did not return to the unfiltered view');
+    check(query(page).source === q3.source, 'Back did not return to the filtered view');
+
+    // A range with nothing in it: each panel says so, in words, instead of a blank chart.
+    before = await renders(page);
+    await page.goto(`${base}/dashboard?start=2020-01-01&end=2020-01-31`);
+    await rendered_after(page, 0);
+    for (const panel of ['daily', 'outcomes', 'products', 'pages']) {
+      const empty = page.locator(`#panel-${panel} .panel-empty`);
+      check(await empty.isVisible() &&
+                (await empty.textContent()).startsWith('Nothing from 2020-01-01 to 2020-01-31'),
+            `${panel}: no "nothing in this range" state`);
+      check(await empty.getAttribute('data-reason') === 'range', `${panel}: wrong empty reason`);
+    }
+    check(await page.isHidden('#no-data'), 'an empty range claims there is no data at all');
+    await shot(page, 'dashboard-empty-range-desktop.png');
 
     // Auto-refresh redraws by itself; paused, it does not.
     before = await renders(page);
