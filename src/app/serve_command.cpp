@@ -60,6 +60,7 @@ eventlog::event_log_config event_log_config_for(const settings& s) {
   c.log_dir = (std::filesystem::path(s.data_dir) / "log").string();
   c.quarantine_dir = (std::filesystem::path(s.data_dir) / "quarantine").string();
   c.queue_capacity = s.queue_capacity;
+  c.queue_bytes = s.queue_bytes;
   c.rotate_bytes = s.segment_max_bytes;
   c.rotate_age = s.segment_max_age;
   c.ack = s.ack;
@@ -273,7 +274,7 @@ int run_serve(const parsed_cli& cli) {
           .count();
 
   if (s.dashboard_url.empty())
-    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/");
+    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/dashboard");
 
   serve_info info;
   info.public_address = listeners->public_endpoint();

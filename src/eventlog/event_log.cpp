@@ -302,9 +302,17 @@ submit_result event_log::try_submit(append_request&& request) {
     return {submit_status::unavailable, degraded_reason_.load(std::memory_order_relaxed)};
   }
   frame_in_place(request.line);
+  const std::size_t bytes = request.line.size();
+  if (!reserve_bytes(bytes)) {
+    gate_.fetch_sub(1, std::memory_order_release);
+    unframe_in_place(request.line);
+    count_rejection(q, submit_status::queue_full);
+    return {submit_status::queue_full};
+  }
   completion early;
   if (config_.ack == ack_mode::queued) early = std::move(request.done);
   if (!queue_.try_push(std::move(request))) {
+    queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
     gate_.fetch_sub(1, std::memory_order_release);
     unframe_in_place(request.line);
     if (early) request.done = std::move(early);
@@ -339,13 +347,23 @@ submit_result event_log::try_submit_batch(std::vector<append_request>&& requests
     return reject_all(
         {submit_status::unavailable, degraded_reason_.load(std::memory_order_relaxed)});
   }
-  for (auto& req : requests) frame_in_place(req.line);
+  std::size_t bytes = 0;
+  for (auto& req : requests) {
+    frame_in_place(req.line);
+    bytes += req.line.size();
+  }
+  if (!reserve_bytes(bytes)) {
+    gate_.fetch_sub(1, std::memory_order_release);
+    for (auto& req : requests) unframe_in_place(req.line);
+    return reject_all({submit_status::queue_full});
+  }
   std::vector<completion> early;
   if (config_.ack == ack_mode::queued) {
     early.reserve(requests.size());
     for (auto& req : requests) early.push_back(std::move(req.done));
   }
   if (!queue_.try_push_bulk(std::span<append_request>(requests))) {
+    queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
     gate_.fetch_sub(1, std::memory_order_release);
     for (std::size_t i = 0; i < requests.size(); ++i) {
       unframe_in_place(requests[i].line);
@@ -359,6 +377,13 @@ submit_result event_log::try_submit_batch(std::vector<append_request>&& requests
     if (c) c(status{});
   }
   return {submit_status::accepted};
+}
+
+bool event_log::reserve_bytes(std::size_t n) noexcept {
+  const std::size_t before = queued_bytes_.fetch_add(n, std::memory_order_relaxed);
+  if (before == 0 || before + n <= config_.queue_bytes) return true;
+  queued_bytes_.fetch_sub(n, std::memory_order_relaxed);
+  return false;
 }
 
 void event_log::complete(append_request& r, const status& st) {
@@ -381,7 +406,12 @@ void event_log::run() {
   for (;;) {
     batch.clear();
     queue_.pop_bulk(batch, config_.max_batch);
-    if (!batch.empty()) process_batch(batch);
+    if (!batch.empty()) {
+      std::size_t bytes = 0;
+      for (const auto& r : batch) bytes += r.line.size();
+      process_batch(batch);
+      queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+    }
     const auto now = clock::now();
     housekeeping(now);
     metrics_->depth->set(static_cast<double>(queue_.size_approx()));
@@ -606,6 +636,8 @@ event_log_stats event_log::stats() const {
   }
   s.queue_depth = queue_.size_approx();
   s.queue_capacity = queue_.capacity();
+  s.queue_bytes = queued_bytes_.load(std::memory_order_relaxed);
+  s.queue_bytes_capacity = config_.queue_bytes;
   const sys_us now = now_us();
   for (const queue_id id : all_queues) {
     auto& qs = s.queues[index_of(id)];
