@@ -433,7 +433,6 @@ double process_cpu_seconds(long pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-
 struct method {
   std::string name;
   std::string note;
