@@ -335,10 +335,14 @@ async function main() {
           'no category chip');
     const k_category = await kpis(page);
     check(k_category.total_sessions !== k30.total_sessions, 'the category filter changed nothing');
-    // Filters add up: an outcome (from the donut's table) and a source, then "Clear all".
-    await page.click('#panel-outcomes summary');
+    // Filters add up: an outcome (a click on the donut's purchase slice, the first one,
+    // clockwise from 12 o'clock) and a source (from its table), then "Clear all".
+    await page.locator('#chart-outcomes').scrollIntoViewIfNeeded();
+    const donut = await page.locator('#chart-outcomes').boundingBox();
+    const radius = 0.55 * Math.min(donut.width, donut.height) / 2;
     before = await renders(page);
-    await page.click('#panel-outcomes button[data-filter-value="purchase"]');
+    await page.mouse.click(donut.x + donut.width / 2 + radius * Math.sin(Math.PI / 12),
+                           donut.y + donut.height * 0.45 - radius * Math.cos(Math.PI / 12));
     await rendered_after(page, before);
     before = await renders(page);
     await page.click('#panel-sources tbody tr:first-child button[data-filter-key="source"]');
