@@ -383,9 +383,16 @@ async function main() {
     check(await page.isHidden('#no-data'), 'an empty range claims there is no data at all');
     await shot(page, 'dashboard-empty-range-desktop.png');
 
-    // Auto-refresh redraws by itself; paused, it does not.
+    // Auto-refresh redraws by itself, and leaves a date being typed alone; paused, it does not
+    // redraw.
+    const typed = await page.inputValue('#range-start');
+    const typing = `${Number(typed.slice(0, 4)) - 1}${typed.slice(4, 8)}01`;
+    await page.fill('#range-start', typing);
     before = await renders(page);
     await rendered_after(page, before);
+    check(await page.inputValue('#range-start') === typing,
+          'an auto-refresh overwrote the date being typed');
+    await page.fill('#range-start', typed);
     await page.click('#refresh-toggle');
     check(await page.getAttribute('#refresh-toggle', 'aria-pressed') === 'true',
           'the pause button is not pressed');
