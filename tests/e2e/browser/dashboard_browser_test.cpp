@@ -3,7 +3,7 @@
 // through the public ingest API (dashboard_data.mjs), waits until all of them are loaded and
 // transformed (a transform run of its own), then drives the dashboard through
 // dashboard_flow.mjs in headless Chromium. A second serve with an empty database checks the
-// empty states. The first render time is printed (median of several cold loads), not asserted.
+// empty states. The first render time is printed (medians of cold and warm loads), not asserted.
 //
 // Needs: node, /usr/bin/chromium (or CHROMIUM_PATH), and playwright-core (installed with
 // `npm ci` from package-lock.json when missing). Screenshots go to GG_E2E_SCREENSHOT_DIR when
@@ -178,7 +178,7 @@ TEST_CASE(
   const std::string out = run_flow(node, serve.endpoints().admin_port, logs, false);
   simdjson::dom::parser summary_parser;
   const auto summary = last_json_line(summary_parser, out);
-  std::cout << "dashboard first render (ms, cold page, headless Chromium): "
+  std::cout << "dashboard first render (ms, headless Chromium; cold: new profile, warm: reload): "
             << simdjson::minify(summary["first_render_ms"]) << "\n";
 
   for (const char* name : {"dashboard-desktop.png", "dashboard-product-filter-desktop.png",
