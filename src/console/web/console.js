@@ -47,6 +47,21 @@ export function replace_children(parent, ...children) {
   append(parent, children);
 }
 
+/**
+ * replace_children() for content redrawn while someone may be using it (auto-refresh): the
+ * element that had the focus inside `parent` is found again by its data-focus-key and focused,
+ * so a keyboard user is not thrown back to the top of the page every few seconds.
+ */
+export function redraw_children(parent, ...children) {
+  const active = document.activeElement;
+  const key = active && parent.contains(active) ? active.getAttribute('data-focus-key') : null;
+  replace_children(parent, ...children);
+  if (key === null) return;
+  const again = [...parent.querySelectorAll('[data-focus-key]')]
+                    .find((e) => e.getAttribute('data-focus-key') === key);
+  if (again) again.focus({preventScroll: true});
+}
+
 /** Shows `message` in the error element `node`, or hides it when `message` is empty. */
 export function show_error(node, message) {
   node.textContent = message || '';

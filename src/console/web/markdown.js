@@ -128,7 +128,8 @@ export function parse_markdown(text) {
       continue;
     }
     const para = [];
-    while (i < lines.length && !is_blank(lines[i]) && (para.length === 0 || !starts_block(lines, i))) {
+    while (i < lines.length && !is_blank(lines[i]) &&
+           (para.length === 0 || !starts_block(lines, i))) {
       para.push(lines[i++]);
     }
     blocks.push({type: 'paragraph', children: parse_inline(para.join('\n'))});

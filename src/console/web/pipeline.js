@@ -3,8 +3,8 @@
 // and the page cursor live in the URL), one run with its tasks, log and artifacts (#run=<id> or
 // ?run=<id>), and "Run now" per flow.
 
-import {el, get_json, post_json, replace_children, show_error, state_badge, time_el}
-  from './console.js';
+import {el, get_json, post_json, redraw_children, replace_children, show_error, state_badge,
+        time_el} from './console.js';
 import {flow_activity, format_duration, parse_view, run_states, runs_api_path, short_id,
         table_of, view_query} from './format.js';
 import {render_markdown} from './markdown.js';
@@ -21,6 +21,7 @@ const page = {
   timer: null,
   loading: false,
   newest_run: '',  // the run "Run now" started last, highlighted in the runs table
+  posting: new Set(),  // flows whose "Run now" request is under way
   run_detail: null,
 };
 
@@ -29,7 +30,8 @@ function run_href(id) {
 }
 
 function run_link(id) {
-  return el('a', {href: run_href(id), title: id, className: 'mono'}, short_id(id));
+  return el('a', {href: run_href(id), title: id, className: 'mono', 'data-focus-key': `run:${id}`},
+            short_id(id));
 }
 
 // ---- flows ---------------------------------------------------------------------------------
@@ -59,10 +61,13 @@ function last_run_cell(f) {
 }
 
 function run_now_button(f) {
+  const posting = page.posting.has(f.name);
   const b = el('button', {type: 'button', className: 'primary', 'data-flow': f.name,
-                          'aria-label': `Run ${f.name} now`, disabled: !f.enabled},
-               'Run now');
-  b.addEventListener('click', () => run_now(f.name, b));
+                          'data-focus-key': `run-now:${f.name}`, 'aria-label': `Run ${f.name} now`,
+                          title: f.enabled ? null : 'This flow is disabled in the configuration',
+                          disabled: !f.enabled || posting},
+               posting ? 'Starting…' : 'Run now');
+  b.addEventListener('click', () => run_now(f.name));
   return b;
 }
 
@@ -74,7 +79,7 @@ function render_flows() {
     body.rows[0].cells[0].colSpan = 7;
     return;
   }
-  replace_children(body, page.flows.map((f) => el('tr', {'data-flow': f.name},
+  redraw_children(body, page.flows.map((f) => el('tr', {'data-flow': f.name},
       el('td', {'data-label': 'Flow'}, el('strong', {}, f.name),
          f.description ? el('div', {className: 'small muted'}, f.description) : null),
       el('td', {className: 'mono', 'data-label': 'Schedule'}, f.schedule || 'on demand'),
@@ -132,7 +137,7 @@ function render_runs(runs, next_before) {
     replace_children(body, el('tr', {}, el('td', {className: 'empty'}, why)));
     body.rows[0].cells[0].colSpan = 7;
   } else {
-    replace_children(body, runs.map((r) => {
+    redraw_children(body, runs.map((r) => {
       const tr = el('tr', {'data-run': r.id, 'data-state': r.state},
                     el('td', {'data-label': 'Run'}, run_link(r.id)),
                     el('td', {'data-label': 'Flow'}, r.flow),
@@ -156,8 +161,11 @@ function render_runs(runs, next_before) {
 }
 
 async function load_runs() {
+  const path = runs_api_path(page.view);
   try {
-    const body = await get_json(runs_api_path(page.view));
+    const body = await get_json(path);
+    // An answer for a view the user already left (a filter changed meanwhile) is dropped.
+    if (page.view.run || runs_api_path(page.view) !== path) return;
     show_error($('runs-error'), '');
     render_runs(Array.isArray(body?.runs) ? body.runs : [], body?.next_before ?? null);
   } catch (e) {
@@ -198,7 +206,8 @@ function tasks_section(tasks) {
 function logs_section(logs) {
   if (logs.length === 0) return el('p', {className: 'empty'}, 'No log lines.');
   return el('div', {className: 'log', 'aria-label': 'Run log'},
-            logs.map((l) => el('span', {className: `log-line log-${l.level}`},
+            logs.map((l) => el('span', {className: `log-line log-${String(l.level)
+                                                                         .replace(/[^a-z]/g, '')}`},
                                time_el(l.logged_at), ` ${String(l.level).padEnd(5)} `,
                                l.task ? `[${l.task}] ` : '', l.message)));
 }
@@ -282,11 +291,11 @@ async function load_run(id) {
 
 // ---- run now -------------------------------------------------------------------------------
 
-async function run_now(flow, button) {
+async function run_now(flow) {
+  if (page.posting.has(flow)) return;
   const result = $('trigger-result');
-  button.disabled = true;
-  const label = button.textContent;
-  button.textContent = 'Starting…';
+  page.posting.add(flow);
+  render_flows();
   try {
     const r = await post_json(`/api/flows/${encodeURIComponent(flow)}/run`, {});
     page.newest_run = r.run_id;
@@ -295,15 +304,15 @@ async function run_now(flow, button) {
         [`${flow} is already running: the request was folded into run `, run_link(r.run_id), '.'] :
         [`Started ${flow}: run `, run_link(r.run_id), ` (${r.state}).`]);
     result.hidden = false;
-    await refresh();
   } catch (e) {
     result.className = 'error';
     result.textContent = `Could not start ${flow}: ${e.message}`;
     result.hidden = false;
   } finally {
-    button.textContent = label;
-    button.disabled = false;
+    page.posting.delete(flow);
+    render_flows();
   }
+  await Promise.all([load_flows(), page.view.before ? null : load_runs()]);
 }
 
 // ---- views and refresh ---------------------------------------------------------------------

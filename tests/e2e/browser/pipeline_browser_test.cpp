@@ -141,9 +141,9 @@ TEST_CASE("the pipeline page lists flows and runs, shows artifacts safely and ru
   }
   CHECK(found);
 
-  for (const char* name :
-       {"pipeline-desktop.png", "run-desktop.png", "hostile-artifact-desktop.png",
-        "transform-run-desktop.png", "pipeline-phone.png", "run-phone.png"}) {
+  for (const char* name : {"pipeline-desktop.png", "run-desktop.png",
+                           "hostile-artifact-desktop.png", "transform-run-desktop.png",
+                           "pipeline-dark-desktop.png", "pipeline-phone.png", "run-phone.png"}) {
     CAPTURE(name);
     REQUIRE(fs::exists(shots / name));
     CHECK(fs::file_size(shots / name) > 10'000);

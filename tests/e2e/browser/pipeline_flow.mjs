@@ -112,7 +112,8 @@ async function main() {
           'the Pipeline link is not marked current');
     const load_row = page.locator(`#runs tr[data-run="${args.load_run}"]`);
     await load_row.waitFor();
-    check((await load_row.getAttribute('data-state')) === 'completed', 'the load run is not completed');
+    check((await load_row.getAttribute('data-state')) === 'completed',
+          'the load run is not completed');
     check((await load_row.innerText()).includes('load'), 'the load run row does not name its flow');
     const title = await page.getAttribute(`#runs tr[data-run="${args.load_run}"] time`, 'title');
     check(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/.test(title ?? ''),
@@ -123,7 +124,8 @@ async function main() {
     await page.focus(`#runs tr[data-run="${args.load_run}"] a`);
     await page.keyboard.press('Enter');
     await page.waitForSelector('#run-view:not([hidden])');
-    check(new URL(page.url()).hash === `#run=${args.load_run}`, `the run view URL is ${page.url()}`);
+    check(new URL(page.url()).hash === `#run=${args.load_run}`,
+          `the run view URL is ${page.url()}`);
     const summary = page.locator('#run-body article[data-key="ingestion-summary"]');
     await summary.waitFor();
     const summary_text = await summary.innerText();
@@ -146,7 +148,8 @@ async function main() {
           'the hostile artifact produced elements');
     check(await hostile.locator('a[href^="javascript"]').count() === 0,
           'a javascript: link was made');
-    check(await hostile.locator('a[href="https://example.com/docs"][rel~="noopener"]').count() === 1,
+    check(await hostile.locator('a[href="https://example.com/docs"][rel~="noopener"]')
+              .count() === 1,
           'the https link is missing or lacks rel=noopener');
     check(await hostile.locator('td', {hasText: '<b>cell</b>'}).count() === 1,
           'HTML in a table cell is not text');
@@ -157,9 +160,22 @@ async function main() {
     await page.goto(`${base}/pipeline`);
     const run_now = page.locator('#flows tr[data-flow="transform"] button');
     await run_now.waitFor();
+    // The POST is held back a moment so the button can be seen disabled while it is under way.
+    let release_post;
+    const post_held = new Promise((resolve) => { release_post = resolve; });
+    await page.route('**/api/flows/transform/run', async (route) => {
+      await post_held;
+      await route.continue();
+    });
     await run_now.click();
+    await page.waitForFunction(() => {
+      const b = document.querySelector('#flows tr[data-flow="transform"] button');
+      return b.disabled && b.textContent.includes('Starting');
+    });
+    release_post();
     const notice = page.locator('#trigger-result a');
     await notice.waitFor();
+    await page.unroute('**/api/flows/transform/run');
     const href = await notice.getAttribute('href');
     const transform_run = decodeURIComponent(href.slice(href.indexOf('#run=') + 5));
     result.transform_run_id = transform_run;
@@ -216,6 +232,17 @@ async function main() {
     }, first_page);
     await page.goto(`${base}/pipeline`);
 
+    // Auto-refresh redraws the tables without taking the focus away from a keyboard user.
+    await page.focus(`#runs tr[data-run="${args.load_run}"] a`);
+    const before_refresh = await page.innerText('#refresh-status');
+    await page.waitForFunction((text) =>
+      document.querySelector('#refresh-status').textContent !== text, before_refresh,
+      {timeout: 15000});
+    check(await page.evaluate((id) => {
+      const a = document.activeElement;
+      return a?.closest('tr')?.dataset.run === id && a.isConnected;
+    }, args.load_run), 'an auto-refresh took the focus away');
+
     // Filters: the state filter goes into the URL and changes the rows, and survives a reload.
     const all_rows = await page.locator('#runs tbody tr[data-run]').count();
     await page.selectOption('#filter-state', 'completed');
@@ -248,6 +275,13 @@ async function main() {
       const b = document.querySelector('#refresh-toggle');
       return document.activeElement === b && getComputedStyle(b).outlineStyle !== 'none';
     }), 'the focused button shows no focus ring');
+
+    // The dark palette (the system's preference) is a stylesheet matter only.
+    await page.emulateMedia({colorScheme: 'dark'});
+    const dark_bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    check(dark_bg === 'rgb(17, 20, 24)', `the dark background is ${dark_bg}`);
+    await shot(page, 'pipeline-dark-desktop.png');
+    await page.emulateMedia({colorScheme: 'light'});
 
     result.csp_violations = await csp_of(page);
 

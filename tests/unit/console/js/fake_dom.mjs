@@ -1,6 +1,6 @@
-// A stand-in for the browser's document with only what markdown.js may use: createElement,
-// createTextNode, appendChild, setAttribute, className and textContent. Anything else (above all
-// innerHTML) throws, so a renderer that reached for it fails the test.
+// A stand-in for the browser's document with only what the console's DOM code may use:
+// createElement, createTextNode, appendChild, replaceChildren, setAttribute, className and
+// textContent. innerHTML and friends throw, so code that reached for them fails the test.
 
 class node {
   constructor(kind) {
@@ -11,6 +11,10 @@ class node {
     if (!(child instanceof node)) throw new TypeError('appendChild of a non-node');
     this.children.push(child);
     return child;
+  }
+  replaceChildren(...nodes) {
+    this.children = [];
+    for (const n of nodes) this.appendChild(n);
   }
   get textContent() {
     return this.kind === 'text' ? this.text : this.children.map((c) => c.textContent).join('');
