@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages GadgetGrove needs; only what is missing, non-interactively.
 #   tools/install-deps.sh          build + run dependencies
-#   tools/install-deps.sh --test   also what the test suite needs (Chromium, Node.js, npm modules)
+#   tools/install-deps.sh --test   also what the test suite needs (Chromium, Node.js, npm modules,
+#                                  clang 16 and its sanitizer and libFuzzer runtimes)
 #   tools/install-deps.sh --bench  also what the benchmarks need (wrk, nginx, hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,9 +20,11 @@ done
 packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libcli11-dev libpq-dev postgresql-15
   libsystemd-dev libxxhash-dev libconcurrentqueue-dev libyaml-cpp-dev libboost-json1.81-dev
-  libhowardhinnant-date-dev libdate-tz3 tzdata)
+  zlib1g-dev
+  libhowardhinnant-date-dev libdate-tz3 tzdata nodejs npm)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium nodejs npm clang-format systemd procps psmisc iproute2 python3 python3-jinja2)
+  packages+=(chromium clang-format systemd procps psmisc iproute2 python3 python3-jinja2
+    clang-16 libclang-rt-16-dev llvm-16)
 fi
 if [ "$want_bench" = 1 ]; then
   packages+=(wrk nginx-light hyperfine jq)
@@ -34,7 +37,7 @@ for p in "${packages[@]}"; do
   fi
 done
 # nodejs/npm may come from elsewhere than Debian's packages; a working `npm` is what matters.
-if [ "$want_test" = 1 ] && command -v npm >/dev/null 2>&1; then
+if command -v npm >/dev/null 2>&1; then
   filtered=()
   for p in "${missing[@]}"; do
     case "$p" in nodejs|npm) ;; *) filtered+=("$p") ;; esac
@@ -53,6 +56,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The build installs the dashboard's charting library with `npm ci`; installing it here once
+# puts it in npm's cache, so later builds need no network.
+if [ -f src/console/charts/package.json ] && [ ! -d src/console/charts/node_modules ]; then
+  (cd src/console/charts && npm ci --no-audit --no-fund --loglevel=error)
+fi
 if [ "$want_test" = 1 ] && [ -f tests/e2e/segment_client/package.json ]; then
   if [ ! -d tests/e2e/segment_client/node_modules ]; then
     (cd tests/e2e/segment_client && npm ci --no-audit --no-fund --loglevel=error)

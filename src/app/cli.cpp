@@ -248,6 +248,13 @@ std::vector<option_def> option_table() {
         ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
         ->capture_default_str();
   });
+  add("queue-bytes", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--queue-bytes", s.queue_bytes,
+                    "Bytes of events waiting for the log writer before ingest answers 503")
+        ->check(CLI::Range(std::uint64_t{64} << 10, std::uint64_t{1} << 36))
+        ->capture_default_str();
+  });
   add("segment-max-bytes", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--segment-max-bytes", s.segment_max_bytes,

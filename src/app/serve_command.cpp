@@ -60,6 +60,7 @@ eventlog::event_log_config event_log_config_for(const settings& s) {
   c.log_dir = (std::filesystem::path(s.data_dir) / "log").string();
   c.quarantine_dir = (std::filesystem::path(s.data_dir) / "quarantine").string();
   c.queue_capacity = s.queue_capacity;
+  c.queue_bytes = s.queue_bytes;
   c.rotate_bytes = s.segment_max_bytes;
   c.rotate_age = s.segment_max_age;
   c.ack = s.ack;
@@ -202,8 +203,8 @@ int run_serve(const parsed_cli& cli) {
   auto public_routes = std::make_shared<http::router>();
   auto admin_routes = std::make_shared<http::router>();
   auto stage_health = [&sched] { return sched.health(); };
-  add_health_routes(*public_routes, stage_health);
-  add_health_routes(*admin_routes, stage_health, [engine] {
+  add_health_routes(*public_routes, stage_health, readyz_detail::status_only);
+  add_health_routes(*admin_routes, stage_health, readyz_detail::full, [engine] {
     std::vector<stale_flow> out;
     for (const auto& f : engine->flows()) {
       if (f.stale) out.push_back({f.name, f.stale_reason});
@@ -222,6 +223,7 @@ int run_serve(const parsed_cli& cli) {
   }
   console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
+  capture->add_admin_routes(*admin_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
   auto listeners = std::make_shared<listeners_stage>(
@@ -272,7 +274,7 @@ int run_serve(const parsed_cli& cli) {
           .count();
 
   if (s.dashboard_url.empty())
-    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/");
+    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/dashboard");
 
   serve_info info;
   info.public_address = listeners->public_endpoint();

@@ -50,6 +50,7 @@ struct settings {
   // Event log and ingest.
   eventlog::ack_mode ack = eventlog::ack_mode::durable;
   std::uint64_t queue_capacity = 65536;
+  std::uint64_t queue_bytes = 128ull << 20;
   std::uint64_t segment_max_bytes = 64ull << 20;
   std::chrono::milliseconds segment_max_age{1000};
   ingest::ip_mode client_ip = ingest::ip_mode::full;

@@ -25,6 +25,8 @@ struct page_source {
 };
 
 constexpr page_source pages[] = {
+    {"/", "dashboard.html", "dashboard"},
+    {"/dashboard", "dashboard.html", "dashboard"},
     {"/pipeline", "pipeline.html", "pipeline"},
 };
 

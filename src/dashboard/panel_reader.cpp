@@ -67,9 +67,24 @@ std::string sessions_sql(bound_params& b, const dashboard_filters& f, std::optio
 
 // Per day (column day) and outcome: sessions, sessions per funnel stage, orders, revenue.
 // Without a product, category or page filter, a range of the per-day table dashboard_daily;
+// with one of them (and at most an outcome besides), a range of dashboard_daily_filtered;
 // otherwise one row per filtered session.
 std::string facts_sql(bound_params& b, const dashboard_filters& f, int64_t from, int64_t to) {
-  if (!f.product && !f.category && !f.page) {
+  const int membership_filters = (f.product ? 1 : 0) + (f.category ? 1 : 0) + (f.page ? 1 : 0);
+  if (membership_filters == 1 && !f.source) {
+    const auto& [dimension, value] = f.product    ? std::pair{"product", *f.product}
+                                     : f.category ? std::pair{"category", *f.category}
+                                                  : std::pair{"page", *f.page};
+    std::string sql =
+        "select d.date as day, d.session_outcome, d.sessions, d.browse_sessions, "
+        "d.product_sessions, d.cart_sessions, d.purchase_sessions, d.orders, d.revenue "
+        "from analytics.dashboard_daily_filtered d where d.dimension = " +
+        b.add(dimension, "text") + " and d.value = " + b.add(value, "text") + " and " +
+        day_condition(b, "d.date", from, to);
+    if (f.outcome) sql += " and d.session_outcome = " + b.add(*f.outcome, "text");
+    return sql;
+  }
+  if (membership_filters == 0) {
     std::string sql =
         "select d.date as day, d.session_outcome, d.sessions, d.browse_sessions, "
         "d.product_sessions, d.cart_sessions, d.purchase_sessions, d.orders, d.revenue "
@@ -277,9 +292,8 @@ gg::status products(json_writer& w, pg::connection& conn, const dashboard_query&
       facts =
           "select sp.product_id, sum(sp.revenue) as revenue, sum(sp.units_sold) as "
           "units_sold, sum(sp.views) as views from analytics.dashboard_session_products sp "
-          "join (" +
-          sessions_sql(b, q.filters, q.range.start, q.range.end) +
-          ") s on s.session_id = sp.session_id group by sp.product_id";
+          "where sp.session_id = any (array(select s.session_id from (" +
+          sessions_sql(b, q.filters, q.range.start, q.range.end) + ") s)) group by sp.product_id";
     }
     const std::string sql =
         "with facts as (" + facts +
@@ -374,13 +388,17 @@ gg::status pages(json_writer& w, pg::connection& conn, const dashboard_query& q,
     } else {
       // Sessions from the day before the range too: a session that crosses midnight has views
       // on the range's first day.
+      // Visitors per day by grouping on (path, day, visitor) first: two hash aggregates
+      // instead of the sort a count(distinct) needs.
       sql =
-          "select pv.path, count(*) as n, count(distinct (pv.view_date, pv.visitor_id)), "
-          "count(*) filter (where pv.is_entry), count(*) filter (where pv.is_exit) "
-          "from analytics.dashboard_page_views pv join (" +
-          sessions_sql(b, q.filters, q.range.start - 1, q.range.end) +
-          ") s on s.session_id = pv.session_id where " +
-          day_condition(b, "pv.view_date", q.range.start, q.range.end) + " group by pv.path";
+          "select path, sum(views)::bigint as n, count(*), sum(entries)::bigint, "
+          "sum(exits)::bigint from (select pv.path, count(*) as views, count(*) filter "
+          "(where pv.is_entry) as entries, count(*) filter (where pv.is_exit) as exits "
+          "from analytics.dashboard_page_views pv where pv.session_id = any (array(select "
+          "s.session_id from (" +
+          sessions_sql(b, q.filters, q.range.start - 1, q.range.end) + ") s)) and " +
+          day_condition(b, "pv.view_date", q.range.start, q.range.end) +
+          " group by pv.path, pv.view_date, pv.visitor_id) v group by path";
     }
     sql += " order by n desc, 1 limit 20";
     auto r = run(conn, sql, b);
@@ -408,9 +426,10 @@ gg::status sources(json_writer& w, pg::connection& conn, const dashboard_query& 
           day_condition(b, "date", q.range.start, q.range.end) + " group by source";
     } else {
       sql =
-          "select s.source, count(*) as n, count(distinct (s.session_date, s.visitor_id)) "
-          "from (" +
-          sessions_sql(b, q.filters, q.range.start, q.range.end) + ") s group by s.source";
+          "select source, sum(sessions)::bigint as n, count(*) from (select s.source, "
+          "count(*) as sessions from (" +
+          sessions_sql(b, q.filters, q.range.start, q.range.end) +
+          ") s group by s.source, s.session_date, s.visitor_id) v group by source";
     }
     sql += " order by n desc, 1 limit 20";
     auto r = run(conn, sql, b);
@@ -623,6 +642,7 @@ gg::result<std::string> read_panel(pg::connection& conn, panel p, const dashboar
       " and to_regclass('analytics.dashboard_daily') is not null"
       " and to_regclass('analytics.dashboard_daily_sources') is not null"
       " and to_regclass('analytics.dashboard_daily_pages') is not null"
+      " and to_regclass('analytics.dashboard_daily_filtered') is not null"
       " and to_regclass('staging.int_product_daily') is not null"
       " and to_regclass('analytics.product_performance') is not null"
       " and to_regclass('analytics.user_cohort_analysis') is not null");

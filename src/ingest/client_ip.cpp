@@ -37,6 +37,15 @@ bool parse_address(std::string_view text, address& out) noexcept {
   return true;
 }
 
+/// The deprecated IPv4-compatible form ::a.b.c.d (RFC 4291 §2.5.5.1): 96 zero bits, then an
+/// IPv4 address other than 0.0.0.0 and 0.0.0.1 (which are :: and ::1).
+bool is_ipv4_compatible(const address& a) noexcept {
+  for (std::size_t i = 0; i < 12; ++i) {
+    if (a.bytes[i] != 0) return false;
+  }
+  return a.bytes[12] != 0 || a.bytes[13] != 0 || a.bytes[14] != 0 || a.bytes[15] > 1;
+}
+
 void append_address(std::string& out, const address& a) {
   char buf[INET6_ADDRSTRLEN];
   if (inet_ntop(a.v6 ? AF_INET6 : AF_INET, a.bytes.data(), buf, sizeof buf) != nullptr) {
@@ -116,10 +125,17 @@ bool append_client_ip(std::string& out, std::string_view peer, ip_mode mode) {
   }
   address a;
   if (!parse_address(peer, a)) return false;
-  if (a.v6) {
-    std::memset(a.bytes.data() + 6, 0, 10);
-  } else {
+  if (!a.v6) {
     a.bytes[3] = 0;
+  } else if (a.bytes[0] == 0x20 && a.bytes[1] == 0x02) {
+    // 6to4 (2002:AABB:CCDD::/48) carries the site's IPv4 address in bytes 2-5, inside the /48
+    // kept: its host octet goes too.
+    std::memset(a.bytes.data() + 5, 0, 11);
+  } else if (is_ipv4_compatible(a)) {
+    // ::a.b.c.d: the address is IPv4; keep its /24 as for IPv4 itself.
+    a.bytes[15] = 0;
+  } else {
+    std::memset(a.bytes.data() + 6, 0, 10);
   }
   append_address(out, a);
   return true;

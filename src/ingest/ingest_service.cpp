@@ -3,6 +3,7 @@
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/time.hpp>
+#include <gadgetgrove/ingest/content_encoding.hpp>
 
 #include <array>
 #include <chrono>
@@ -83,6 +84,7 @@ struct ingest_service::metric_set {
   std::array<metrics::counter*, unavailable_names.size()> unavailable{};
   metrics::histogram* ack_latency = nullptr;
   metrics::gauge* in_flight = nullptr;
+  std::array<metrics::counter*, 2> decoded{};  // gzip, deflate
 
   explicit metric_set(metrics::registry& r) {
     for (std::size_t i = 1; i < reject_reason_count; ++i) {
@@ -110,6 +112,12 @@ struct ingest_service::metric_set {
                                    metrics::latency_buckets());
     in_flight = &r.get_gauge("gadgetgrove_ingest_requests_in_flight",
                              "Submissions waiting for the event log");
+    const char* codings[] = {"gzip", "deflate"};
+    for (std::size_t i = 0; i < decoded.size(); ++i) {
+      decoded[i] = &r.get_counter("gadgetgrove_ingest_decoded_bodies_total",
+                                  "Compressed request bodies decoded, by Content-Encoding",
+                                  {{"coding", codings[i]}});
+    }
   }
 };
 
@@ -200,6 +208,12 @@ gg::health ingest_service::health() const {
   return {health_state::starting, "not started"};
 }
 
+void ingest_service::add_admin_routes(http::router& r) {
+  r.add(http::verb::get, "/api/analytics/stats", [this](http::request&& req, http::responder res) {
+    handle_stats(std::move(req), std::move(res));
+  });
+}
+
 void ingest_service::add_routes(http::router& r) {
   const http::route_options single{config_.single_body_limit};
   const http::route_options batch{config_.batch_body_limit};
@@ -223,10 +237,6 @@ void ingest_service::add_routes(http::router& r) {
       },
       batch);
   r.add(http::verb::options, "/api/analytics/batch", preflight("POST, OPTIONS"));
-  r.add(http::verb::get, "/api/analytics/stats", [this](http::request&& req, http::responder res) {
-    handle_stats(std::move(req), std::move(res));
-  });
-  r.add(http::verb::options, "/api/analytics/stats", preflight("GET, OPTIONS"));
 
   struct segment_route {
     const char* path;
@@ -320,6 +330,36 @@ void ingest_service::refuse(const http::request& req, http::responder res, rejec
   std::move(res).send(std::move(r));
 }
 
+bool ingest_service::decode_body(http::request& req, http::responder& res, std::size_t limit) {
+  const auto encoding = req.header("Content-Encoding");
+  if (!encoding) return true;
+  const auto coding = parse_content_encoding(*encoding);
+  if (!coding) {
+    refuse(req, std::move(res), reject_reason::unsupported_encoding);
+    return false;
+  }
+  if (*coding == content_coding::identity) return true;
+  std::string decoded;
+  if (const auto failure = inflate_body(*coding, req.body, limit, decoded)) {
+    count_rejected(failure->reason);
+    std::string body;
+    body.append(R"({"status":"error","error":)");
+    append_json_string(body, to_string(failure->reason));
+    if (!failure->detail.empty()) {
+      body.append(R"(,"detail":)");
+      append_json_string(body, failure->detail);
+    }
+    body.push_back('}');
+    http::response r = http::response::json(http_status(failure->reason), std::move(body));
+    cors_.apply(req, r);
+    std::move(res).send(std::move(r));
+    return false;
+  }
+  metrics_->decoded[*coding == content_coding::gzip ? 0 : 1]->inc();
+  req.body = std::move(decoded);
+  return true;
+}
+
 void ingest_service::request_done() {
   metrics_->in_flight->sub(1);
   if (in_flight_.fetch_sub(1, std::memory_order_seq_cst) == 1) {
@@ -337,6 +377,7 @@ void ingest_service::handle_api(http::request&& req, http::responder res) {
     answer_unavailable(&req, std::move(res), closed_reason());
     return;
   }
+  if (!decode_body(req, res, config_.single_body_limit)) return;
   const request_info info = info_of(req);
   std::vector<batch_item> items(1);
   const reject_reason reason =
@@ -353,6 +394,10 @@ void ingest_service::handle_api_batch(http::request&& req, http::responder res) 
   if (!ticket) {
     count_received(event_source::api, 1);
     answer_unavailable(&req, std::move(res), closed_reason());
+    return;
+  }
+  if (!decode_body(req, res, config_.batch_body_limit)) {
+    count_received(event_source::api, 1);
     return;
   }
   const request_info info = info_of(req);
@@ -374,6 +419,7 @@ void ingest_service::handle_segment(segment_call call, http::request&& req, http
     answer_unavailable(&req, std::move(res), closed_reason());
     return;
   }
+  if (!decode_body(req, res, config_.single_body_limit)) return;
   const request_info info = info_of(req);
   std::vector<batch_item> items(1);
   const reject_reason reason = enricher_.enrich_segment(call, req.body, info, items[0].event);
@@ -389,6 +435,10 @@ void ingest_service::handle_segment_batch(http::request&& req, http::responder r
   if (!ticket) {
     count_received(event_source::segment, 1);
     answer_unavailable(&req, std::move(res), closed_reason());
+    return;
+  }
+  if (!decode_body(req, res, config_.batch_body_limit)) {
+    count_received(event_source::segment, 1);
     return;
   }
   const request_info info = info_of(req);

@@ -77,8 +77,9 @@ result<connection> connection::open(std::string conninfo) {
     return error{errc::unavailable, "connect to PostgreSQL: out of memory", true};
   }
   if (PQstatus(raw) != CONNECTION_OK) {
-    return make_error("connect to PostgreSQL (" + c.masked_conninfo_ + ")", {}, PQerrorMessage(raw),
-                      true);
+    // libpq echoes an unparsable conninfo whole, password included.
+    return make_error("connect to PostgreSQL (" + c.masked_conninfo_ + ")", {},
+                      mask_conninfo_in(PQerrorMessage(raw), conninfo), true);
   }
   PQsetNoticeReceiver(raw, &on_notice, nullptr);
   return c;

@@ -2,7 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 namespace gg::pg {
 
@@ -12,42 +14,94 @@ constexpr std::string_view mask = "****";
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// Masks the values of `password` keys in the key=value form, copying everything else.
-std::string mask_key_value(std::string_view s) {
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = lower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// `s` with each %XX replaced by its byte, as libpq decodes the keys and values of a URI; a
+// malformed escape is kept as it is (libpq refuses the URI, but the text may still be shown).
+std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && is_space(s[i])) out.push_back(s[i++]);
-    const std::size_t key_start = i;
-    while (i < s.size() && !is_space(s[i]) && s[i] != '=') ++i;
-    const std::string_view key = s.substr(key_start, i - key_start);
-    out.append(key);
-    while (i < s.size() && is_space(s[i])) out.push_back(s[i++]);
-    if (i >= s.size() || s[i] != '=') continue;
-    out.push_back(s[i++]);
-    while (i < s.size() && is_space(s[i])) out.push_back(s[i++]);
-    const std::size_t value_start = i;
-    if (i < s.size() && s[i] == '\'') {
-      ++i;
-      while (i < s.size() && s[i] != '\'') i += (s[i] == '\\' && i + 1 < s.size()) ? 2 : 1;
-      if (i < s.size()) ++i;
-    } else {
-      while (i < s.size() && !is_space(s[i])) i += (s[i] == '\\' && i + 1 < s.size()) ? 2 : 1;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
     }
-    if (key == "password") {
-      out.append(mask);
-    } else {
-      out.append(s.substr(value_start, i - value_start));
-    }
+    out.push_back(s[i]);
   }
   return out;
 }
 
-// Masks the password of the user info and any password= query parameter of a URI.
-std::string mask_uri(std::string_view s, std::size_t authority_start) {
-  std::string out;
-  out.reserve(s.size());
+// Libpq spells the key in lower case and refuses other spellings, but a refused conninfo still
+// reaches error messages, so any spelling counts.
+bool is_password_key(std::string_view key) noexcept {
+  return equals_ignoring_case(key, "password");
+}
+
+// A password's place in a conninfo: [begin, end) of its text as written, and its value as
+// libpq would read it (unquoted, unescaped, percent-decoded).
+struct secret_span {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::string value;
+};
+
+// The values of `password` keys in the key=value form.
+std::vector<secret_span> key_value_secrets(std::string_view s) {
+  std::vector<secret_span> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_space(s[i])) ++i;
+    const std::size_t key_start = i;
+    while (i < s.size() && !is_space(s[i]) && s[i] != '=') ++i;
+    const std::string_view key = s.substr(key_start, i - key_start);
+    while (i < s.size() && is_space(s[i])) ++i;
+    if (i >= s.size() || s[i] != '=') continue;
+    ++i;
+    while (i < s.size() && is_space(s[i])) ++i;
+    secret_span span{i, i, {}};
+    if (i < s.size() && s[i] == '\'') {
+      ++i;
+      while (i < s.size() && s[i] != '\'') {
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;
+        span.value.push_back(s[i++]);
+      }
+      if (i < s.size()) ++i;
+    } else {
+      while (i < s.size() && !is_space(s[i])) {
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;
+        span.value.push_back(s[i++]);
+      }
+    }
+    span.end = i;
+    if (is_password_key(key)) out.push_back(std::move(span));
+  }
+  return out;
+}
+
+// The password of the user info and any password query parameter of a URI whose authority
+// starts at `authority_start`.
+std::vector<secret_span> uri_secrets(std::string_view s, std::size_t authority_start) {
+  std::vector<secret_span> out;
   const std::size_t query = s.find('?', authority_start);
   const std::size_t rest_end = query == std::string_view::npos ? s.size() : query;
   // The last '@' before the query ends the user info, so an unencoded '@' or '/' inside a
@@ -56,39 +110,80 @@ std::string mask_uri(std::string_view s, std::size_t authority_start) {
   if (at != std::string_view::npos && at >= authority_start) {
     const std::size_t colon = s.find(':', authority_start);
     if (colon != std::string_view::npos && colon < at) {
-      out.append(s.substr(0, colon + 1));
-      out.append(mask);
-      out.append(s.substr(at, rest_end - at));
-    } else {
-      out.append(s.substr(0, rest_end));
+      out.push_back({colon + 1, at, percent_decode(s.substr(colon + 1, at - colon - 1))});
     }
-  } else {
-    out.append(s.substr(0, rest_end));
   }
   if (query == std::string_view::npos) return out;
-  std::size_t i = query;
-  while (i < s.size()) {
-    out.push_back(s[i++]);  // '?' or '&'
+  std::size_t i = query + 1;
+  while (i <= s.size()) {
     const std::size_t end = std::min(s.find('&', i), s.size());
     const std::string_view param = s.substr(i, end - i);
-    if (param.starts_with("password=")) {
-      out.append("password=");
-      out.append(mask);
-    } else {
-      out.append(param);
+    const std::size_t eq = param.find('=');
+    if (eq != std::string_view::npos && is_password_key(percent_decode(param.substr(0, eq)))) {
+      out.push_back({i + eq + 1, end, percent_decode(param.substr(eq + 1))});
     }
-    i = end;
+    i = end + 1;
   }
   return out;
+}
+
+// Where the URI's authority starts, or npos for the key=value form. Libpq wants the scheme at
+// the very start in lower case; a string that only looks like a URI is refused by libpq but
+// may still be shown in an error, so leading blanks and any case count here.
+std::size_t uri_authority(std::string_view conninfo) noexcept {
+  std::size_t start = 0;
+  while (start < conninfo.size() && is_space(conninfo[start])) ++start;
+  for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (equals_ignoring_case(conninfo.substr(start, scheme.size()), scheme)) {
+      return start + scheme.size();
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::vector<secret_span> secrets_of(std::string_view conninfo) {
+  const std::size_t authority = uri_authority(conninfo);
+  return authority == std::string_view::npos ? key_value_secrets(conninfo)
+                                             : uri_secrets(conninfo, authority);
+}
+
+void replace_all(std::string& text, std::string_view what, std::string_view with) {
+  if (what.empty()) return;
+  for (std::size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
+  }
 }
 
 }  // namespace
 
 std::string mask_conninfo(std::string_view conninfo) {
-  for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (conninfo.starts_with(scheme)) return mask_uri(conninfo, scheme.size());
+  std::string out;
+  out.reserve(conninfo.size());
+  std::size_t copied = 0;
+  for (const secret_span& span : secrets_of(conninfo)) {
+    out.append(conninfo.substr(copied, span.begin - copied));
+    out.append(mask);
+    copied = span.end;
   }
-  return mask_key_value(conninfo);
+  out.append(conninfo.substr(copied));
+  return out;
+}
+
+std::string mask_conninfo_in(std::string_view text, std::string_view conninfo) {
+  std::string out(text);
+  const auto secrets = secrets_of(conninfo);
+  if (secrets.empty()) return out;
+  replace_all(out, conninfo, mask_conninfo(conninfo));
+  // Shorter values would mask unrelated words; the whole conninfo is replaced above anyway.
+  constexpr std::size_t shortest_masked_value = 3;
+  for (const secret_span& span : secrets) {
+    for (const std::string_view value :
+         {conninfo.substr(span.begin, span.end - span.begin), std::string_view{span.value}}) {
+      if (value.size() >= shortest_masked_value && value != mask) replace_all(out, value, mask);
+    }
+  }
+  return out;
 }
 
 std::string quote_conninfo_value(std::string_view value) {

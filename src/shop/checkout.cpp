@@ -140,6 +140,12 @@ result<checkout_request> parse_checkout(std::string_view body, const catalog& ca
     double value = 0;
     if (total.get_double().get(value) != simdjson::SUCCESS)
       return invalid("total must be a number");
+    // The total is echoed into the order event; a bounded, finite value keeps that echo short
+    // and exact to the cent (also rejects -0.01 and 1e300, which no basket adds up to).
+    if (!std::isfinite(value) || value < 0 || value > max_client_total) {
+      return invalid("total must be a number from 0 to " +
+                     std::to_string(static_cast<std::int64_t>(max_client_total)));
+    }
     req.client_total = value;
   }
   simdjson::dom::element end_session;

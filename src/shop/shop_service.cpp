@@ -15,7 +15,7 @@
 #include <gadgetgrove/shop/static_assets.hpp>
 
 #include <algorithm>
-#include <cstdio>
+#include <cmath>
 #include <map>
 
 namespace gg::shop {
@@ -338,9 +338,8 @@ std::string order_properties(const pending_order& order, const checkout_request&
   out += R"(,"currency":"USD")";
   if (req.client_total) {
     out += R"(,"client_total":)";
-    char buf[32];
-    const int n = std::snprintf(buf, sizeof buf, "%.2f", *req.client_total);
-    out.append(buf, static_cast<std::size_t>(std::max(0, n)));
+    // parse_checkout bounds the total to 0..max_client_total, so the cents fit an int64.
+    out += format_cents(std::llround(*req.client_total * 100.0));
   }
   if (order.decline) {
     out += R"(,"reason":)";

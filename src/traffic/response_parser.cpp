@@ -62,7 +62,18 @@ void response_parser::clear() {
 }
 
 char* response_parser::prepare(std::size_t min) {
-  if (buffer_.size() - size_ < min) buffer_.resize(std::max(buffer_.size() * 2, size_ + min));
+  if (buffer_.size() - size_ < min) {
+    // The Set-Cookie views of a head whose body is still arriving point into the buffer: keep
+    // their offsets across the reallocation.
+    std::vector<std::size_t> offsets;
+    offsets.reserve(set_cookies_.size());
+    for (auto c : set_cookies_)
+      offsets.push_back(static_cast<std::size_t>(c.data() - buffer_.data()));
+    buffer_.resize(std::max(buffer_.size() * 2, size_ + min));
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+      set_cookies_[i] = std::string_view(buffer_.data() + offsets[i], set_cookies_[i].size());
+    }
+  }
   return buffer_.data() + size_;
 }
 
@@ -106,6 +117,8 @@ response_parser::state response_parser::parse_head() {
   if (end == std::string_view::npos) {
     return data.size() > header_limit ? fail("header too large") : state_;
   }
+  // The same limit when the whole head arrived in one read as when it came in pieces.
+  if (end + 4 > header_limit) return fail("header too large");
   std::string_view head = data.substr(0, end + 2);
   body_at_ = start_ + end + 4;
 

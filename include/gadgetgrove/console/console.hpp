@@ -19,9 +19,11 @@ inline constexpr std::string_view content_security_policy =
 inline constexpr std::string_view asset_prefix = "/console/";
 
 /// Adds the console to the admin router `admin`:
+///   GET / and /dashboard the analytics dashboard (panels of /api/dashboard/<panel>)
 ///   GET /pipeline        the pipeline page (flows, runs, a run's tasks, log and artifacts)
-///   GET /console/<file>  the embedded scripts, stylesheet and images (no .html: pages are
-///                        served only at their own path, rendered with the shared header)
+///   GET /console/<file>  the embedded scripts, stylesheet and images, and the charting
+///                        library under vendor/ (no .html: pages are served only at their own
+///                        path, rendered with the shared header)
 /// Every answer carries the CSP above, X-Content-Type-Options: nosniff and Referrer-Policy:
 /// same-origin; pages and files are revalidated by ETag (Cache-Control: no-cache), so a new
 /// binary's files are used at once. Authentication is the admin listener's guard, which runs

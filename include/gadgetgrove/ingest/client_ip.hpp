@@ -9,7 +9,9 @@
 namespace gg::ingest {
 
 /// full: the address as received; truncate: IPv4 with its last octet zeroed, IPv6 with its last
-/// 80 bits zeroed (the /48 stays); none: no address is stored.
+/// 80 bits zeroed (the /48 stays), and an IPv4 address embedded in IPv6 cut to its /24 as well
+/// (6to4 2002::/16 keeps 2002:AABB:CC00::, IPv4-compatible ::a.b.c.d becomes ::a.b.c.0,
+/// IPv4-mapped is stored as IPv4); none: no address is stored.
 enum class ip_mode : std::uint8_t { full, truncate, none };
 
 /// Parses "full", "truncate" or "none".

@@ -49,12 +49,15 @@ using server_event_callback = std::function<void(gg::result<gg::uuid>)>;
 ///                               Retry-After when the log is full, stopping or failing
 ///   POST /api/analytics/batch   a JSON array; per-event results, valid events appended
 ///                               all-or-nothing
-///   GET  /api/analytics/stats   per-queue figures from the event log
 ///   POST /v1/{track,page,screen,identify,group,alias,batch,import} and the one-letter aliases
 ///                               /v1/{t,p,s,i,g,a}: the Segment Tracking API, 200
 ///                               {"success":true}; 401 when a write key is configured and
 ///                               missing
 ///   OPTIONS on each of them     CORS preflight
+/// Every POST route takes a body with Content-Encoding gzip, x-gzip or deflate (decoded size
+/// within the route's limit, else 413 body_too_large; corrupt or truncated: 400 bad_encoding
+/// with a `detail`; another coding: 415 unsupported_encoding). The Content-Type is not looked
+/// at: every body is read as JSON, as Segment's API does.
 /// Every refusal is counted in gadgetgrove_ingest_rejected_total{reason}; other metrics:
 /// gadgetgrove_ingest_events_received_total{source}, gadgetgrove_ingest_events_accepted_total
 /// {queue} (durable), gadgetgrove_ingest_unavailable_total{reason},
@@ -85,6 +88,9 @@ class ingest_service final : public gg::stage {
 
   /// Registers the routes above, with the configured body limits, on `r`.
   void add_routes(http::router& r);
+  /// Registers GET /api/analytics/stats (per-queue figures from the event log: segment names,
+  /// queue depths) on `r`; it belongs on the admin listener, not the public one.
+  void add_admin_routes(http::router& r);
 
   /// Records a server-made event through the same validation, enrichment and routing.
   void submit_server_event(const server_event& ev, server_event_callback done);
@@ -119,6 +125,9 @@ class ingest_service final : public gg::stage {
   std::optional<admission> admit();
   std::string_view closed_reason() const noexcept;
   request_info info_of(const http::request& req) const;
+  /// Undoes the body's Content-Encoding (gzip, deflate) in place, the decoded size counted
+  /// against `limit`; false after answering the refusal (415, 413, or 400 with the reason).
+  bool decode_body(http::request& req, http::responder& res, std::size_t limit);
   /// Refuses the whole request: counts `reason` and answers.
   void refuse(const http::request& req, http::responder res, reject_reason reason);
   /// Builds the pending reply for a request whose events passed validation, then submits them.

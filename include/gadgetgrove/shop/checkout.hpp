@@ -21,6 +21,8 @@ inline constexpr int max_line_quantity = 99;
 inline constexpr std::size_t max_order_lines = 100;
 /// Longest accepted name or email.
 inline constexpr std::size_t max_contact_length = 200;
+/// Largest client-sent total (dollars) accepted; the server computes the real total anyway.
+inline constexpr double max_client_total = 100'000'000.0;
 
 struct order_line {
   const product* item = nullptr;  // points into the catalog the request was validated with
@@ -43,7 +45,8 @@ order_totals compute_totals(std::span<const order_line> lines) noexcept;
 /// Parses and validates a checkout body `{name,email,items:[{product_id,quantity}],total,
 /// end_session}`. Errors are errc::invalid_input whose message is the reason shown to the
 /// client: malformed JSON, a missing or overlong name, an invalid email, no items, an unknown
-/// or out-of-stock product, a quantity outside 1..99 or not an integer, too many lines.
+/// or out-of-stock product, a quantity outside 1..99 or not an integer, too many lines, a total
+/// that is not a number from 0 to max_client_total.
 /// Never throws; `catalog` must outlive the result (lines point into it).
 result<checkout_request> parse_checkout(std::string_view body, const catalog& catalog);
 

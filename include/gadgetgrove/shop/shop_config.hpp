@@ -25,7 +25,7 @@ struct shop_config {
   /// How often expired sessions are swept from memory.
   std::chrono::milliseconds sweep_interval{30'000};
   /// Where GET /analytics redirects (the dashboard on the admin listener).
-  std::string dashboard_url = "http://127.0.0.1:8050/";
+  std::string dashboard_url = "http://127.0.0.1:8050/dashboard";
   /// Adds `Secure` to the session cookie (set it when the shop is served over HTTPS).
   bool cookie_secure = false;
   /// max-age of the `Cache-Control` of /static/ assets; they also carry a content-hash ETag.

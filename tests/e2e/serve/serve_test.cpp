@@ -85,7 +85,14 @@ TEST_CASE("serve becomes ready, answers health on both listeners and drains on S
 
   http_client pub(ep.public_port);
   CHECK(pub.get("/healthz").status == 200);
-  CHECK(pub.get("/readyz").status == 200);
+  const auto pub_ready = pub.get("/readyz");
+  CHECK(pub_ready.status == 200);
+  // The public listener answers the status only: no stage details, paths or segment names.
+  CHECK(pub_ready.body == R"({"status":"ready"})");
+  const auto stats = admin.get("/api/analytics/stats");
+  CHECK(stats.status == 200);
+  CHECK(stats.body.find(R"("queues")") != std::string::npos);
+  CHECK(pub.get("/api/analytics/stats").body.find(R"("queues")") == std::string::npos);
   // Metrics are an admin surface only: on the public listener the path is just a storefront
   // deep link.
   CHECK(pub.get("/metrics").body.find("process_resident_memory_bytes") == std::string::npos);
@@ -232,6 +239,10 @@ TEST_CASE("readyz names the database when it goes down, and recovers", "[e2e][ap
   CHECK(down.status == 503);
   CHECK(std::regex_search(down.body, std::regex(R"re("failing":"[^"]*\bpg\b)re")));
   CHECK(down.body.find(R"("pg":{"state":"down","detail":"database )") != std::string::npos);
+  http_client pub(serve.endpoints().public_port);
+  const auto pub_down = pub.get("/readyz");
+  CHECK(pub_down.status == 503);
+  CHECK(pub_down.body == R"({"status":"not ready"})");
 
   REQUIRE(external.start());
   CHECK(poll([](const gg::test::http_reply& r) { return r.status == 200; }).status == 200);

@@ -125,3 +125,49 @@ TEST_CASE("with an admin token the console pages and files need it too", "[integ
   CHECK(admin.get("/console/pipeline.js", {{"Authorization", "Bearer console-t0ken"}}).status ==
         200);
 }
+
+TEST_CASE(
+    "the dashboard is served at / and /dashboard with its charting library, and the "
+    "shop's /analytics leads there",
+    "[integration][console][dashboard]") {
+  temp_dir dir("gg-console-dashboard");
+  serve_process serve(dir / "data", {"--traffic", "off"});
+  require_ready(serve);
+  http_client admin(serve.endpoints().admin_port);
+
+  std::string etag;
+  for (const char* path : {"/", "/dashboard"}) {
+    CAPTURE(path);
+    const auto page = admin.get(path);
+    REQUIRE(page.status == 200);
+    CHECK(page.header("Content-Type") == "text/html; charset=utf-8");
+    check_console_headers(page);
+    CHECK(page.body.find("<h1>GadgetGrove Analytics Dashboard</h1>") != std::string::npos);
+    CHECK(page.body.find(R"(href="/dashboard" data-page="dashboard" aria-current="page")") !=
+          std::string::npos);
+    CHECK(page.body.find(R"(<script type="module" src="/console/dashboard.js"></script>)") !=
+          std::string::npos);
+    CHECK(page.body.find("{{") == std::string::npos);
+    // One page, one validator, wherever it is served.
+    if (etag.empty()) etag = page.header("ETag").value_or("");
+    CHECK(page.header("ETag") == etag);
+  }
+  CHECK(admin.get("/dashboard", {{"If-None-Match", etag}}).status == 304);
+
+  // The library npm installed at build time, with its licence, from the binary.
+  const auto lib = admin.get("/console/vendor/echarts.common.min.js");
+  REQUIRE(lib.status == 200);
+  CHECK(lib.header("Content-Type") == "text/javascript; charset=utf-8");
+  CHECK(lib.body.size() > 300'000);
+  CHECK(lib.body.find("Apache Software Foundation") != std::string::npos);
+  check_console_headers(lib);
+  const auto license = admin.get("/console/vendor/echarts-LICENSE.txt");
+  CHECK(license.status == 200);
+  CHECK(license.body.find("Apache License") != std::string::npos);
+
+  http_client shop(serve.endpoints().public_port);
+  const auto analytics = shop.get("/analytics");
+  CHECK(analytics.status == 307);
+  CHECK(analytics.header("Location") ==
+        "http://127.0.0.1:" + std::to_string(serve.endpoints().admin_port) + "/dashboard");
+}

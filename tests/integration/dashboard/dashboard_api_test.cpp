@@ -231,6 +231,15 @@ TEST_CASE("the dashboard panels give the hand-computed numbers of the fixed data
     // From google.com: s2 and s6.
     CHECK(kpi_line(server.ok("/api/dashboard/kpis?" + both + "&source=google.com"), "value") ==
           "2|0.5|30.5|30.5");
+    // Filters that the per-day tables cannot answer together go through the sessions:
+    // product p1 from the newsletter: s1; viewed /p/p1 and an Accessories product: s3.
+    CHECK(kpi_line(server.ok("/api/dashboard/kpis?" + both + "&product=p1&source=newsletter"),
+                   "value") == "1|1|45|45");
+    CHECK(kpi_line(server.ok("/api/dashboard/kpis?" + both + "&page=/p/p1&category=Accessories"),
+                   "value") == "1|0|0|null");
+    // A product filter with an outcome: the per-day table of filtered sessions.
+    CHECK(kpi_line(server.ok("/api/dashboard/kpis?" + both + "&product=p1&outcome=purchase"),
+                   "value") == "1|1|45|45");
     // Two filters AND: google.com and checkout_error: s2.
     auto body =
         server.ok("/api/dashboard/kpis?" + both + "&source=google.com&outcome=checkout_error");

@@ -63,6 +63,7 @@ class ingest_fixture {
 
     http::router routes;
     service_->add_routes(routes);
+    service_->add_admin_routes(routes);
     http::server_options so;
     so.name = "ingest-test";
     server_.emplace(ioc_, so, std::make_shared<http::router>(std::move(routes)));

@@ -173,6 +173,30 @@ TEST_CASE("invalid checkouts are refused with a reason and record no order",
   CHECK(s.sink->events().empty());
 }
 
+TEST_CASE("an out-of-range client total is refused and an in-range one is echoed exactly",
+          "[integration][shop]") {
+  shop_server s;
+  auto c = s.client();
+  const auto with_total = [&](const std::string& total) {
+    return R"({"name":"Ada Lovelace","email":"ada.lovelace@example.com","items":[{"product_id":")" +
+           buyable(s).id + R"(","quantity":1}],"total":)" + total + "}";
+  };
+  for (const std::string total : {"1e300", "-1", "-1e300", "1e17", "-0.01"}) {
+    INFO("total " << total);
+    const auto r = c.post("/checkout", with_total(total));
+    CHECK(r.status == 400);
+    json_doc doc(r.body);
+    CHECK(doc.str("reason") == "total must be a number from 0 to 100000000");
+  }
+  CHECK(s.sink->events().empty());
+
+  const auto ok = c.post("/checkout", with_total("99999999.99"));
+  REQUIRE(ok.status == 200);
+  const auto events = s.sink->events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].find(R"("client_total":99999999.99)") != std::string::npos);
+}
+
 TEST_CASE("an order that cannot be recorded is answered 503 with Retry-After",
           "[integration][shop]") {
   shop_server s;

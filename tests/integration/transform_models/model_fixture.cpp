@@ -170,7 +170,8 @@ const std::vector<std::string>& model_relations() {
                                                      "analytics.dashboard_session_products",
                                                      "analytics.dashboard_daily",
                                                      "analytics.dashboard_daily_sources",
-                                                     "analytics.dashboard_daily_pages"};
+                                                     "analytics.dashboard_daily_pages",
+                                                     "analytics.dashboard_daily_filtered"};
   return relations;
 }
 

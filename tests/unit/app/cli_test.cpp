@@ -109,6 +109,32 @@ TEST_CASE("print-config masks the database password", "[unit][app]") {
   CHECK(table.find("command line") != std::string::npos);
 }
 
+TEST_CASE("print-config shows no password in any form or from any source", "[unit][app]") {
+  for (const std::string url : {
+           "postgresql://u:hunter2@db/x",
+           "postgresql://db/x?user=u&password=hunter2",
+           "postgresql://db/x?pass%77ord=hunter2",
+           "postgresql://u:hunt%65r2@db/x",
+           "host=db password=hunter2 dbname=x",
+           "host=db password='hunter2 with spaces' dbname=x",
+           "host=db password = 'it\\'s hunter2'",
+       }) {
+    INFO(url);
+    auto cli = run({"serve", "--print-config", "--database-url", url});
+    CHECK(gg::app::format_origins(ok(cli).origins).find("hunter2") == std::string::npos);
+    auto env = run({"serve", "--print-config"}, {{"DATABASE_URL", url}});
+    CHECK(gg::app::format_origins(ok(env).origins).find("hunter2") == std::string::npos);
+    auto own_env = run({"serve", "--print-config"}, {{"GADGETGROVE_DATABASE_URL", url}});
+    CHECK(gg::app::format_origins(ok(own_env).origins).find("hunter2") == std::string::npos);
+  }
+  auto file = write_config("database-url = \"postgresql://db/x?password=hunter2\"\n");
+  auto from_file = run({"serve", "--print-config", "--config", file});
+  const auto table = gg::app::format_origins(ok(from_file).origins);
+  CHECK(table.find("hunter2") == std::string::npos);
+  CHECK(table.find("postgresql://db/x?password=****") != std::string::npos);
+  std::filesystem::remove(file);
+}
+
 TEST_CASE("an unknown option is a one-line error naming it, exit 2", "[unit][app]") {
   auto o = run({"serve", "--no-such-option"});
   CHECK(code(o) == 2);

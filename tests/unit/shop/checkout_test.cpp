@@ -110,6 +110,35 @@ TEST_CASE("invalid checkouts are refused with a reason", "[unit][shop]") {
                        R"(,"end_session":"yes")")) == "end_session must be true or false");
 }
 
+TEST_CASE("a client total outside 0..100000000 or not a finite number is refused", "[unit][shop]") {
+  const std::string items = R"([{"product_id":"SM-00000001","quantity":1}])";
+  const std::string range = "total must be a number from 0 to 100000000";
+  CHECK(reason_of(body(items, R"(,"total":1e300)")) == range);
+  CHECK(reason_of(body(items, R"(,"total":-1e300)")) == range);
+  CHECK(reason_of(body(items, R"(,"total":-0.01)")) == range);
+  CHECK(reason_of(body(items, R"(,"total":100000000.01)")) == range);
+  CHECK(reason_of(body(items, R"(,"total":18446744073709551615)")) == range);
+  // JSON has no NaN or infinity: spelled out they are not JSON, too large they do not parse.
+  CHECK(reason_of(body(items, R"(,"total":NaN)")) == "the body is not valid JSON");
+  CHECK(reason_of(body(items, R"(,"total":Infinity)")) == "the body is not valid JSON");
+  CHECK(reason_of(body(items, R"(,"total":1e400)")) == "the body is not valid JSON");
+  CHECK(reason_of(body(items, R"(,"total":18446744073709551616)")) == "the body is not valid JSON");
+  CHECK(reason_of(body(items, R"(,"total":"NaN")")) == "total must be a number");
+}
+
+TEST_CASE("client totals at the ends of the range are accepted", "[unit][shop]") {
+  const std::string items = R"([{"product_id":"SM-00000001","quantity":1}])";
+  auto zero = parse_checkout(body(items, R"(,"total":0)"), test_catalog());
+  REQUIRE(zero.has_value());
+  CHECK(zero->client_total == Approx(0.0));
+  auto most = parse_checkout(body(items, R"(,"total":100000000)"), test_catalog());
+  REQUIRE(most.has_value());
+  CHECK(most->client_total == Approx(1e8));
+  auto cents = parse_checkout(body(items, R"(,"total":99999999.99)"), test_catalog());
+  REQUIRE(cents.has_value());
+  CHECK(cents->client_total == Approx(99999999.99));
+}
+
 TEST_CASE("an echoed unknown product id is cut short", "[unit][shop]") {
   const std::string id(500, 'Z');
   CHECK(reason_of(body(R"([{"product_id":")" + id + R"(","quantity":1}])")) ==

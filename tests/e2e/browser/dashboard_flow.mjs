@@ -1,0 +1,447 @@
+// Drives the admin console's analytics dashboard in headless Chromium, signed in with HTTP
+// Basic, against a `gadgetgrove serve` holding the events of dashboard_data.mjs:
+// - every KPI card and chart renders with data; the health strip and live panel have figures;
+// - a date preset and a range typed with the keyboard change the numbers and the URL;
+// - a click on a product bar of the chart filters everything (chip, URL, numbers), a click on
+//   a category in the products table too, and the chips remove them;
+// - reloading the URL restores the view; each panel's CSV downloads with its rows;
+// - auto-refresh redraws by itself and stops when paused;
+// - the first render time (median of --runs loads: cold, in a new profile, and warm, reloaded)
+//   is measured, not asserted;
+// - screenshots at desktop (1280) and phone (390) width, light and dark.
+// With --empty the server has no data: the page says so instead of drawing blank charts.
+// Any console error, page error, failed request or Content-Security-Policy violation fails it.
+//
+//   node dashboard_flow.mjs --url http://127.0.0.1:8050 --password <admin password>
+//                           --out <screenshot dir> [--empty] [--runs 5]
+//
+// Prints one JSON line on stdout: {"ok":true,"problems":[],"first_render_ms":{...},...}.
+// Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
+
+import {chromium} from 'playwright-core';
+import {mkdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+
+function parse_args(argv) {
+  const args = {url: null, password: null, out: null, empty: false, runs: 5, timeout: 30000};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--empty') {
+      args.empty = true;
+      continue;
+    }
+    const key = {'--url': 'url', '--password': 'password', '--out': 'out', '--runs': 'runs',
+                 '--timeout': 'timeout'}[a];
+    if (!key || argv[i + 1] === undefined) throw new Error(`bad argument ${a}`);
+    args[key] = key === 'runs' || key === 'timeout' ? Number(argv[++i]) : argv[++i];
+  }
+  for (const k of ['url', 'password', 'out']) {
+    if (!args[k]) throw new Error(`missing --${k}`);
+  }
+  return args;
+}
+
+const chromium_args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+                       '--no-first-run', '--disable-background-networking',
+                       '--disable-component-update', '--disable-sync'];
+const desktop = {width: 1280, height: 900};
+const phone = {width: 390, height: 844};
+
+// Collects CSP violations from the page itself; init scripts run outside the page's CSP.
+const watch_csp = () => {
+  window.__csp_violations = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__csp_violations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} ` +
+                                 `at ${e.sourceFile}:${e.lineNumber}`);
+  });
+};
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? null : (s.length % 2 ? s[(s.length - 1) / 2] :
+      (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+};
+
+async function main() {
+  const args = parse_args(process.argv.slice(2));
+  mkdirSync(args.out, {recursive: true});
+  const problems = [];
+  const screenshots = [];
+  const result = {ok: false, mode: args.empty ? 'empty' : 'data'};
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true,
+    args: chromium_args, timeout: args.timeout});
+  const new_context = async (options = {}) => {
+    const c = await browser.newContext({
+      viewport: desktop, acceptDownloads: true,
+      httpCredentials: {username: 'analyst', password: args.password}, ...options});
+    c.setDefaultTimeout(args.timeout);
+    await c.addInitScript(watch_csp);
+    return c;
+  };
+  const watch = (page, label) => {
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') {
+        problems.push(`${label} console ${msg.type()}: ${msg.text()}`);
+      }
+    });
+    page.on('pageerror', (err) => problems.push(`${label} page error: ${err.message}`));
+    page.on('response', (res) => {
+      if (res.status() >= 400) problems.push(`${label} ${res.status()} for ${res.url()}`);
+    });
+    page.on('requestfailed', (req) => {
+      // Navigation cancels the requests still in flight: not a failure.
+      if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
+      problems.push(`${label} request failed: ${req.url()} ${req.failure()?.errorText}`);
+    });
+  };
+  const check = (ok, what) => {
+    if (!ok) problems.push(what);
+  };
+  const shot = async (page, name) => {
+    const path = join(args.out, name);
+    await page.screenshot({path, fullPage: true});
+    screenshots.push(path);
+  };
+  const csp_violations = [];
+  const csp_of = async (page, label) => {
+    for (const v of await page.evaluate(() => window.__csp_violations ?? ['watcher missing'])) {
+      csp_violations.push(`${label}: ${v}`);
+      problems.push(`${label} CSP: ${v}`);
+    }
+  };
+  const renders = (page) => page.evaluate(() => Number(
+      document.getElementById('main').dataset.renders || 0));
+  // Waits for the render after `before` to finish (the page marks each in data-renders).
+  const rendered_after = (page, before) => page.waitForFunction((n) => {
+    const m = document.getElementById('main');
+    return Number(m.dataset.renders || 0) > n && m.dataset.state !== 'loading';
+  }, before);
+  const kpis = (page) => page.evaluate(() => Object.fromEntries(
+      [...document.querySelectorAll('#kpi-cards .kpi-card')].map((c) => [
+        c.dataset.kpi, c.querySelector('.kpi-value').textContent])));
+  const query = (page) => Object.fromEntries(new URL(page.url()).searchParams);
+  const base = args.url.replace(/\/$/, '');
+
+  try {
+    // First render of a cold page (new context: nothing cached), several times.
+    const times = [];
+    for (let i = 0; i < args.runs; i++) {
+      const c = await new_context();
+      const p = await c.newPage();
+      watch(p, `run ${i}`);
+      await p.goto(`${base}/dashboard`);
+      await p.waitForSelector('main[data-renders="1"]');
+      times.push(await p.evaluate(
+          () => performance.getEntriesByName('dashboard-first-render')[0]?.startTime ?? -1));
+      await csp_of(p, `run ${i}`);
+      await c.close();
+    }
+    // And of a page loaded again in the same browser profile: its files revalidated (304) and
+    // the compiled library from the browser's code cache, as for someone who keeps the
+    // dashboard open or comes back to it.
+    const warm = [];
+    {
+      const c = await new_context();
+      const p = await c.newPage();
+      watch(p, 'warm');
+      await p.goto(`${base}/dashboard`);
+      await p.waitForSelector('main[data-renders="1"]');
+      for (let i = 0; i < args.runs; i++) {
+        await p.reload();
+        await p.waitForSelector('main[data-renders="1"]');
+        warm.push(await p.evaluate(
+            () => performance.getEntriesByName('dashboard-first-render')[0]?.startTime ?? -1));
+      }
+      await csp_of(p, 'warm');
+      await c.close();
+    }
+    result.first_render_ms = {cold_runs: times.map(Math.round),
+                              cold_median: Math.round(median(times)),
+                              warm_runs: warm.map(Math.round),
+                              warm_median: Math.round(median(warm))};
+
+    const context = await new_context();
+    const page = await context.newPage();
+    watch(page, 'desktop');
+    await page.goto(`${base}/`);
+    await rendered_after(page, 0);
+    check(await page.textContent('h1') === 'GadgetGrove Analytics Dashboard',
+          'the title is not "GadgetGrove Analytics Dashboard"');
+    check(await page.getAttribute('.nav-links a[data-page="dashboard"]', 'aria-current') ===
+              'page', 'the Dashboard link is not marked current');
+    check((await page.textContent('#timezone-text')).includes('UTC'),
+          'the reporting time zone is not shown');
+    check(await page.getAttribute('.preset[data-days="30"]', 'aria-pressed') === 'true',
+          'the default range is not the 30-day preset');
+
+    if (args.empty) {
+      await page.waitForSelector('#no-data:not([hidden])');
+      const text = await page.textContent('#no-data');
+      check(text.includes('No data yet'), `the empty page says "${text}"`);
+      for (const panel of ['daily', 'outcomes', 'funnel', 'products', 'cohorts', 'pages',
+                           'sources']) {
+        const empty = page.locator(`#panel-${panel} .panel-empty`);
+        check(await empty.isVisible(), `${panel}: no empty state shown`);
+        check(await empty.getAttribute('data-reason') === 'no_data',
+              `${panel}: the empty state does not say there is no data yet`);
+        check(await page.locator(`#chart-${panel}`).count() === 0 ||
+                  !(await page.locator(`#chart-${panel}`).isVisible()),
+              `${panel}: a blank chart is shown`);
+      }
+      const k = await kpis(page);
+      check(k.total_sessions === '0', `empty total sessions: ${k.total_sessions}`);
+      check(k.conversion_rate === '—', `empty conversion rate: ${k.conversion_rate}`);
+      check((await page.textContent('#health-asof')).includes('no data'),
+            'the health strip does not say there is no data');
+      await shot(page, 'dashboard-empty-desktop.png');
+      await page.setViewportSize(phone);
+      await shot(page, 'dashboard-empty-phone.png');
+      await csp_of(page, 'desktop');
+      await context.close();
+      result.ok = problems.length === 0;
+      return;
+    }
+
+    // Every card and chart has data.
+    const k30 = await kpis(page);
+    for (const key of ['total_sessions', 'conversion_rate', 'total_revenue', 'avg_order_value']) {
+      check(k30[key] && k30[key] !== '—' && k30[key] !== '0' && k30[key] !== '$0.00',
+            `KPI ${key} shows "${k30[key]}"`);
+    }
+    check(await page.locator('#kpi-cards .kpi-delta').count() === 4,
+          'the KPI cards have no previous-period delta');
+    check(await page.locator('#panel-cohorts table.heatmap tbody tr').count() > 0 &&
+              await page.locator('#panel-cohorts td.heat-10').count() > 0,
+          'the cohort heatmap has no rows (week 0 is 100% of each cohort)');
+    check(await page.getAttribute('#panel-cohorts', 'data-empty') === 'false',
+          'panel cohorts is empty');
+    for (const chart of ['daily', 'outcomes', 'funnel', 'products', 'live']) {
+      const canvas = page.locator(`#chart-${chart} canvas`).first();
+      check(await canvas.count() === 1 && await canvas.isVisible(), `chart ${chart} not drawn`);
+      if (chart !== 'live') {
+        check(await page.getAttribute(`#panel-${chart}`, 'data-empty') === 'false',
+              `panel ${chart} is empty`);
+      }
+    }
+    check(await page.locator('#panel-pages tbody tr').count() > 3, 'top pages has no rows');
+    check(await page.locator('#panel-sources tbody tr').count() >= 3, 'top sources has no rows');
+    check(await page.locator('#panel-products tbody tr').count() === 10,
+          'top products does not list 10 products');
+    check(Number((await page.textContent('#live-events')).replace(/,/g, '')) > 0,
+          'the live panel counts no events in the last 5 minutes');
+    check(await page.locator('#health-asof time').count() === 1, 'health: no "data as of"');
+    check(await page.locator('#health-transform time').count() === 1,
+          'health: no last transform');
+    result.kpis_30_days = k30;
+    await shot(page, 'dashboard-desktop.png');
+
+    // A preset: the numbers and the URL change.
+    let before = await renders(page);
+    await page.click('.preset[data-days="7"]');
+    await rendered_after(page, before);
+    const k7 = await kpis(page);
+    check(query(page).days === '7', `the 7-day preset is not in the URL: ${page.url()}`);
+    check(k7.total_sessions !== k30.total_sessions,
+          `7 days show as many sessions as 30 (${k7.total_sessions})`);
+    result.kpis_7_days = k7;
+
+    // A range typed with the keyboard only (the browser's own date fields), applied with Enter.
+    await page.focus('#range-start');
+    const end_value = await page.inputValue('#range-end');
+    const start_day = new Date(Date.parse(`${end_value}T00:00:00Z`) - 59 * 86400e3);
+    const [yy, mm, dd] = start_day.toISOString().slice(0, 10).split('-');
+    await page.keyboard.type(`${mm}${dd}${yy}`);
+    check(await page.inputValue('#range-start') === `${yy}-${mm}-${dd}`,
+          `typing a date gave "${await page.inputValue('#range-start')}"`);
+    before = await renders(page);
+    await page.keyboard.press('Enter');
+    await rendered_after(page, before);
+    const q60 = query(page);
+    check(q60.start === `${yy}-${mm}-${dd}` && q60.end === end_value,
+          `the typed range is not in the URL: ${page.url()}`);
+    const k60 = await kpis(page);
+    check(Number(k60.total_sessions.replace(/,/g, '')) >
+              Number(k30.total_sessions.replace(/,/g, '')),
+          `60 days show no more sessions than 30 (${k60.total_sessions})`);
+    check((await page.textContent('#range-text')).includes(yy), 'the range is not written out');
+
+    // A bad range is refused with a reason, and nothing is asked of the server.
+    await page.fill('#range-end', `${Number(yy) - 1}-${mm}-${dd}`);
+    await page.click('#range-apply');
+    check(await page.isVisible('#range-error'), 'an end before the start is not refused');
+    check(query(page).start === q60.start, 'a refused range changed the URL');
+    await page.fill('#range-end', end_value);
+
+    // Back to 30 days, then a click on the top product's bar in the chart.
+    before = await renders(page);
+    await page.click('.preset[data-days="30"]');
+    await rendered_after(page, before);
+    const top_name = await page.textContent('#panel-products tbody tr:first-child td button');
+    await page.locator('#chart-products').scrollIntoViewIfNeeded();
+    const box = await page.locator('#chart-products').boundingBox();
+    before = await renders(page);
+    // The first bar is the band at the top of the grid (8 px margin, 10 bands); it is the
+    // longest, so the middle of the chart lies on it.
+    await page.mouse.click(box.x + box.width * 0.55, box.y + 8 + (box.height - 16) / 20);
+    await rendered_after(page, before);
+    const q_product = query(page);
+    check(Boolean(q_product.product), `the product click is not in the URL: ${page.url()}`);
+    const chip = await page.textContent('#filter-chips');
+    check(chip.includes(`Product: ${top_name}`), `the product chip says "${chip}"`);
+    const k_product = await kpis(page);
+    check(k_product.total_sessions !== k30.total_sessions,
+          `the product filter left total sessions at ${k_product.total_sessions}`);
+    result.product_filter = {product: q_product.product, name: top_name, kpis: k_product};
+    await shot(page, 'dashboard-product-filter-desktop.png');
+
+    // Reloading the URL restores the view.
+    const url_before = page.url();
+    await page.reload();
+    await rendered_after(page, 0);
+    check(page.url() === url_before, 'the reload changed the URL');
+    check((await page.textContent('#filter-chips')).includes(`Product: ${top_name}`),
+          'the reload lost the product chip');
+    const k_reload = await kpis(page);
+    check(JSON.stringify(k_reload) === JSON.stringify(k_product),
+          `the reload shows other numbers: ${JSON.stringify(k_reload)}`);
+
+    // CSV of the products panel: a header and one line per product shown.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#panel-products button.csv'),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+    check(csv[0] === 'product_id,name,brand,category,revenue,units_sold,views',
+          `the products CSV header is "${csv[0]}"`);
+    check(csv.length - 1 === await page.locator('#panel-products tbody tr').count(),
+          `the products CSV has ${csv.length - 1} rows`);
+    check(download.suggestedFilename().startsWith('gadgetgrove-products-'),
+          `the CSV is named ${download.suggestedFilename()}`);
+    result.csv = {name: download.suggestedFilename(), lines: csv.length};
+
+    // The chip removes the filter; a category in the products table filters by category.
+    before = await renders(page);
+    await page.click('#filter-chips button[data-remove-filter="product"]');
+    await rendered_after(page, before);
+    check(!query(page).product, 'removing the chip left the product in the URL');
+    const category = await page.textContent('#panel-products tbody tr:first-child ' +
+                                            'button[data-filter-key="category"]');
+    before = await renders(page);
+    await page.click('#panel-products tbody tr:first-child button[data-filter-key="category"]');
+    await rendered_after(page, before);
+    check(query(page).category === category, `the category is not in the URL: ${page.url()}`);
+    check((await page.textContent('#filter-chips')).includes(`Category: ${category}`),
+          'no category chip');
+    const k_category = await kpis(page);
+    check(k_category.total_sessions !== k30.total_sessions, 'the category filter changed nothing');
+    // Filters add up: an outcome (a click on the donut's purchase slice, the first one,
+    // clockwise from 12 o'clock) and a source (from its table), then "Clear all".
+    await page.locator('#chart-outcomes').scrollIntoViewIfNeeded();
+    const donut = await page.locator('#chart-outcomes').boundingBox();
+    const radius = 0.55 * Math.min(donut.width, donut.height) / 2;
+    before = await renders(page);
+    await page.mouse.click(donut.x + donut.width / 2 + radius * Math.sin(Math.PI / 12),
+                           donut.y + donut.height * 0.45 - radius * Math.cos(Math.PI / 12));
+    await rendered_after(page, before);
+    before = await renders(page);
+    await page.click('#panel-sources tbody tr:first-child button[data-filter-key="source"]');
+    await rendered_after(page, before);
+    const q3 = query(page);
+    check(q3.category === category && q3.outcome === 'purchase' && Boolean(q3.source),
+          `three filters are not all in the URL: ${page.url()}`);
+    check(await page.locator('#filter-chips li').count() === 3, 'not three filter chips');
+    check((await page.textContent('#filter-chips')).includes('Outcome: Purchase'),
+          'no outcome chip');
+    const k3 = await kpis(page);
+    check(k3.conversion_rate === '100.0%',
+          `only purchasing sessions, yet the conversion rate is ${k3.conversion_rate}`);
+    await shot(page, 'dashboard-filters-desktop.png');
+    before = await renders(page);
+    await page.click('#filters-clear');
+    await rendered_after(page, before);
+    check(await page.isHidden('#filters'), 'the filter bar stays after "Clear all"');
+    check(JSON.stringify(await kpis(page)) === JSON.stringify(k30),
+          'clearing the filters does not restore the unfiltered numbers');
+    // Back: the browser's history holds each view.
+    before = await renders(page);
+    await page.goBack();
+    await rendered_after(page, before);
+    check(query(page).source === q3.source, 'Back did not return to the filtered view');
+
+    // A range with nothing in it: each panel says so, in words, instead of a blank chart.
+    before = await renders(page);
+    await page.goto(`${base}/dashboard?start=2020-01-01&end=2020-01-31`);
+    await rendered_after(page, 0);
+    for (const panel of ['daily', 'outcomes', 'products', 'pages']) {
+      const empty = page.locator(`#panel-${panel} .panel-empty`);
+      check(await empty.isVisible() &&
+                (await empty.textContent()).startsWith('Nothing from 2020-01-01 to 2020-01-31'),
+            `${panel}: no "nothing in this range" state`);
+      check(await empty.getAttribute('data-reason') === 'range', `${panel}: wrong empty reason`);
+    }
+    check(await page.isHidden('#no-data'), 'an empty range claims there is no data at all');
+    await shot(page, 'dashboard-empty-range-desktop.png');
+
+    // Auto-refresh redraws by itself, and leaves a date being typed alone; paused, it does not
+    // redraw.
+    const typed = await page.inputValue('#range-start');
+    const typing = `${Number(typed.slice(0, 4)) - 1}${typed.slice(4, 8)}01`;
+    await page.fill('#range-start', typing);
+    before = await renders(page);
+    await rendered_after(page, before);
+    check(await page.inputValue('#range-start') === typing,
+          'an auto-refresh overwrote the date being typed');
+    await page.fill('#range-start', typed);
+    await page.click('#refresh-toggle');
+    check(await page.getAttribute('#refresh-toggle', 'aria-pressed') === 'true',
+          'the pause button is not pressed');
+    const paused_at = await renders(page);
+    await page.waitForTimeout(12000);
+    check(await renders(page) === paused_at, 'the page refreshed while paused');
+    await page.click('#refresh-toggle');
+    await rendered_after(page, paused_at);
+
+    // Dark and phone.
+    await csp_of(page, 'desktop');
+    await context.close();
+    const dark = await new_context({colorScheme: 'dark'});
+    const dark_page = await dark.newPage();
+    watch(dark_page, 'dark');
+    await dark_page.goto(`${base}/dashboard`);
+    await rendered_after(dark_page, 0);
+    await shot(dark_page, 'dashboard-dark-desktop.png');
+    await csp_of(dark_page, 'dark');
+    await dark.close();
+
+    const small = await new_context({viewport: phone, isMobile: true, hasTouch: true});
+    const phone_page = await small.newPage();
+    watch(phone_page, 'phone');
+    await phone_page.goto(`${base}/dashboard`);
+    await rendered_after(phone_page, 0);
+    const overflow = await phone_page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    check(overflow <= 0, `the phone layout is ${overflow} px wider than the screen`);
+    const card_width = await phone_page.evaluate(
+        () => document.querySelector('.kpi-card').getBoundingClientRect().width);
+    check(card_width < phone.width / 2, 'the KPI cards are not two to a row on a phone');
+    await shot(phone_page, 'dashboard-phone.png');
+    await csp_of(phone_page, 'phone');
+    await small.close();
+    result.ok = problems.length === 0;
+  } catch (e) {
+    problems.push(`flow stopped: ${e.stack || e.message}`);
+  } finally {
+    await browser.close();
+    result.problems = problems;
+    result.csp_violations = csp_violations;
+    result.screenshots = screenshots;
+    console.log(JSON.stringify(result));
+    process.exitCode = result.ok ? 0 : 1;
+  }
+}
+
+main().catch((e) => {
+  console.log(JSON.stringify({ok: false, problems: [`flow crashed: ${e.stack || e.message}`]}));
+  process.exit(1);
+});

@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark driver (tools/bench/e2e/run.sh builds the binary and calls this).
+
+Per rate: a fresh data directory, `gadgetgrove serve` with its embedded PostgreSQL (ack durable,
+transform on load), the start-up transform awaited, then `gadgetgrove simulate --rate R` for the
+duration while marker page views (one session each, a path of their own) are posted at a steady
+pace. A marker's freshness is the time from its success answer to the dashboard API's kpis panel
+filtered on its path counting its session. CPU comes from /proc: the serve process, and
+PostgreSQL's postmaster with every child (exited backends through the postmaster's children
+times, live ones directly). Bytes on disk: the event log's segments and archive plus the raw and
+analytics tables with their indexes, per event loaded.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+ORIGINAL_FRESHNESS_S = 180.0  # a 60 s load schedule plus a 120 s dbt schedule
+FRESHNESS_GOAL_S = 2.0
+
+
+def fail(msg):
+    print(f"e2e bench: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def proc_cpu_seconds(pid, with_children=False):
+    """utime + stime of `pid` (and of its waited-for children), in seconds; 0 when gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if with_children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / CLK_TCK
+
+
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid:
+            out.append(int(entry))
+    return out
+
+
+def postgres_cpu_seconds(postmaster):
+    total = proc_cpu_seconds(postmaster, with_children=True)
+    for child in children(postmaster):
+        total += proc_cpu_seconds(child)
+    return total
+
+
+def peak_rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def http(method, url, body=None, timeout=5.0):
+    data = body.encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    # A browser's agent: ingest tags scripted agents as bots, and the dashboard leaves bots out.
+    req.add_header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 "
+                   "Firefox/121.0")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except (urllib.error.URLError, OSError):
+        return 0, b""
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(p / 100.0 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def du_bytes(path):
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+class markers:
+    """Posts a marker page view every `period` s and watches for each through the dashboard."""
+
+    def __init__(self, public, admin, period):
+        self.public = public
+        self.admin = admin
+        self.period = period
+        self.freshness = []
+        self.lost = []
+        self.refused = 0
+        self.pending = {}  # path -> time of the success answer
+        self.stop_posting = threading.Event()
+        self.lock = threading.Lock()
+
+    def post_loop(self):
+        i = 0
+        next_at = time.monotonic()
+        while not self.stop_posting.is_set():
+            path = f"/bench-marker/{uuid.uuid4().hex[:12]}"
+            now_iso = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            body = json.dumps({"type": "page_view", "url": "http://bench.test" + path,
+                               "path": path, "title": "marker", "timestamp": now_iso,
+                               "sessionId": f"bench-marker-{path[14:]}"})
+            status, _ = http("POST", f"http://{self.public}/api/analytics", body)
+            answered = time.monotonic()
+            if status in (200, 202):
+                with self.lock:
+                    self.pending[path] = answered
+            else:
+                self.refused += 1
+            i += 1
+            next_at += self.period
+            time.sleep(max(0.0, next_at - time.monotonic()))
+
+    def watch_loop(self, deadline_after_stop):
+        today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        stop_deadline = None
+        while True:
+            with self.lock:
+                pending = list(self.pending.items())
+            if self.stop_posting.is_set():
+                if stop_deadline is None:
+                    stop_deadline = time.monotonic() + deadline_after_stop
+                if not pending or time.monotonic() > stop_deadline:
+                    with self.lock:
+                        self.lost.extend(self.pending.keys())
+                        self.pending.clear()
+                    return
+            for path, answered in pending:
+                q = urllib.request.quote(path, safe="")
+                status, body = http(
+                    "GET", f"http://{self.admin}/api/dashboard/kpis?start={today}&end={today}&page={q}")
+                if status != 200:
+                    continue
+                sessions = json.loads(body)["kpis"]["total_sessions"]["value"]
+                if sessions and sessions >= 1:
+                    seen = time.monotonic()
+                    with self.lock:
+                        self.pending.pop(path, None)
+                        self.freshness.append(seen - answered)
+            time.sleep(0.02)
+
+
+def wait_for(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.1)
+    fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def run_rate(args, rate):
+    work = tempfile.mkdtemp(prefix="gg-bench-e2e-")
+    os.chmod(work, 0o755)
+    data = os.path.join(work, "data")
+    log = open(os.path.join(work, "serve.log"), "w")
+    serve = subprocess.Popen(
+        [args.binary, "serve", "--data-dir", data, "--sql-dir", args.sql_dir, "--pg-bin-dir",
+         args.pg_bin_dir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+         "--traffic", "off", "--ack", "durable", "--transform-on-load", "on",
+         "--log-level", "warn", "--log-format", "json"],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        info_path = os.path.join(data, "serve.json")
+
+        def read_info():
+            if serve.poll() is not None:
+                fail(f"serve exited with {serve.returncode}; log: {log.name}")
+            try:
+                with open(info_path) as f:
+                    return json.load(f)
+            except (OSError, ValueError):
+                return None
+
+        info = wait_for(read_info, 120, "serve.json")
+        public, admin = info["public"], info["admin"]
+        wait_for(lambda: http("GET", f"http://{admin}/readyz")[0] == 200, 120, "/readyz")
+
+        def transformed():
+            status, body = http("GET", f"http://{admin}/api/dashboard/health")
+            return status == 200 and json.loads(body).get("last_transform") is not None
+
+        wait_for(transformed, 300, "the start-up transform run")
+        with open(os.path.join(data, "pg", "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+
+        gg_cpu0 = proc_cpu_seconds(serve.pid)
+        pg_cpu0 = postgres_cpu_seconds(postmaster)
+        report = os.path.join(work, "simulate.json")
+        sim = subprocess.Popen(
+            [args.binary, "simulate", "--url", f"http://{public}", "--rate", str(rate),
+             "--duration", f"{args.duration}s", "--no-page-loads", "--threads",
+             str(args.threads), "--concurrency", "64", "--report", report, "--progress", "never",
+             "--log-level", "warn", "--max-error-rate", "1"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "simulate.log"), "w"))
+        m = markers(public, admin, 1.0 / args.markers_per_second)
+        poster = threading.Thread(target=m.post_loop, daemon=True)
+        watcher = threading.Thread(target=m.watch_loop, args=(30.0,), daemon=True)
+        poster.start()
+        watcher.start()
+        sim.wait()
+        m.stop_posting.set()
+        poster.join()
+        watcher.join()
+        gg_cpu = proc_cpu_seconds(serve.pid) - gg_cpu0
+        pg_cpu = postgres_cpu_seconds(postmaster) - pg_cpu0
+        gg_rss = peak_rss_kib(serve.pid)
+        pg_rss = [peak_rss_kib(p) for p in [postmaster] + children(postmaster)]
+        with open(report) as f:
+            sim_report = json.load(f)
+
+        psql = os.path.join(args.pg_bin_dir, "psql")
+        sql = ("select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c join "
+               "pg_namespace n on n.oid = c.relnamespace where n.nspname in ('raw_data', "
+               "'analytics') and c.relkind in ('r', 'm', 'p');"
+               "select coalesce(sum(n_live_tup), 0) from pg_stat_user_tables where schemaname = "
+               "'raw_data' and relname <> 'rejected_events';")
+        out = subprocess.run([psql, info["database"], "-X", "-A", "-t", "-c", sql],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            fail(f"psql: {out.stderr.strip()}")
+        lines = out.stdout.split()
+        table_bytes, rows = int(lines[0]), int(lines[1])
+        log_bytes = du_bytes(os.path.join(data, "log")) + du_bytes(os.path.join(data, "archive"))
+        return {
+            "rate": rate, "report": sim_report, "gg_cpu": gg_cpu, "pg_cpu": pg_cpu,
+            "gg_rss_kib": gg_rss, "pg_rss_kib_max": max(pg_rss), "pg_rss_kib_sum": sum(pg_rss),
+            "freshness": m.freshness, "lost": len(m.lost), "refused": m.refused,
+            "table_bytes": table_bytes, "log_bytes": log_bytes, "rows": rows,
+        }
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+        log.close()
+        if args.keep:
+            print(f"  kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def accepted_events(report):
+    """Events answered with success, from simulate's JSON report (src/traffic/load_report.cpp)."""
+    try:
+        return report["events"]["acknowledged"]
+    except (KeyError, TypeError):
+        fail(f"simulate's report has no events.acknowledged: {sorted(report)}")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--binary", required=True)
+    p.add_argument("--sql-dir", required=True)
+    p.add_argument("--pg-bin-dir", required=True)
+    p.add_argument("--duration", type=int, default=60, help="seconds of load per rate")
+    p.add_argument("--rates", default="1000,5000,20000", help="events per second, comma-separated")
+    p.add_argument("--markers-per-second", type=float, default=2.0)
+    p.add_argument("--threads", type=int, default=1, help="simulate's generator threads")
+    p.add_argument("--keep", action="store_true", help="keep each run's data directory and logs")
+    args = p.parse_args()
+
+    best = None
+    for rate in [float(r) for r in args.rates.split(",") if r]:
+        r = run_rate(args, rate)
+        events = accepted_events(r["report"])
+        secs = args.duration
+        f = r["freshness"]
+        p50, p95 = percentile(f, 50), percentile(f, 95)
+        fmax = max(f) if f else float("nan")
+        per_event = lambda cpu: cpu * 1e6 / events if events else float("nan")
+        disk = r["table_bytes"] + r["log_bytes"]
+        print(f"rate {rate:g} events/s for {secs} s:")
+        print(f"  accepted           {events:.0f} events, {events / secs:.0f} events/s")
+        print(f"  freshness          p50 {p50:.3f} s, p95 {p95:.3f} s, max {fmax:.3f} s "
+              f"({len(f)} markers, {r['lost']} not seen within 30 s after the load, "
+              f"{r['refused']} refused)")
+        if f:
+            print(f"  vs original 180 s  {ORIGINAL_FRESHNESS_S / p50:.0f}x fresher at p50, "
+                  f"{ORIGINAL_FRESHNESS_S / p95:.0f}x at p95")
+        print(f"  CPU per event      gadgetgrove {per_event(r['gg_cpu']):.1f} us, "
+              f"PostgreSQL {per_event(r['pg_cpu']):.1f} us (all backends)")
+        print(f"  peak RSS           gadgetgrove {r['gg_rss_kib'] / 1024:.0f} MiB, PostgreSQL "
+              f"largest process {r['pg_rss_kib_max'] / 1024:.0f} MiB, sum over processes "
+              f"{r['pg_rss_kib_sum'] / 1024:.0f} MiB (shared buffers counted in each)")
+        rows = r["rows"]
+        if rows:
+            print(f"  disk per event     {disk / rows:.0f} B ({r['log_bytes'] / rows:.0f} B "
+                  f"segments + archive, {r['table_bytes'] / rows:.0f} B raw + analytics tables "
+                  f"and indexes; {rows} rows loaded)")
+        if f and p95 <= FRESHNESS_GOAL_S and not r["lost"]:
+            best = rate if best is None else max(best, rate)
+    if best is None:
+        print(f"no rate kept freshness p95 <= {FRESHNESS_GOAL_S:g} s")
+    else:
+        print(f"highest rate with freshness p95 <= {FRESHNESS_GOAL_S:g} s: {best:g} events/s")
+
+
+if __name__ == "__main__":
+    main()
