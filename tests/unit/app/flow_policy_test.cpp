@@ -123,7 +123,7 @@ TEST_CASE("a flow policy naming a flow or task that does not exist is a config e
   CHECK_FALSE(absent_traffic);
 }
 
-TEST_CASE("--flow-policy is repeatable on the command line and an array in the config file",
+TEST_CASE("flow policies are repeatable on the command line and an array in the config file",
           "[unit][app]") {
   std::string out, err;
   auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
