@@ -217,6 +217,15 @@ std::vector<option_def> option_table() {
                             "empty: none");
       },
       true);
+  add("max-connections", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--max-connections", s.max_connections,
+                    "Connections the public listener holds before answering 503; 0: 10000. "
+                    "Outside systemd the descriptor limit is raised to fit; past what it "
+                    "allows, the cap is lowered with a warning")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 24))
+        ->capture_default_str();
+  });
   add("threads", {c::serve}, [](CLI::App& a, settings& s) {
     return a.add_option("--threads", s.threads, "I/O threads; 0: one per core")
         ->check(CLI::Range(0, 256))
