@@ -89,6 +89,7 @@ struct event_log::metric_set {
     metrics::counter* errors_io;
     metrics::counter* torn;
     metrics::counter* quarantined;
+    metrics::counter* quarantined_bytes;
   };
   std::array<per_queue, queue_count> q;
   metrics::histogram* batch_size;
@@ -126,9 +127,13 @@ struct event_log::metric_set {
       m.torn =
           &r.get_counter("gadgetgrove_eventlog_recovered_torn_total",
                          "Segments whose torn tail was cut off at start-up", {{"queue", name}});
-      m.quarantined =
-          &r.get_counter("gadgetgrove_eventlog_quarantined_segments_total",
-                         "Corrupt segments moved to quarantine at start-up", {{"queue", name}});
+      m.quarantined = &r.get_counter("gadgetgrove_eventlog_quarantined_segments_total",
+                                     "Segments whose corrupt part went to quarantine at start-up",
+                                     {{"queue", name}});
+      m.quarantined_bytes = &r.get_counter(
+          "gadgetgrove_eventlog_quarantined_bytes_total",
+          "Bytes moved to quarantine at start-up (from a segment's first bad line to its end)",
+          {{"queue", name}});
     }
     batch_size = &r.get_histogram("gadgetgrove_eventlog_batch_size_events",
                                   "Events per group commit", metrics::size_buckets());
@@ -171,12 +176,14 @@ status event_log::recover() {
     auto& m = metrics_->q[index_of(q)];
     m.torn->inc(report->torn);
     m.quarantined->inc(report->quarantined);
+    m.quarantined_bytes->inc(report->quarantined_bytes);
     if (report->sealed + report->quarantined + report->removed_empty > 0) {
       log.info("queue directory recovered", {{"queue", to_string(q)},
                                              {"sealed", report->sealed},
                                              {"torn", report->torn},
                                              {"torn_bytes", report->torn_bytes},
                                              {"quarantined", report->quarantined},
+                                             {"quarantined_bytes", report->quarantined_bytes},
                                              {"removed", report->removed_empty}});
     }
     writers.push_back(std::make_unique<segment_writer>(*fs_, dir, report->next_seq, options));
