@@ -74,6 +74,8 @@ ingest::ingest_config ingest_config_for(const settings& s) {
   c.bot_tagging = s.bot_tagging;
   c.cors_origins = s.cors_origins;
   c.write_key = s.write_key;
+  c.write_key_everywhere = s.write_key_everywhere;
+  c.trusted_proxies = s.trusted_proxies;
   return c;
 }
 

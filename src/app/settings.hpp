@@ -56,6 +56,8 @@ struct settings {
   bool bot_tagging = true;
   std::vector<std::string> cors_origins;
   std::string write_key;
+  bool write_key_everywhere = false;
+  std::vector<std::string> trusted_proxies;
 
   // Shop.
   std::uint64_t catalog_seed = 42;

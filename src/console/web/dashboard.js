@@ -271,9 +271,16 @@ function draw_panel(panel, body, reason) {
 // ---------------------------------------------------------------------------------------------
 // The view: range form, filter chips, URL
 
+let drawn_range = '';
+
 function draw_view_controls(range) {
-  node('range-start').value = range.start;
-  node('range-end').value = range.end;
+  // The fields follow the view only when it changes: an auto-refresh must not overwrite a date
+  // someone is typing.
+  if (`${range.start}/${range.end}` !== drawn_range) {
+    drawn_range = `${range.start}/${range.end}`;
+    node('range-start').value = range.start;
+    node('range-end').value = range.end;
+  }
   for (const b of document.querySelectorAll('.preset')) {
     b.setAttribute('aria-pressed', !view.start && Number(b.dataset.days) === view.days ?
                                        'true' : 'false');
@@ -293,6 +300,7 @@ function draw_view_controls(range) {
 
 function apply_view(next, {push = true} = {}) {
   view = next;
+  drawn_range = '';  // a chosen view shows its range, whatever was typed and not applied
   const url = `${window.location.pathname}${view_query(view)}`;
   if (push && url !== `${window.location.pathname}${window.location.search}`) {
     window.history.pushState(null, '', url);
