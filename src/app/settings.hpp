@@ -38,7 +38,8 @@ struct settings {
   // serve
   std::string listen = "0.0.0.0:8000";
   std::string admin_listen = "127.0.0.1:8050";
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;               // 0: one per core
+  std::uint64_t max_connections = 0;  // public listener; 0: http::default_max_connections
   std::chrono::milliseconds drain_timeout{10'000};
   std::string timezone = "UTC";
   bool print_config = false;
@@ -58,6 +59,8 @@ struct settings {
   bool bot_tagging = true;
   std::vector<std::string> cors_origins;
   std::string write_key;
+  bool write_key_everywhere = false;
+  std::vector<std::string> trusted_proxies;
 
   // Shop.
   std::uint64_t catalog_seed = 42;

@@ -10,31 +10,14 @@ namespace {
 
 constexpr std::size_t max_address_text = 64;  // longer than any IPv6 text form (45)
 
-/// A parsed address: 4 or 16 bytes.
-struct address {
-  std::array<unsigned char, 16> bytes{};
-  bool v6 = false;
-};
+using address = ip_address;
 
 bool parse_address(std::string_view text, address& out) noexcept {
-  if (const auto zone = text.find('%'); zone != std::string_view::npos) text = text.substr(0, zone);
-  if (text.empty() || text.size() >= max_address_text) return false;
-  char buf[max_address_text];
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
-  if (inet_pton(AF_INET, buf, out.bytes.data()) == 1) {
-    out.v6 = false;
+  if (auto a = parse_ip_address(text)) {
+    out = *a;
     return true;
   }
-  if (inet_pton(AF_INET6, buf, out.bytes.data()) != 1) return false;
-  static constexpr unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(out.bytes.data(), mapped_prefix, sizeof mapped_prefix) == 0) {
-    std::memmove(out.bytes.data(), out.bytes.data() + 12, 4);
-    out.v6 = false;
-  } else {
-    out.v6 = true;
-  }
-  return true;
+  return false;
 }
 
 /// The deprecated IPv4-compatible form ::a.b.c.d (RFC 4291 §2.5.5.1): 96 zero bits, then an
@@ -78,6 +61,25 @@ bool is_plain_ipv4(std::string_view text) noexcept {
 }
 
 }  // namespace
+
+std::optional<ip_address> parse_ip_address(std::string_view text) noexcept {
+  if (const auto zone = text.find('%'); zone != std::string_view::npos) text = text.substr(0, zone);
+  if (text.empty() || text.size() >= max_address_text) return std::nullopt;
+  char buf[max_address_text];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  ip_address out;
+  if (inet_pton(AF_INET, buf, out.bytes.data()) == 1) return out;
+  if (inet_pton(AF_INET6, buf, out.bytes.data()) != 1) return std::nullopt;
+  static constexpr unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(out.bytes.data(), mapped_prefix, sizeof mapped_prefix) == 0) {
+    std::memmove(out.bytes.data(), out.bytes.data() + 12, 4);
+    std::memset(out.bytes.data() + 4, 0, 12);
+  } else {
+    out.v6 = true;
+  }
+  return out;
+}
 
 std::optional<ip_mode> parse_ip_mode(std::string_view text) noexcept {
   if (text == "full") return ip_mode::full;

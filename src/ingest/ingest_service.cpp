@@ -168,6 +168,7 @@ ingest_service::ingest_service(ingest_config config, eventlog::event_log& log,
     : config_(std::move(config)),
       enricher_(config_),
       cors_(config_.cors_origins, config_.cors_max_age),
+      proxies_(trusted_proxies::parse(config_.trusted_proxies)),
       log_(log),
       metrics_(
           std::make_unique<metric_set>(metrics != nullptr ? *metrics : gg::metrics::global())) {}
@@ -175,12 +176,19 @@ ingest_service::ingest_service(ingest_config config, eventlog::event_log& log,
 ingest_service::~ingest_service() = default;
 
 status ingest_service::start() {
+  if (!proxies_) return gg::fail(errc::config, "--trusted-proxy: " + proxies_.error().message);
+  if (config_.write_key_everywhere && config_.write_key.empty()) {
+    return gg::fail(errc::config, "--require-write-key-everywhere needs --write-key");
+  }
   stopped_.store(false, std::memory_order_relaxed);
   accepting_.store(true, std::memory_order_release);
   ingest_log.info("ingest accepting events",
                   {{"client_ip", to_string(config_.client_ip)},
                    {"visitor_hash", enricher_.config().visitor_hash_key.empty() ? "off" : "on"},
-                   {"write_key", config_.write_key.empty() ? "off" : "required"},
+                   {"write_key", config_.write_key.empty()      ? "off"
+                                 : config_.write_key_everywhere ? "required everywhere"
+                                                                : "required on /v1"},
+                   {"trusted_proxies", static_cast<std::uint64_t>(config_.trusted_proxies.size())},
                    {"cors_origins", static_cast<std::uint64_t>(config_.cors_origins.size())}});
   return {};
 }
@@ -279,9 +287,14 @@ void ingest_service::add_routes(http::router& r) {
   }
 }
 
+std::string_view ingest_service::client_address(const http::request& req) const {
+  if (!proxies_) return req.remote_address;
+  return proxies_->client_address(req.remote_address, req.headers);
+}
+
 request_info ingest_service::info_of(const http::request& req) const {
   request_info info;
-  info.client_ip = req.remote_address;
+  info.client_ip = client_address(req);
   info.user_agent = req.header("User-Agent").value_or(std::string_view{});
   info.authorization = req.header("Authorization").value_or(std::string_view{});
   info.received = now_us();
@@ -328,6 +341,11 @@ void ingest_service::refuse(const http::request& req, http::responder res, rejec
   }
   cors_.apply(req, r);
   std::move(res).send(std::move(r));
+}
+
+bool ingest_service::api_authorized(const http::request& req) const noexcept {
+  if (!config_.write_key_everywhere) return true;
+  return enricher_.authorized(req.header("Authorization").value_or(std::string_view{}), {});
 }
 
 bool ingest_service::decode_body(http::request& req, http::responder& res, std::size_t limit) {
@@ -377,6 +395,10 @@ void ingest_service::handle_api(http::request&& req, http::responder res) {
     answer_unavailable(&req, std::move(res), closed_reason());
     return;
   }
+  if (!api_authorized(req)) {
+    refuse(req, std::move(res), reject_reason::unauthorized);
+    return;
+  }
   if (!decode_body(req, res, config_.single_body_limit)) return;
   const request_info info = info_of(req);
   std::vector<batch_item> items(1);
@@ -394,6 +416,11 @@ void ingest_service::handle_api_batch(http::request&& req, http::responder res) 
   if (!ticket) {
     count_received(event_source::api, 1);
     answer_unavailable(&req, std::move(res), closed_reason());
+    return;
+  }
+  if (!api_authorized(req)) {
+    count_received(event_source::api, 1);
+    refuse(req, std::move(res), reject_reason::unauthorized);
     return;
   }
   if (!decode_body(req, res, config_.batch_body_limit)) {

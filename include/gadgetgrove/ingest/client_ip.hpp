@@ -1,6 +1,7 @@
 #pragma once
 // The privacy policy for the client address stored with each event.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +14,16 @@ namespace gg::ingest {
 /// (6to4 2002::/16 keeps 2002:AABB:CC00::, IPv4-compatible ::a.b.c.d becomes ::a.b.c.0,
 /// IPv4-mapped is stored as IPv4); none: no address is stored.
 enum class ip_mode : std::uint8_t { full, truncate, none };
+
+/// A parsed IP address: IPv4 (and IPv4-mapped IPv6) in the first 4 bytes, else 16 bytes.
+struct ip_address {
+  std::array<unsigned char, 16> bytes{};
+  bool v6 = false;
+};
+
+/// Parses IPv4 or IPv6 text (an IPv6 zone "%eth0" is dropped, an IPv4-mapped address becomes
+/// IPv4); nullopt for anything else. Never throws.
+std::optional<ip_address> parse_ip_address(std::string_view text) noexcept;
 
 /// Parses "full", "truncate" or "none".
 std::optional<ip_mode> parse_ip_mode(std::string_view text) noexcept;

@@ -26,6 +26,13 @@ struct ingest_config {
   /// Segment write key the /v1/* routes require (HTTP Basic user name or `writeKey` in the
   /// body); empty: no key is required.
   std::string write_key;
+  /// The write key is required on /api/analytics and /api/analytics/batch too (as the HTTP
+  /// Basic user name), not only on /v1/*. Requires write_key. For a listener that takes only
+  /// server-side events: a browser tracker must then send the key itself.
+  bool write_key_everywhere = false;
+  /// Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For / Forwarded name the
+  /// client (see trusted_proxies); empty: the peer is the client and those headers are ignored.
+  std::vector<std::string> trusted_proxies;
   /// Body limits; a larger body is answered 413 by the HTTP layer.
   std::size_t single_body_limit = 32 * 1024;
   std::size_t batch_body_limit = 500 * 1024;

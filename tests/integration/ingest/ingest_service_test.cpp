@@ -544,3 +544,100 @@ TEST_CASE("a gzip bomb is 413, a truncated stream 400 with the reason, an unknow
   CHECK(f.objects("page_views").empty());
   CHECK(c.post("/api/analytics", page_view).status == 200);
 }
+
+TEST_CASE("X-Forwarded-For and Forwarded are honoured only from a trusted proxy",
+          "[integration][ingest]") {
+  const gg::test::http_fields spoofed = {{"User-Agent", "Mozilla/5.0 Firefox/121.0"},
+                                         {"X-Forwarded-For", "6.6.6.6, 203.0.113.9"},
+                                         {"Forwarded", "for=198.51.100.77"}};
+  const auto stored_ip = [&](ingest_fixture& f, const gg::test::http_fields& fields) {
+    auto c = f.client();
+    const http_reply r = c.post("/api/analytics", page_view, "application/json", fields);
+    REQUIRE(r.status == 200);
+    const auto line = f.object_with_id("page_views", json_doc{r.body}.str("/event_id"));
+    REQUIRE(line);
+    return json_doc{*line}.str("/client_ip");
+  };
+
+  SECTION("no trusted proxy: the headers are ignored") {
+    ingest_fixture f;
+    CHECK(stored_ip(f, spoofed) == "127.0.0.1");
+  }
+  SECTION("a peer outside the trusted networks cannot spoof its address") {
+    ingest_fixture::options o;
+    o.ingest.trusted_proxies = {"10.0.0.0/8"};
+    ingest_fixture f{o};
+    CHECK(stored_ip(f, spoofed) == "127.0.0.1");
+  }
+  SECTION("from a trusted proxy, Forwarded names the client") {
+    ingest_fixture::options o;
+    o.ingest.trusted_proxies = {"127.0.0.0/8"};
+    ingest_fixture f{o};
+    CHECK(stored_ip(f, spoofed) == "198.51.100.77");
+  }
+  SECTION("from a trusted proxy, the rightmost untrusted X-Forwarded-For hop is the client") {
+    ingest_fixture::options o;
+    o.ingest.trusted_proxies = {"127.0.0.1", "203.0.113.0/24"};
+    o.ingest.visitor_hash_key = "k";
+    ingest_fixture f{o};
+    CHECK(stored_ip(f, {{"X-Forwarded-For", "6.6.6.6, 192.0.2.44, 203.0.113.9"}}) == "192.0.2.44");
+  }
+}
+
+TEST_CASE("an invalid trusted proxy or a key required everywhere without a key fails start",
+          "[integration][ingest]") {
+  gg::ingest::ingest_config cfg;
+  cfg.trusted_proxies = {"10.0.0.0/99"};
+  auto fs = std::make_shared<gg::eventlog::fault_file_system>();
+  gg::metrics::registry registry;
+  gg::eventlog::event_log_config lc;
+  lc.log_dir = "/data/log";
+  lc.fs = fs;
+  lc.metrics = &registry;
+  gg::eventlog::event_log log{lc};
+  gg::ingest::ingest_service service{cfg, log, &registry};
+  const auto st = service.start();
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message.find("10.0.0.0/99") != std::string::npos);
+
+  gg::ingest::ingest_config no_key;
+  no_key.write_key_everywhere = true;
+  gg::ingest::ingest_service keyless{no_key, log, &registry};
+  const auto st2 = keyless.start();
+  REQUIRE_FALSE(st2.has_value());
+  CHECK(st2.error().message == "--require-write-key-everywhere needs --write-key");
+}
+
+TEST_CASE("with the write key required everywhere the /api routes need it too",
+          "[integration][ingest]") {
+  const std::string basic = "Basic " + std::string{"a2V5LTE6"};  // "key-1:"
+  SECTION("off (the default): /api takes events without the key, /v1 needs it") {
+    ingest_fixture::options o;
+    o.ingest.write_key = "key-1";
+    ingest_fixture f{o};
+    auto c = f.client();
+    CHECK(c.post("/api/analytics", page_view).status == 200);
+    CHECK(c.post("/v1/track", R"({"userId":"u","event":"e"})").status == 401);
+  }
+  SECTION("on: both /api routes answer 401 without it and take events with it") {
+    ingest_fixture::options o;
+    o.ingest.write_key = "key-1";
+    o.ingest.write_key_everywhere = true;
+    ingest_fixture f{o};
+    auto c = f.client();
+    http_reply r = c.post("/api/analytics", page_view);
+    CHECK(r.status == 401);
+    CHECK(r.header("www-authenticate").has_value());
+    CHECK(c.post("/api/analytics/batch", std::string{"["} + page_view + "]").status == 401);
+    CHECK(c.post("/api/analytics", page_view, "application/json",
+                 {{"Authorization", "Basic d3Jvbmc6"}})
+              .status == 401);
+    CHECK(c.post("/api/analytics", page_view, "application/json", {{"Authorization", basic}})
+              .status == 200);
+    CHECK(c.post("/api/analytics/batch", std::string{"["} + page_view + "]", "application/json",
+                 {{"Authorization", basic}})
+              .status == 200);
+    CHECK(f.objects("page_views").size() == 2);
+    CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "unauthorized"}}) == 3);
+  }
+}
