@@ -9,11 +9,12 @@
 // - the first render time (median of --runs loads: cold, in a new profile, and warm, reloaded)
 //   is measured, not asserted;
 // - screenshots at desktop (1280) and phone (390) width, light and dark.
-// With --empty the server has no data: the page says so instead of drawing blank charts.
+// With --empty the server has no data: the page says so instead of drawing blank charts; with
+// --stale as well, its transform flow is stale and the health strip warns about it.
 // Any console error, page error, failed request or Content-Security-Policy violation fails it.
 //
 //   node dashboard_flow.mjs --url http://127.0.0.1:8050 --password <admin password>
-//                           --out <screenshot dir> [--empty] [--runs 5]
+//                           --out <screenshot dir> [--empty [--stale]] [--runs 5]
 //
 // Prints one JSON line on stdout: {"ok":true,"problems":[],"first_render_ms":{...},...}.
 // Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
@@ -23,11 +24,12 @@ import {mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 function parse_args(argv) {
-  const args = {url: null, password: null, out: null, empty: false, runs: 5, timeout: 30000};
+  const args = {url: null, password: null, out: null, empty: false, stale: false, runs: 5,
+                timeout: 30000};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--empty') {
-      args.empty = true;
+    if (a === '--empty' || a === '--stale') {
+      args[a.slice(2)] = true;
       continue;
     }
     const key = {'--url': 'url', '--password': 'password', '--out': 'out', '--runs': 'runs',
@@ -194,6 +196,17 @@ async function main() {
       check(k.conversion_rate === '—', `empty conversion rate: ${k.conversion_rate}`);
       check((await page.textContent('#health-asof')).includes('no data'),
             'the health strip does not say there is no data');
+      if (args.stale) {
+        const warning = page.locator('#health-stale');
+        check(await warning.isVisible(), 'no stale warning although the transform is stale');
+        const text = await warning.textContent();
+        check(text.includes('Pipeline stale') && text.includes('transform'),
+              `the stale warning says "${text}"`);
+        check(await warning.locator('a[href="/pipeline"]').count() === 1,
+              'the stale warning does not lead to the pipeline page');
+        check(await page.getAttribute('#health', 'data-stale') === 'true',
+              'the health strip is not marked stale');
+      }
       await shot(page, 'dashboard-empty-desktop.png');
       await page.setViewportSize(phone);
       await shot(page, 'dashboard-empty-phone.png');
