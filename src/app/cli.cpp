@@ -375,7 +375,8 @@ std::vector<option_def> option_table() {
 
   add("traffic", {c::serve}, [](CLI::App& a, settings& s) {
     return add_choice(a, "traffic", s.traffic, {{"on", true}, {"off", false}},
-                      "Synthetic shoppers inside serve: on or off (GET /simulate works either "
+                      "Synthetic shoppers inside serve: on or off (POST /simulate on the admin "
+                      "listener works either "
                       "way)");
   });
   add("traffic-rate", {c::serve}, [](CLI::App& a, settings& s) {

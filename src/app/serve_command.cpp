@@ -263,7 +263,7 @@ int run_serve(const parsed_cli& cli) {
   auto traffic_cfg = traffic_config_for(s);
   traffic_cfg.public_address = [listeners] { return listeners->public_endpoint(); };
   auto shoppers = std::make_shared<traffic::traffic_stage>(sched.io(), std::move(traffic_cfg));
-  traffic::add_simulate_route(*public_routes, shoppers);
+  traffic::add_simulate_route(*admin_routes, shoppers);  // behind the admin guard and CSRF
   sched.add_stage(shoppers);
 
   pipeline_parts parts;

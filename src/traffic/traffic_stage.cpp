@@ -462,7 +462,7 @@ void traffic_stage::simulate_once(std::function<void(gg::result<std::string>)> d
 }
 
 void add_simulate_route(http::router& r, std::shared_ptr<traffic_stage> stage) {
-  r.add(http::verb::get, "/simulate", [stage](http::request&&, http::responder res) {
+  r.add(http::verb::post, "/simulate", [stage](http::request&&, http::responder res) {
     auto shared = std::make_shared<http::responder>(std::move(res));
     stage->simulate_once([shared](gg::result<std::string> body) {
       if (body) {

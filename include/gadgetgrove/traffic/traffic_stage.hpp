@@ -99,11 +99,11 @@ class traffic_stage final : public gg::stage {
   gg::health health() const override;
 
   /// Plays one session at once (no think time) and calls `done` once, from an io thread,
-  /// with the GET /simulate answer body {"status":"simulated","session_id",...,"events":[...]}
+  /// with the POST /simulate answer body {"status":"simulated","session_id",...,"events":[...]}
   /// or an error (unavailable: not started, stopping, at max_sessions, or no catalog).
   void simulate_once(std::function<void(gg::result<std::string>)> done);
 
-  /// The counters now (background sessions and GET /simulate alike). Any thread.
+  /// The counters now (background sessions and POST /simulate alike). Any thread.
   traffic_figures figures() const;
 
  private:
@@ -112,8 +112,10 @@ class traffic_stage final : public gg::stage {
   std::vector<std::string> depends_on_;
 };
 
-/// Adds GET /simulate to `r` (the public router): 200 with simulate_once's body, 503 with
-/// Retry-After when it fails. `stage` is kept alive by the route.
+/// Adds POST /simulate to `r`: 200 with simulate_once's body, 503 with Retry-After when it
+/// fails. `r` must be the admin router (behind its token and CSRF check): one request plays a
+/// whole session with orders, so it must not be reachable, or triggerable cross-site, from the
+/// public listener. `stage` is kept alive by the route.
 void add_simulate_route(http::router& r, std::shared_ptr<traffic_stage> stage);
 
 }  // namespace gg::traffic

@@ -93,6 +93,21 @@ TEST_CASE("serve becomes ready, answers health on both listeners and drains on S
   CHECK(stats.status == 200);
   CHECK(stats.body.find(R"("queues")") != std::string::npos);
   CHECK(pub.get("/api/analytics/stats").body.find(R"("queues")") == std::string::npos);
+  // A synthetic session is an admin action: a POST with the CSRF token, never a public GET.
+  CHECK(pub.get("/simulate").body.find(R"("simulated")") == std::string::npos);
+  CHECK(pub.post("/simulate", "").body.find(R"("simulated")") == std::string::npos);
+  CHECK(admin.get("/simulate").body.find(R"("simulated")") == std::string::npos);
+  CHECK(admin.post("/simulate", "").status == 403);
+  const auto grant = admin.get("/api/csrf");
+  REQUIRE(grant.status == 200);
+  const std::string set_cookie = grant.header("Set-Cookie").value_or("");
+  const std::string csrf_cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const auto token_at = grant.body.find(R"("token":")") + 9;
+  const std::string token = grant.body.substr(token_at, grant.body.find('"', token_at) - token_at);
+  const auto simulated = admin.post("/simulate", "", "application/json",
+                                    {{"Cookie", csrf_cookie}, {"X-CSRF-Token", token}});
+  CHECK(simulated.status == 200);
+  CHECK(simulated.body.find(R"("status":"simulated")") != std::string::npos);
   // Metrics are an admin surface only: on the public listener the path is just a storefront
   // deep link.
   CHECK(pub.get("/metrics").body.find("process_resident_memory_bytes") == std::string::npos);

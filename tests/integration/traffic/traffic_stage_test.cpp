@@ -22,7 +22,7 @@ using gg::traffic::test::fake_shop_options;
 
 namespace {
 
-/// A fake shop whose router also carries GET /simulate; the stage runs on the shop's
+/// A fake shop whose router also carries POST /simulate; the stage runs on the shop's
 /// io_context (two threads), as serve runs it on the scheduler's, and reaches the shop through
 /// its public address.
 class shop_with_traffic {
@@ -56,7 +56,7 @@ class shop_with_traffic {
 
 }  // namespace
 
-TEST_CASE("GET /simulate plays one session through the public listener and returns its events",
+TEST_CASE("POST /simulate plays one session through the shop and returns its events",
           "[integration][traffic]") {
   traffic_config config;
   config.enabled = false;
@@ -65,7 +65,7 @@ TEST_CASE("GET /simulate plays one session through the public listener and retur
   CHECK(t.stage().health().ready());
 
   gg::test::http_client client(t.shop().port());
-  const auto reply = client.get("/simulate");
+  const auto reply = client.post("/simulate", "");
   REQUIRE(reply.status == 200);
   CHECK(reply.header("Content-Type").value_or("").find("application/json") == 0);
   simdjson::dom::parser parser;
@@ -89,7 +89,7 @@ TEST_CASE("GET /simulate plays one session through the public listener and retur
   for (int i = 0; i < 4; ++i) {
     clients.emplace_back([&] {
       gg::test::http_client c(t.shop().port());
-      if (c.get("/simulate").status == 200) ++ok;
+      if (c.post("/simulate", "").status == 200) ++ok;
     });
   }
   for (auto& c : clients) c.join();
@@ -116,7 +116,7 @@ TEST_CASE("steady traffic sends sessions over loopback and stops cleanly",
   CHECK(t.shop().foreign_session_ids() == 0);
 
   gg::test::http_client client(t.shop().port());
-  CHECK(client.get("/simulate").status == 503);
+  CHECK(client.post("/simulate", "").status == 503);
   const std::string metrics = gg::metrics::global().expose();
   CHECK(metrics.find("gadgetgrove_traffic_sessions_total{outcome=\"completed\"}") !=
         std::string::npos);
