@@ -5,6 +5,7 @@
 #include "transform_options.hpp"
 
 #include <gadgetgrove/core/host_port.hpp>
+#include <gadgetgrove/ingest/trusted_proxies.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/cron_expr.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
@@ -248,6 +249,13 @@ std::vector<option_def> option_table() {
         ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24))
         ->capture_default_str();
   });
+  add("queue-bytes", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--queue-bytes", s.queue_bytes,
+                    "Bytes of events waiting for the log writer before ingest answers 503")
+        ->check(CLI::Range(std::uint64_t{64} << 10, std::uint64_t{1} << 36))
+        ->capture_default_str();
+  });
   add("segment-max-bytes", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--segment-max-bytes", s.segment_max_bytes,
@@ -290,6 +298,27 @@ std::vector<option_def> option_table() {
       },
       true);
 
+  add("require-write-key-everywhere", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--require-write-key-everywhere", s.write_key_everywhere,
+                    "Require --write-key (HTTP Basic user name) on /api/analytics and "
+                    "/api/analytics/batch too, not only on /v1; the shop's browser tracker "
+                    "does not send it, so turn this on only where events come from servers")
+        ->capture_default_str();
+  });
+  add("trusted-proxy", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--trusted-proxy", s.trusted_proxies,
+                    "Reverse proxy (address or CIDR network, repeatable) whose Forwarded / "
+                    "X-Forwarded-For names the client: the rightmost hop that is not a trusted "
+                    "proxy; without one these headers are ignored")
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+              const auto parsed = ingest::trusted_proxies::parse({v});
+              return parsed ? std::string{} : parsed.error().message;
+            },
+            "CIDR"));
+  });
   add("catalog-seed", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--catalog-seed", s.catalog_seed,

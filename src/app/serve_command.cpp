@@ -60,6 +60,7 @@ eventlog::event_log_config event_log_config_for(const settings& s) {
   c.log_dir = (std::filesystem::path(s.data_dir) / "log").string();
   c.quarantine_dir = (std::filesystem::path(s.data_dir) / "quarantine").string();
   c.queue_capacity = s.queue_capacity;
+  c.queue_bytes = s.queue_bytes;
   c.rotate_bytes = s.segment_max_bytes;
   c.rotate_age = s.segment_max_age;
   c.ack = s.ack;
@@ -73,6 +74,8 @@ ingest::ingest_config ingest_config_for(const settings& s) {
   c.bot_tagging = s.bot_tagging;
   c.cors_origins = s.cors_origins;
   c.write_key = s.write_key;
+  c.write_key_everywhere = s.write_key_everywhere;
+  c.trusted_proxies = s.trusted_proxies;
   return c;
 }
 

@@ -48,6 +48,7 @@ struct settings {
   // Event log and ingest.
   eventlog::ack_mode ack = eventlog::ack_mode::durable;
   std::uint64_t queue_capacity = 65536;
+  std::uint64_t queue_bytes = 128ull << 20;
   std::uint64_t segment_max_bytes = 64ull << 20;
   std::chrono::milliseconds segment_max_age{1000};
   ingest::ip_mode client_ip = ingest::ip_mode::full;
@@ -55,6 +56,8 @@ struct settings {
   bool bot_tagging = true;
   std::vector<std::string> cors_origins;
   std::string write_key;
+  bool write_key_everywhere = false;
+  std::vector<std::string> trusted_proxies;
 
   // Shop.
   std::uint64_t catalog_seed = 42;

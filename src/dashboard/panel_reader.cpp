@@ -65,6 +65,28 @@ std::string sessions_sql(bound_params& b, const dashboard_filters& f, std::optio
   return sql;
 }
 
+// The one filter applied, as (dimension, value) of the dashboard_filtered_* tables; nothing
+// when no filter or more than one applies.
+std::optional<std::pair<std::string, std::string>> single_filter(const dashboard_filters& f) {
+  std::optional<std::pair<std::string, std::string>> one;
+  int n = 0;
+  for (const auto& [name, value] :
+       {std::pair{"product", &f.product}, std::pair{"category", &f.category},
+        std::pair{"outcome", &f.outcome}, std::pair{"page", &f.page},
+        std::pair{"source", &f.source}}) {
+    if (!*value) continue;
+    ++n;
+    one.emplace(name, **value);
+  }
+  if (n != 1) return std::nullopt;
+  return one;
+}
+
+// The condition selecting the one filter's rows of a dashboard_filtered_* table.
+std::string filter_condition(bound_params& b, const std::pair<std::string, std::string>& one) {
+  return "dimension = " + b.add(one.first, "text") + " and value = " + b.add(one.second, "text");
+}
+
 // Per day (column day) and outcome: sessions, sessions per funnel stage, orders, revenue.
 // Without a product, category or page filter, a range of the per-day table dashboard_daily;
 // with one of them (and at most an outcome besides), a range of dashboard_daily_filtered;
@@ -288,6 +310,12 @@ gg::status products(json_writer& w, pg::connection& conn, const dashboard_query&
           "select product_id, sum(revenue) as revenue, sum(units_sold) as units_sold, "
           "sum(views) as views from staging.int_product_daily where " +
           day_condition(b, "fact_date", q.range.start, q.range.end) + " group by product_id";
+    } else if (const auto one = single_filter(q.filters)) {
+      facts =
+          "select product_id, sum(revenue) as revenue, sum(units_sold) as units_sold, "
+          "sum(views) as views from analytics.dashboard_filtered_products where " +
+          filter_condition(b, *one) + " and " +
+          day_condition(b, "date", q.range.start, q.range.end) + " group by product_id";
     } else {
       facts =
           "select sp.product_id, sum(sp.revenue) as revenue, sum(sp.units_sold) as "
@@ -335,6 +363,12 @@ gg::status cohorts(json_writer& w, pg::connection& conn, const dashboard_query& 
           "from analytics.user_cohort_analysis where " +
           day_condition(b, "cohort_date", q.range.start, q.range.end) +
           " and weeks_since_first_visit <= 8";
+    } else if (const auto one = single_filter(q.filters)) {
+      sql =
+          "select to_char(cohort_date, 'YYYY-MM-DD'), size::bigint, week::bigint, "
+          "active::bigint from analytics.dashboard_filtered_cohorts where " +
+          filter_condition(b, *one) + " and " +
+          day_condition(b, "cohort_date", q.range.start, q.range.end) + " and week <= 8";
     } else {
       // Week 8 of the range's last cohort ends 62 days after it.
       const std::string first = day_param(b, q.range.start);
@@ -385,6 +419,12 @@ gg::status pages(json_writer& w, pg::connection& conn, const dashboard_query& q,
           "select path, sum(views)::bigint as n, sum(visitors)::bigint, sum(entries)::bigint,"
           " sum(exits)::bigint from analytics.dashboard_daily_pages where " +
           day_condition(b, "date", q.range.start, q.range.end) + " group by path";
+    } else if (const auto one = single_filter(q.filters)) {
+      sql =
+          "select path, sum(views)::bigint as n, sum(visitors)::bigint, sum(entries)::bigint,"
+          " sum(exits)::bigint from analytics.dashboard_filtered_pages where " +
+          filter_condition(b, *one) + " and " +
+          day_condition(b, "date", q.range.start, q.range.end) + " group by path";
     } else {
       // Sessions from the day before the range too: a session that crosses midnight has views
       // on the range's first day.
@@ -423,6 +463,12 @@ gg::status sources(json_writer& w, pg::connection& conn, const dashboard_query& 
       sql =
           "select source, sum(sessions)::bigint as n, sum(visitors)::bigint "
           "from analytics.dashboard_daily_sources where " +
+          day_condition(b, "date", q.range.start, q.range.end) + " group by source";
+    } else if (const auto one = single_filter(q.filters)) {
+      sql =
+          "select source, sum(sessions)::bigint as n, sum(visitors)::bigint "
+          "from analytics.dashboard_filtered_sources where " +
+          filter_condition(b, *one) + " and " +
           day_condition(b, "date", q.range.start, q.range.end) + " group by source";
     } else {
       sql =
@@ -643,6 +689,10 @@ gg::result<std::string> read_panel(pg::connection& conn, panel p, const dashboar
       " and to_regclass('analytics.dashboard_daily_sources') is not null"
       " and to_regclass('analytics.dashboard_daily_pages') is not null"
       " and to_regclass('analytics.dashboard_daily_filtered') is not null"
+      " and to_regclass('analytics.dashboard_filtered_pages') is not null"
+      " and to_regclass('analytics.dashboard_filtered_products') is not null"
+      " and to_regclass('analytics.dashboard_filtered_sources') is not null"
+      " and to_regclass('analytics.dashboard_filtered_cohorts') is not null"
       " and to_regclass('staging.int_product_daily') is not null"
       " and to_regclass('analytics.product_performance') is not null"
       " and to_regclass('analytics.user_cohort_analysis') is not null");

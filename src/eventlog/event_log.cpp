@@ -89,6 +89,7 @@ struct event_log::metric_set {
     metrics::counter* errors_io;
     metrics::counter* torn;
     metrics::counter* quarantined;
+    metrics::counter* quarantined_bytes;
   };
   std::array<per_queue, queue_count> q;
   metrics::histogram* batch_size;
@@ -126,9 +127,13 @@ struct event_log::metric_set {
       m.torn =
           &r.get_counter("gadgetgrove_eventlog_recovered_torn_total",
                          "Segments whose torn tail was cut off at start-up", {{"queue", name}});
-      m.quarantined =
-          &r.get_counter("gadgetgrove_eventlog_quarantined_segments_total",
-                         "Corrupt segments moved to quarantine at start-up", {{"queue", name}});
+      m.quarantined = &r.get_counter("gadgetgrove_eventlog_quarantined_segments_total",
+                                     "Segments whose corrupt part went to quarantine at start-up",
+                                     {{"queue", name}});
+      m.quarantined_bytes = &r.get_counter(
+          "gadgetgrove_eventlog_quarantined_bytes_total",
+          "Bytes moved to quarantine at start-up (from a segment's first bad line to its end)",
+          {{"queue", name}});
     }
     batch_size = &r.get_histogram("gadgetgrove_eventlog_batch_size_events",
                                   "Events per group commit", metrics::size_buckets());
@@ -171,12 +176,14 @@ status event_log::recover() {
     auto& m = metrics_->q[index_of(q)];
     m.torn->inc(report->torn);
     m.quarantined->inc(report->quarantined);
+    m.quarantined_bytes->inc(report->quarantined_bytes);
     if (report->sealed + report->quarantined + report->removed_empty > 0) {
       log.info("queue directory recovered", {{"queue", to_string(q)},
                                              {"sealed", report->sealed},
                                              {"torn", report->torn},
                                              {"torn_bytes", report->torn_bytes},
                                              {"quarantined", report->quarantined},
+                                             {"quarantined_bytes", report->quarantined_bytes},
                                              {"removed", report->removed_empty}});
     }
     writers.push_back(std::make_unique<segment_writer>(*fs_, dir, report->next_seq, options));
@@ -295,9 +302,17 @@ submit_result event_log::try_submit(append_request&& request) {
     return {submit_status::unavailable, degraded_reason_.load(std::memory_order_relaxed)};
   }
   frame_in_place(request.line);
+  const std::size_t bytes = request.line.size();
+  if (!reserve_bytes(bytes)) {
+    gate_.fetch_sub(1, std::memory_order_release);
+    unframe_in_place(request.line);
+    count_rejection(q, submit_status::queue_full);
+    return {submit_status::queue_full};
+  }
   completion early;
   if (config_.ack == ack_mode::queued) early = std::move(request.done);
   if (!queue_.try_push(std::move(request))) {
+    queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
     gate_.fetch_sub(1, std::memory_order_release);
     unframe_in_place(request.line);
     if (early) request.done = std::move(early);
@@ -332,13 +347,23 @@ submit_result event_log::try_submit_batch(std::vector<append_request>&& requests
     return reject_all(
         {submit_status::unavailable, degraded_reason_.load(std::memory_order_relaxed)});
   }
-  for (auto& req : requests) frame_in_place(req.line);
+  std::size_t bytes = 0;
+  for (auto& req : requests) {
+    frame_in_place(req.line);
+    bytes += req.line.size();
+  }
+  if (!reserve_bytes(bytes)) {
+    gate_.fetch_sub(1, std::memory_order_release);
+    for (auto& req : requests) unframe_in_place(req.line);
+    return reject_all({submit_status::queue_full});
+  }
   std::vector<completion> early;
   if (config_.ack == ack_mode::queued) {
     early.reserve(requests.size());
     for (auto& req : requests) early.push_back(std::move(req.done));
   }
   if (!queue_.try_push_bulk(std::span<append_request>(requests))) {
+    queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
     gate_.fetch_sub(1, std::memory_order_release);
     for (std::size_t i = 0; i < requests.size(); ++i) {
       unframe_in_place(requests[i].line);
@@ -352,6 +377,13 @@ submit_result event_log::try_submit_batch(std::vector<append_request>&& requests
     if (c) c(status{});
   }
   return {submit_status::accepted};
+}
+
+bool event_log::reserve_bytes(std::size_t n) noexcept {
+  const std::size_t before = queued_bytes_.fetch_add(n, std::memory_order_relaxed);
+  if (before == 0 || before + n <= config_.queue_bytes) return true;
+  queued_bytes_.fetch_sub(n, std::memory_order_relaxed);
+  return false;
 }
 
 void event_log::complete(append_request& r, const status& st) {
@@ -374,7 +406,12 @@ void event_log::run() {
   for (;;) {
     batch.clear();
     queue_.pop_bulk(batch, config_.max_batch);
-    if (!batch.empty()) process_batch(batch);
+    if (!batch.empty()) {
+      std::size_t bytes = 0;
+      for (const auto& r : batch) bytes += r.line.size();
+      process_batch(batch);
+      queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+    }
     const auto now = clock::now();
     housekeeping(now);
     metrics_->depth->set(static_cast<double>(queue_.size_approx()));
@@ -599,6 +636,8 @@ event_log_stats event_log::stats() const {
   }
   s.queue_depth = queue_.size_approx();
   s.queue_capacity = queue_.capacity();
+  s.queue_bytes = queued_bytes_.load(std::memory_order_relaxed);
+  s.queue_bytes_capacity = config_.queue_bytes;
   const sys_us now = now_us();
   for (const queue_id id : all_queues) {
     auto& qs = s.queues[index_of(id)];

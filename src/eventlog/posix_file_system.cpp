@@ -79,7 +79,8 @@ class posix_writable_file final : public writable_file {
 
 result<std::unique_ptr<writable_file>> posix_file_system::open_append(const std::string& path) {
   for (;;) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    // Events are personal data: readable by the service's user only.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd >= 0) return std::unique_ptr<writable_file>(new posix_writable_file(fd, path));
     if (errno != EINTR) return errno_error("open", path, errno);
   }
@@ -134,9 +135,15 @@ result<std::vector<std::string>> posix_file_system::list_dir(const std::string& 
 }
 
 status posix_file_system::create_dirs(const std::string& dir) {
+  // mkdir -p with 0700 for every directory it creates (create_directories would use 0777 less
+  // the umask); existing directories are left as they are.
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return errno_error("mkdir", dir, ec.value());
+  if (std::filesystem::is_directory(dir, ec)) return {};
+  const std::filesystem::path path(dir);
+  if (path.has_parent_path() && path.parent_path() != path) {
+    if (auto st = create_dirs(path.parent_path().string()); !st) return st;
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return errno_error("mkdir", dir, errno);
   return {};
 }
 

@@ -3,6 +3,10 @@
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
 
+#include <fmt/format.h>
+
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <string_view>
 #include <vector>
@@ -21,7 +25,42 @@ status sync_file(file_system& fs, const std::string& path) {
   return st;
 }
 
+// Writes `bytes` to `target` in `quarantine_dir` (created on demand) durably: a temporary file,
+// synced, renamed into place, the directory synced. Repeating it after a crash gives the same
+// file, so recovery can simply run again.
+status write_quarantine_piece(file_system& fs, const std::string& quarantine_dir,
+                              const std::string& target, std::string_view bytes) {
+  if (auto st = fs.create_dirs(quarantine_dir); !st) return st;
+  // The quarantine directories may be new: their entries must be durable too.
+  const std::string quarantine_root = parent_path(quarantine_dir);
+  for (const std::string& d : {quarantine_root, parent_path(quarantine_root)}) {
+    if (auto st = fs.sync_dir(d); !st) return st;
+  }
+  const std::string tmp = target + ".tmp";
+  auto file = fs.open_append(tmp);
+  if (!file) return file.error();
+  // A crashed earlier attempt may have left part of the piece behind.
+  if (auto st = (*file)->truncate(0); !st) return st;
+  while (!bytes.empty()) {
+    const ::iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+    auto n = (*file)->writev(std::span<const ::iovec>(&iov, 1));
+    if (!n) return n.error();
+    bytes.remove_prefix(*n);
+  }
+  if (auto st = (*file)->sync(); !st) return st;
+  if (auto st = (*file)->close(); !st) return st;
+  if (auto st = fs.rename(tmp, target); !st) return st;
+  return fs.sync_dir(quarantine_dir);
+}
+
 }  // namespace
+
+std::string quarantine_name(std::string_view open_name, std::uint64_t begin, std::uint64_t end) {
+  std::string_view stem = open_name;
+  if (stem.ends_with(open_suffix)) stem.remove_suffix(open_suffix.size());
+  if (stem.ends_with(sealed_suffix)) stem.remove_suffix(sealed_suffix.size());
+  return fmt::format("{}{}.bytes-{}-{}", stem, sealed_suffix, begin, end);
+}
 
 result<recovery_report> recover_queue_dir(file_system& fs, const std::string& queue_dir,
                                           const std::string& quarantine_dir) {
@@ -46,23 +85,32 @@ result<recovery_report> recover_queue_dir(file_system& fs, const std::string& qu
     const segment_scan scan = scan_segment(*data);
 
     if (scan.damage == segment_damage::corrupt) {
-      if (auto st = fs.create_dirs(quarantine_dir); !st) return st.error();
-      // The quarantine directories may be new: their entries must be durable too.
-      const std::string quarantine_root = parent_path(quarantine_dir);
-      for (const std::string& d : {quarantine_root, parent_path(quarantine_root)}) {
-        if (auto st = fs.sync_dir(d); !st) return st.error();
+      // The lines before the first bad one were acknowledged and are intact: they are sealed
+      // below like any segment. Only the bytes from the first bad line on are set aside, and
+      // they are durable in quarantine before the segment is cut back.
+      const std::uint64_t begin = scan.good_bytes;
+      const std::uint64_t end = data->size();
+      const std::string target = join_path(quarantine_dir, quarantine_name(name, begin, end));
+      if (auto st = write_quarantine_piece(fs, quarantine_dir, target,
+                                           std::string_view{*data}.substr(begin));
+          !st) {
+        return st.error();
       }
-      const std::string target = join_path(quarantine_dir, name);
-      if (auto st = fs.rename(path, target); !st) return st.error();
-      if (auto st = fs.sync_dir(quarantine_dir); !st) return st.error();
-      dir_changed = true;
       ++report.quarantined;
-      log.error("corrupt segment moved to quarantine", {{"segment", path},
-                                                        {"quarantined_as", target},
-                                                        {"good_lines_before", scan.good_lines},
-                                                        {"first_bad_offset", scan.good_bytes},
-                                                        {"good_lines_after", scan.lines_after}});
-      continue;
+      report.quarantined_bytes += end - begin;
+      log.error("corrupt part of a segment moved to quarantine",
+                {{"segment", path},
+                 {"quarantined_as", target},
+                 {"byte_range", fmt::format("[{}, {})", begin, end)},
+                 {"quarantined_bytes", end - begin},
+                 {"good_lines_before", scan.good_lines},
+                 {"good_lines_after", scan.lines_after}});
+      if (begin == 0) {
+        if (auto st = fs.unlink(path); !st) return st.error();
+        dir_changed = true;
+        continue;
+      }
+      if (auto st = fs.truncate(path, begin); !st) return st.error();
     }
 
     if (scan.good_bytes == 0) {

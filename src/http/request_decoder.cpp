@@ -19,6 +19,41 @@ namespace {
 /// Room for a whole header at the limit plus one read of body bytes behind it.
 constexpr std::size_t min_capacity = 16 * 1024;
 
+/// Why the message framing of a parsed header is refused, or empty. RFC 9112 §6.1: a request
+/// whose Transfer-Encoding does not end in `chunked` has no knowable length, and one that has
+/// both Transfer-Encoding and Content-Length may be framed differently by a proxy in front;
+/// either is answered 400 and the connection closed. `chunked` is the only coding served, so
+/// the list must be exactly that one token (all Transfer-Encoding fields read as one list).
+std::string_view framing_error(const beast_http::request<beast_http::string_body>& msg) {
+  std::size_t codings = 0;
+  bool chunked_last = false;
+  bool any_field = false;
+  for (const auto& f : msg) {
+    if (f.name() != beast_http::field::transfer_encoding) continue;
+    any_field = true;
+    std::string_view list = f.value();
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      std::string_view token = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+        token.remove_prefix(1);
+      }
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
+      if (token.empty()) continue;
+      ++codings;
+      chunked_last = iequals(token, "chunked");
+    }
+  }
+  if (!any_field) return {};
+  if (msg.find(beast_http::field::content_length) != msg.end()) {
+    return "Transfer-Encoding with Content-Length";
+  }
+  if (codings != 1 || !chunked_last) return "unsupported Transfer-Encoding";
+  return {};
+}
+
 }  // namespace
 
 struct request_decoder::parser_holder {
@@ -64,6 +99,11 @@ request_decoder::state request_decoder::parse() {
   while (true) {
     if (p.is_header_done() && !header_reported_) {
       header_reported_ = true;
+      if (const std::string_view why = framing_error(p.get()); !why.empty()) {
+        error_ = decode_error::bad_request;
+        error_text_ = why;
+        return state::failed;
+      }
       return state::header_ready;
     }
     if (p.is_done()) return state::message_ready;

@@ -17,7 +17,8 @@ namespace gg::http::detail {
 
 enum class decode_error : std::uint8_t {
   none,
-  bad_request,       // 400: malformed request line, header or chunk framing
+  bad_request,       // 400: malformed request line, header or chunk framing, or a
+                     // Transfer-Encoding other than exactly `chunked` (or with Content-Length)
   header_too_large,  // 431: request line plus fields beyond the header limit
   body_too_large,    // 413: declared or chunked body beyond the route's limit
 };
@@ -66,7 +67,7 @@ class request_decoder {
   request take();
 
   decode_error error() const noexcept { return error_; }
-  /// A short, stable description of the failure for logs.
+  /// A short, stable description of the failure for logs and for a bad_request's answer.
   std::string_view error_text() const noexcept;
 
  private:

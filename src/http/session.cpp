@@ -286,6 +286,9 @@ void session::reject(decode_error e) {
     status = 413;
     why = rejection::body_too_large;
     reason = "request body too large";
+  } else if (!decoder_.error_text().empty()) {
+    // "malformed request", or the framing rule the request broke.
+    reason = decoder_.error_text();
   }
   state_->stats.reject(why);
   log.debug("request rejected", {{"listener", state_->options.name},

@@ -126,6 +126,36 @@ bool has_nul_escape(std::string_view body) noexcept {
   return false;
 }
 
+/// Appends `s` as a quoted JSON string (as append_json_string repairs and escapes it) whose text
+/// between the quotes is at most `cap` bytes, cut at a character or escape boundary. Escaping
+/// never shrinks a byte, so only the first `cap` input bytes can matter and a huge header is
+/// never escaped whole.
+void append_capped_json_string(std::string& out, std::string_view s, std::size_t cap) {
+  out.push_back('"');
+  const std::size_t at = out.size();
+  append_json_escaped(out, s.substr(0, std::min(s.size(), cap)));
+  if (out.size() - at > cap) {
+    std::size_t i = at;
+    while (i < out.size()) {
+      const auto c = static_cast<unsigned char>(out[i]);
+      std::size_t n = 1;
+      if (c == '\\') {
+        n = out[i + 1] == 'u' ? 6 : 2;
+      } else if (c >= 0xf0) {
+        n = 4;
+      } else if (c >= 0xe0) {
+        n = 3;
+      } else if (c >= 0xc0) {
+        n = 2;
+      }
+      if (i + n - at > cap) break;
+      i += n;
+    }
+    out.resize(i);
+  }
+  out.push_back('"');
+}
+
 /// A value ingest looked at, as the client sent it.
 struct captured {
   enum class kind : std::uint8_t { absent, null, string, other };
@@ -224,6 +254,7 @@ class event_enricher::session {
     std::memcpy(s_.padded.get(), body.data(), body.size());
     std::memset(s_.padded.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
     body_size_ = body.size();
+    budget_ = e_.config_.max_enrichment_ratio * body.size() + e_.config_.enrichment_allowance;
     build_tail();
     return from_error(s_.parser.iterate(s_.padded.get(), body.size(), need).get(doc_));
   }
@@ -377,6 +408,13 @@ class event_enricher::session {
 
   const std::string& tail() const noexcept { return s_.tail; }
 
+  /// Counts an accepted event's line against the request's enrichment budget; false once the
+  /// lines so far exceed it.
+  bool charge(const enriched_event& ev) noexcept {
+    enriched_ += ev.line.size();
+    return enriched_ <= budget_;
+  }
+
  private:
   /// The key of `f`; keys with escapes are unescaped (which also validates the escapes).
   reject_reason read_key(od::field& f, std::string_view& key) {
@@ -526,7 +564,7 @@ class event_enricher::session {
     }
     if (!req_.user_agent.empty()) {
       t.append(",\"user_agent\":");
-      append_json_string(t, req_.user_agent);
+      append_capped_json_string(t, req_.user_agent, e_.config_.max_user_agent_bytes);
       if (e_.config_.bot_tagging && e_.bots_.is_bot(req_.user_agent)) t.append(",\"_bot\":true");
     }
     return t;
@@ -644,6 +682,8 @@ class event_enricher::session {
   od::document doc_;
   std::string_view body_;
   std::size_t body_size_ = 0;
+  std::size_t budget_ = 0;
+  std::size_t enriched_ = 0;
   bool has_line_break_ = false;
   bool has_escape_ = false;
 };
@@ -736,6 +776,7 @@ reject_reason event_enricher::enrich_one(event_source source, std::string_view b
   if (auto r = s.process_object(obj, std::nullopt, std::nullopt, out); r != reject_reason::none) {
     return r;
   }
+  if (!s.charge(out)) return reject_reason::enriched_too_large;
   return s.finish_document();
 }
 
@@ -766,6 +807,9 @@ reject_reason event_enricher::enrich_batch(std::string_view body, const request_
     if (auto err = element.get_object().get(obj)) return from_error(err);
     item.reason = s.process_object(obj, std::nullopt, std::nullopt, item.event);
     if (is_fatal(item.reason)) return item.reason;
+    if (item.reason == reject_reason::none && !s.charge(item.event)) {
+      return reject_reason::enriched_too_large;
+    }
   }
   return s.finish_document();
 }
@@ -793,6 +837,7 @@ reject_reason event_enricher::enrich_segment(segment_call call, std::string_view
     if (auto err = s.doc().get_object().get(obj)) return from_error(err);
   }
   if (auto r = s.process_object(obj, call, std::nullopt, out); r != reject_reason::none) return r;
+  if (!s.charge(out)) return reject_reason::enriched_too_large;
   return s.finish_document();
 }
 
@@ -870,6 +915,9 @@ reject_reason event_enricher::enrich_segment_batch(std::string_view body, const 
       if (auto err = element.get_object().get(obj)) return from_error(err);
       item.reason = s.process_object(obj, std::nullopt, sent_at, item.event);
       if (is_fatal(item.reason)) return item.reason;
+      if (item.reason == reject_reason::none && !s.charge(item.event)) {
+        return reject_reason::enriched_too_large;
+      }
     }
   }
   if (!saw_batch) return reject_reason::not_array;

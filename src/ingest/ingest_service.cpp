@@ -3,6 +3,7 @@
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/time.hpp>
+#include <gadgetgrove/ingest/content_encoding.hpp>
 
 #include <array>
 #include <chrono>
@@ -83,6 +84,7 @@ struct ingest_service::metric_set {
   std::array<metrics::counter*, unavailable_names.size()> unavailable{};
   metrics::histogram* ack_latency = nullptr;
   metrics::gauge* in_flight = nullptr;
+  std::array<metrics::counter*, 2> decoded{};  // gzip, deflate
 
   explicit metric_set(metrics::registry& r) {
     for (std::size_t i = 1; i < reject_reason_count; ++i) {
@@ -110,6 +112,12 @@ struct ingest_service::metric_set {
                                    metrics::latency_buckets());
     in_flight = &r.get_gauge("gadgetgrove_ingest_requests_in_flight",
                              "Submissions waiting for the event log");
+    const char* codings[] = {"gzip", "deflate"};
+    for (std::size_t i = 0; i < decoded.size(); ++i) {
+      decoded[i] = &r.get_counter("gadgetgrove_ingest_decoded_bodies_total",
+                                  "Compressed request bodies decoded, by Content-Encoding",
+                                  {{"coding", codings[i]}});
+    }
   }
 };
 
@@ -160,6 +168,7 @@ ingest_service::ingest_service(ingest_config config, eventlog::event_log& log,
     : config_(std::move(config)),
       enricher_(config_),
       cors_(config_.cors_origins, config_.cors_max_age),
+      proxies_(trusted_proxies::parse(config_.trusted_proxies)),
       log_(log),
       metrics_(
           std::make_unique<metric_set>(metrics != nullptr ? *metrics : gg::metrics::global())) {}
@@ -167,12 +176,19 @@ ingest_service::ingest_service(ingest_config config, eventlog::event_log& log,
 ingest_service::~ingest_service() = default;
 
 status ingest_service::start() {
+  if (!proxies_) return gg::fail(errc::config, "--trusted-proxy: " + proxies_.error().message);
+  if (config_.write_key_everywhere && config_.write_key.empty()) {
+    return gg::fail(errc::config, "--require-write-key-everywhere needs --write-key");
+  }
   stopped_.store(false, std::memory_order_relaxed);
   accepting_.store(true, std::memory_order_release);
   ingest_log.info("ingest accepting events",
                   {{"client_ip", to_string(config_.client_ip)},
                    {"visitor_hash", enricher_.config().visitor_hash_key.empty() ? "off" : "on"},
-                   {"write_key", config_.write_key.empty() ? "off" : "required"},
+                   {"write_key", config_.write_key.empty()      ? "off"
+                                 : config_.write_key_everywhere ? "required everywhere"
+                                                                : "required on /v1"},
+                   {"trusted_proxies", static_cast<std::uint64_t>(config_.trusted_proxies.size())},
                    {"cors_origins", static_cast<std::uint64_t>(config_.cors_origins.size())}});
   return {};
 }
@@ -271,9 +287,14 @@ void ingest_service::add_routes(http::router& r) {
   }
 }
 
+std::string_view ingest_service::client_address(const http::request& req) const {
+  if (!proxies_) return req.remote_address;
+  return proxies_->client_address(req.remote_address, req.headers);
+}
+
 request_info ingest_service::info_of(const http::request& req) const {
   request_info info;
-  info.client_ip = req.remote_address;
+  info.client_ip = client_address(req);
   info.user_agent = req.header("User-Agent").value_or(std::string_view{});
   info.authorization = req.header("Authorization").value_or(std::string_view{});
   info.received = now_us();
@@ -322,6 +343,41 @@ void ingest_service::refuse(const http::request& req, http::responder res, rejec
   std::move(res).send(std::move(r));
 }
 
+bool ingest_service::api_authorized(const http::request& req) const noexcept {
+  if (!config_.write_key_everywhere) return true;
+  return enricher_.authorized(req.header("Authorization").value_or(std::string_view{}), {});
+}
+
+bool ingest_service::decode_body(http::request& req, http::responder& res, std::size_t limit) {
+  const auto encoding = req.header("Content-Encoding");
+  if (!encoding) return true;
+  const auto coding = parse_content_encoding(*encoding);
+  if (!coding) {
+    refuse(req, std::move(res), reject_reason::unsupported_encoding);
+    return false;
+  }
+  if (*coding == content_coding::identity) return true;
+  std::string decoded;
+  if (const auto failure = inflate_body(*coding, req.body, limit, decoded)) {
+    count_rejected(failure->reason);
+    std::string body;
+    body.append(R"({"status":"error","error":)");
+    append_json_string(body, to_string(failure->reason));
+    if (!failure->detail.empty()) {
+      body.append(R"(,"detail":)");
+      append_json_string(body, failure->detail);
+    }
+    body.push_back('}');
+    http::response r = http::response::json(http_status(failure->reason), std::move(body));
+    cors_.apply(req, r);
+    std::move(res).send(std::move(r));
+    return false;
+  }
+  metrics_->decoded[*coding == content_coding::gzip ? 0 : 1]->inc();
+  req.body = std::move(decoded);
+  return true;
+}
+
 void ingest_service::request_done() {
   metrics_->in_flight->sub(1);
   if (in_flight_.fetch_sub(1, std::memory_order_seq_cst) == 1) {
@@ -339,6 +395,11 @@ void ingest_service::handle_api(http::request&& req, http::responder res) {
     answer_unavailable(&req, std::move(res), closed_reason());
     return;
   }
+  if (!api_authorized(req)) {
+    refuse(req, std::move(res), reject_reason::unauthorized);
+    return;
+  }
+  if (!decode_body(req, res, config_.single_body_limit)) return;
   const request_info info = info_of(req);
   std::vector<batch_item> items(1);
   const reject_reason reason =
@@ -355,6 +416,15 @@ void ingest_service::handle_api_batch(http::request&& req, http::responder res) 
   if (!ticket) {
     count_received(event_source::api, 1);
     answer_unavailable(&req, std::move(res), closed_reason());
+    return;
+  }
+  if (!api_authorized(req)) {
+    count_received(event_source::api, 1);
+    refuse(req, std::move(res), reject_reason::unauthorized);
+    return;
+  }
+  if (!decode_body(req, res, config_.batch_body_limit)) {
+    count_received(event_source::api, 1);
     return;
   }
   const request_info info = info_of(req);
@@ -376,6 +446,7 @@ void ingest_service::handle_segment(segment_call call, http::request&& req, http
     answer_unavailable(&req, std::move(res), closed_reason());
     return;
   }
+  if (!decode_body(req, res, config_.single_body_limit)) return;
   const request_info info = info_of(req);
   std::vector<batch_item> items(1);
   const reject_reason reason = enricher_.enrich_segment(call, req.body, info, items[0].event);
@@ -391,6 +462,10 @@ void ingest_service::handle_segment_batch(http::request&& req, http::responder r
   if (!ticket) {
     count_received(event_source::segment, 1);
     answer_unavailable(&req, std::move(res), closed_reason());
+    return;
+  }
+  if (!decode_body(req, res, config_.batch_body_limit)) {
+    count_received(event_source::segment, 1);
     return;
   }
   const request_info info = info_of(req);

@@ -5,17 +5,29 @@
 namespace gg::ingest {
 namespace {
 
-constexpr std::array<std::string_view, reject_reason_count> names = {
-    "accepted",           "not_json",
-    "invalid_utf8",       "not_object",
-    "not_array",          "too_deep",
-    "nul_character",      "missing_type",
-    "unknown_type",       "missing_event",
-    "missing_identity",   "invalid_session_id",
-    "invalid_user_id",    "invalid_anonymous_id",
-    "invalid_message_id", "invalid_timestamp",
-    "invalid_sent_at",    "too_many_events",
-    "unauthorized"};
+constexpr std::array<std::string_view, reject_reason_count> names = {"accepted",
+                                                                     "not_json",
+                                                                     "invalid_utf8",
+                                                                     "not_object",
+                                                                     "not_array",
+                                                                     "too_deep",
+                                                                     "nul_character",
+                                                                     "missing_type",
+                                                                     "unknown_type",
+                                                                     "missing_event",
+                                                                     "missing_identity",
+                                                                     "invalid_session_id",
+                                                                     "invalid_user_id",
+                                                                     "invalid_anonymous_id",
+                                                                     "invalid_message_id",
+                                                                     "invalid_timestamp",
+                                                                     "invalid_sent_at",
+                                                                     "too_many_events",
+                                                                     "unauthorized",
+                                                                     "enriched_too_large",
+                                                                     "body_too_large",
+                                                                     "bad_encoding",
+                                                                     "unsupported_encoding"};
 
 }  // namespace
 
@@ -25,7 +37,17 @@ std::string_view to_string(reject_reason r) noexcept {
 }
 
 unsigned http_status(reject_reason r) noexcept {
-  return r == reject_reason::unauthorized ? 401 : 400;
+  switch (r) {
+    case reject_reason::unauthorized:
+      return 401;
+    case reject_reason::enriched_too_large:
+    case reject_reason::body_too_large:
+      return 413;
+    case reject_reason::unsupported_encoding:
+      return 415;
+    default:
+      return 400;
+  }
 }
 
 }  // namespace gg::ingest

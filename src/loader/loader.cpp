@@ -215,6 +215,7 @@ struct loader::impl {
   // replay's, so drain() and a caller's stop can interrupt them.
   std::mutex cancel_mutex;
   std::vector<PGcancel*> cancels;
+  std::atomic<bool> cancel_requested{false};  // set by cancel_all(), cleared when a run starts
 
   mutable std::mutex health_mutex;
   gg::health current_health;
@@ -284,6 +285,8 @@ struct loader::impl {
 
   std::size_t cancel_all() {
     std::lock_guard lock(cancel_mutex);
+    // A segment load is many statements: the ones not sent yet must not start either.
+    cancel_requested = true;
     std::size_t n = 0;
     for (PGcancel* c : cancels) {
       if (c == nullptr) continue;
@@ -346,6 +349,7 @@ struct loader::impl {
     std::atomic<bool> give_up{false};
     std::atomic<bool> halted{false};
     std::mutex summary_mutex;
+    cancel_requested = false;
     std::stop_callback on_stop(stop, [&] {
       halted = true;
       cancel_all();
@@ -382,7 +386,7 @@ struct loader::impl {
           lease.emplace(std::move(*l));
         }
         set_cancel(slot, &**lease);
-        auto r = workers[slot]->load(**lease, segment);
+        auto r = workers[slot]->load(**lease, segment, &cancel_requested);
         set_cancel(slot, nullptr);
         if (!r) {
           record_error(r.error(), &segment);

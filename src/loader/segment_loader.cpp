@@ -2,6 +2,7 @@
 
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/loader/segment_reader.hpp>
 #include <gadgetgrove/pg/sqlstate.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
@@ -13,14 +14,24 @@ namespace {
 
 constexpr logger log{"loader"};
 
-// Guarded mode sends this many rows per savepoint: few round trips when all is well, a short
-// row-by-row retry when one batch holds a refused row.
-constexpr std::size_t guarded_batch_rows = 1000;
+// Rows are sent in chunks of at most this many (or copy_chunk_bytes): one lookup of their
+// event_ids and one COPY each. In guarded mode a chunk is also the unit of one savepoint: few
+// round trips when all is well, a short row-by-row retry when one chunk holds a refused row.
+constexpr std::size_t chunk_rows = 1000;
+
+constexpr std::string_view duplicate_state = "23505";  // unique_violation
 
 constexpr int max_attempts = 4;
 
 constexpr std::string_view reject_copy_sql =
     "COPY raw_data.rejected_events (segment, line_no, reason, raw) FROM STDIN (FORMAT binary)";
+
+metrics::counter& guarded_segments() {
+  static metrics::counter& c = metrics::global().get_counter(
+      "gadgetgrove_loader_guarded_segments_total",
+      "Segments loaded again row by row under savepoints after PostgreSQL refused a row");
+  return c;
+}
 
 std::string hex16(std::uint64_t v) {
   std::string s(16, '0');
@@ -29,6 +40,22 @@ std::string hex16(std::uint64_t v) {
 }
 
 }  // namespace
+
+std::string existing_ids_sql(std::string_view queue) {
+  std::string sql = "SELECT event_id FROM raw_data.";
+  sql += queue;
+  sql += " WHERE event_id = ANY($1::uuid[])";
+  return sql;
+}
+
+std::size_t uuid_hash::operator()(const gg::uuid& id) const noexcept {
+  // Version 7 ids share their leading time bytes; the trailing eight are random.
+  std::uint64_t lo = 0;
+  for (std::size_t i = 8; i < 16; ++i) lo = (lo << 8) | id.bytes[i];
+  std::uint64_t hi = 0;
+  for (std::size_t i = 0; i < 8; ++i) hi = (hi << 8) | id.bytes[i];
+  return static_cast<std::size_t>(lo ^ (hi * 0x9e3779b97f4a7c15ULL));
+}
 
 std::string copy_rows_sql(std::string_view queue) {
   std::string sql = "COPY raw_data.";
@@ -44,20 +71,29 @@ std::string copy_rows_sql(std::string_view queue) {
 
 segment_loader::segment_loader(std::size_t read_chunk_bytes, std::size_t copy_chunk_bytes)
     : read_chunk_bytes_(read_chunk_bytes), copy_chunk_bytes_(copy_chunk_bytes) {
-  copy_buffer_.reserve(copy_chunk_bytes_ + (copy_chunk_bytes_ >> 2));
+  batch_.data.reserve(copy_chunk_bytes_ + (copy_chunk_bytes_ >> 2));
 }
 
-result<segment_result> segment_loader::load(pg::connection& conn, const segment_ref& segment) {
+result<segment_result> segment_loader::load(pg::connection& conn, const segment_ref& segment,
+                                            const std::atomic<bool>* cancelled) {
   bool guarded = false;
   for (int attempt_no = 1;; ++attempt_no) {
-    auto r = attempt(conn, segment, guarded);
+    auto r = attempt(conn, segment, guarded, cancelled);
     if (r) return r;
     const gg::error e = r.error();  // result::error() returns a copy
-    if (!guarded && pg::is_data_error(e)) {
-      // A duplicate event_id (23505) or a value the server refuses: load the segment again
-      // with savepoints so that only the offending lines become rejects.
+    if (e.code == errc::cancelled || (cancelled != nullptr && cancelled->load())) {
+      return r;
+    } else if (!guarded && e.sqlstate == duplicate_state && attempt_no < max_attempts) {
+      // The segment's ids were looked up first, so another loader committed one of them since
+      // (a client's retry landing in two segments loaded at once): look again.
+      log.info("an event_id of the segment was loaded meanwhile; loading it again",
+               {{"segment", segment.key()}});
+    } else if (!guarded && pg::is_data_error(e)) {
+      // A value the server refuses: load the segment again with savepoints so that only the
+      // offending lines become rejects.
       log.info("PostgreSQL refused a row; loading the segment again with row-level guards",
                {{"segment", segment.key()}, {"error", e.message}});
+      guarded_segments().inc();
       guarded = true;
     } else if (pg::retry_of(e) == pg::retry_scope::transaction && attempt_no < max_attempts) {
       // Two workers inserting the same duplicated event_ids in opposite orders: the server
@@ -84,23 +120,98 @@ void segment_loader::add_reject(const segment_ref& segment, std::uint64_t line_n
   ++result.rejects_by_reason[reason];
 }
 
-status segment_loader::flush_guarded(pg::connection& conn, const segment_ref& segment,
-                                     segment_result& result) {
-  if (batch_.size() == 0) return {};
-  auto refused = guarded_copy(conn, copy_rows_sql(segment.queue), batch_);
-  if (!refused) return refused.error();
-  for (const auto& r : *refused) {
-    const std::size_t begin = r.index == 0 ? 0 : batch_raw_ends_[r.index - 1];
-    const std::string_view raw =
-        std::string_view{batch_raw_}.substr(begin, batch_raw_ends_[r.index] - begin);
-    // The only unique index of a raw table is the one on event_id.
-    const reject_reason why = r.sqlstate == "23505"
-                                  ? reject_reason{reject_code::duplicate_event_id, {}}
-                                  : reject_reason{reject_code::database_error, r.sqlstate};
-    add_reject(segment, batch_lines_[r.index], why.to_string(), raw, result);
+status segment_loader::lookup_loaded(pg::connection& conn, const segment_ref& segment) {
+  // One indexed lookup of the chunk's ids, so a repeated id costs a probe instead of a failed
+  // COPY and a row-by-row reload.
+  id_list_.clear();
+  id_list_.push_back('{');
+  for (std::size_t i = 0; i < batch_ids_.size(); ++i) {
+    if (i > 0) id_list_.push_back(',');
+    const std::size_t at = id_list_.size();
+    id_list_.resize(at + uuid_text_size);
+    batch_ids_[i].write(id_list_.data() + at);
   }
-  result.rows += batch_.size() - refused->size();
+  id_list_.push_back('}');
+  auto found = conn.exec(existing_ids_sql(segment.queue), std::string_view{id_list_});
+  if (!found) return found.error();
+  loaded_ids_.clear();
+  for (int r = 0; r < found->rows(); ++r) {
+    if (const auto id = parse_uuid(found->get(r, 0))) loaded_ids_.insert(*id);
+  }
+  return {};
+}
+
+status segment_loader::flush_chunk(pg::connection& conn, const segment_ref& segment, bool guarded,
+                                   segment_result& result) {
+  if (batch_.size() == 0) return {};
+  const auto raw_of = [this](std::size_t i) {
+    const std::size_t begin = i == 0 ? 0 : batch_raw_ends_[i - 1];
+    return std::string_view{batch_raw_}.substr(begin, batch_raw_ends_[i] - begin);
+  };
+  const std::string duplicate = reject_reason{reject_code::duplicate_event_id, {}}.to_string();
+
+  // A concurrent load may commit one of the chunk's ids between the lookup and the COPY (the
+  // COPY then waits for it and fails), or deadlock with this one on two such ids: the chunk
+  // alone is rolled back to its savepoint and looked up again.
+  constexpr int chunk_attempts = 4;
+  for (int attempt_no = 1;; ++attempt_no) {
+    auto loaded = lookup_loaded(conn, segment);
+    if (!loaded) return loaded.error();
+    const encoded_rows* rows = &batch_;
+    kept_.clear();
+    if (!loaded_ids_.empty()) {
+      fresh_.clear();
+      for (std::size_t i = 0; i < batch_.size(); ++i) {
+        if (loaded_ids_.count(batch_ids_[i]) > 0) continue;
+        fresh_.data.append(batch_.row(i));
+        fresh_.ends.push_back(fresh_.data.size());
+        kept_.push_back(i);
+      }
+      rows = &fresh_;
+    }
+    const auto chunk_index = [&](std::size_t i) { return kept_.empty() ? i : kept_[i]; };
+    const auto reject_loaded = [&] {
+      for (std::size_t i = 0; i < batch_.size(); ++i) {
+        if (loaded_ids_.count(batch_ids_[i]) > 0) {
+          add_reject(segment, batch_lines_[i], duplicate, raw_of(i), result);
+        }
+      }
+    };
+    if (rows->size() == 0) {
+      reject_loaded();
+      break;
+    }
+    if (guarded) {
+      auto refused = guarded_copy(conn, copy_rows_sql(segment.queue), *rows);
+      if (!refused) return refused.error();
+      reject_loaded();
+      for (const auto& r : *refused) {
+        const std::size_t i = chunk_index(r.index);
+        // The only unique index of a raw table is the one on event_id.
+        const reject_reason why = r.sqlstate == duplicate_state
+                                      ? reject_reason{reject_code::duplicate_event_id, {}}
+                                      : reject_reason{reject_code::database_error, r.sqlstate};
+        add_reject(segment, batch_lines_[i], why.to_string(), raw_of(i), result);
+      }
+      result.rows += rows->size() - refused->size();
+      break;
+    }
+    if (auto r = conn.exec("SAVEPOINT gg_chunk"); !r) return r.error();
+    auto copied = copy_binary(conn, copy_rows_sql(segment.queue), rows->data);
+    if (copied) {
+      if (auto r = conn.exec("RELEASE SAVEPOINT gg_chunk"); !r) return r.error();
+      reject_loaded();
+      result.rows += rows->size();
+      break;
+    }
+    const gg::error e = copied.error();
+    const bool raced =
+        e.sqlstate == duplicate_state || pg::retry_of(e) == pg::retry_scope::transaction;
+    if (!raced || attempt_no >= chunk_attempts) return e;
+    if (auto r = conn.exec("ROLLBACK TO SAVEPOINT gg_chunk"); !r) return r.error();
+  }
   batch_.clear();
+  batch_ids_.clear();
   batch_lines_.clear();
   batch_raw_.clear();
   batch_raw_ends_.clear();
@@ -131,11 +242,11 @@ result<segment_result> segment_loader::compare_with_ledger(pg::connection& conn,
 }
 
 result<segment_result> segment_loader::attempt(pg::connection& conn, const segment_ref& segment,
-                                               bool guarded) {
+                                               bool guarded, const std::atomic<bool>* cancelled) {
   const auto started = std::chrono::steady_clock::now();
-  copy_buffer_.clear();
   reject_buffer_.clear();
   batch_.clear();
+  batch_ids_.clear();
   batch_lines_.clear();
   batch_raw_.clear();
   batch_raw_ends_.clear();
@@ -160,53 +271,40 @@ result<segment_result> segment_loader::attempt(pg::connection& conn, const segme
 
   auto reader = segment_reader::open(segment.path, read_chunk_bytes_);
   if (!reader) return reader.error();
-  const std::string copy_sql = copy_rows_sql(segment.queue);
-  std::optional<pg::copy_writer> writer;
-  copy_encoder enc(copy_buffer_);
-  if (!guarded) {
-    auto w = conn.copy_in(copy_sql);
-    if (!w) return w.error();
-    writer.emplace(std::move(*w));
-    enc.header();
-  }
-
+  seen_ids_.clear();
   for (;;) {
     auto next = reader->next();
-    if (!next) return next.error();  // the writer aborts the COPY, the transaction rolls back
+    if (!next) return next.error();  // the transaction rolls back
     if (!*next) break;
     const segment_line& line = **next;
     if (const auto why = parser_.parse_line(line.text, line.terminated, segment.queue, row_)) {
       add_reject(segment, line.number, why->to_string(), line.text, result);
       continue;
     }
-    if (guarded) {
-      copy_encoder batch_enc(batch_.data);
-      write_event_row(batch_enc, row_);
-      batch_.ends.push_back(batch_.data.size());
-      batch_lines_.push_back(line.number);
-      batch_raw_.append(line.text);
-      batch_raw_ends_.push_back(batch_raw_.size());
-      if (batch_.size() >= guarded_batch_rows) {
-        if (auto st = flush_guarded(conn, segment, result); !st) return st.error();
-      }
+    // A repeat within the segment never reaches PostgreSQL: the first occurrence is loaded.
+    if (!seen_ids_.insert(row_.event_id).second) {
+      add_reject(segment, line.number,
+                 reject_reason{reject_code::duplicate_event_id, {}}.to_string(), line.text, result);
       continue;
     }
+    copy_encoder enc(batch_.data);
     write_event_row(enc, row_);
-    ++result.rows;
-    if (copy_buffer_.size() >= copy_chunk_bytes_) {
-      if (auto st = writer->put(copy_buffer_); !st) return st.error();
-      copy_buffer_.clear();
+    batch_.ends.push_back(batch_.data.size());
+    batch_ids_.push_back(row_.event_id);
+    batch_lines_.push_back(line.number);
+    batch_raw_.append(line.text);
+    batch_raw_ends_.push_back(batch_raw_.size());
+    if (batch_.size() >= chunk_rows || batch_.data.size() >= copy_chunk_bytes_) {
+      // A segment is many statements: a cancel must also stop the ones not sent yet.
+      if (cancelled != nullptr && cancelled->load()) {
+        return fail(errc::cancelled, "segment load cancelled");
+      }
+      if (auto st = flush_chunk(conn, segment, guarded, result); !st) return st.error();
     }
   }
-  if (guarded) {
-    if (auto st = flush_guarded(conn, segment, result); !st) return st.error();
-  } else {
-    enc.trailer();
-    if (auto st = writer->put(copy_buffer_); !st) return st.error();
-    copy_buffer_.clear();
-    auto copied = writer->finish();
-    if (!copied) return copied.error();
-  }
+  if (cancelled != nullptr && cancelled->load())
+    return fail(errc::cancelled, "segment load cancelled");
+  if (auto st = flush_chunk(conn, segment, guarded, result); !st) return st.error();
   result.bytes = reader->bytes_read();
 
   if (!reject_buffer_.empty()) {

@@ -2,6 +2,7 @@
 // Loads one segment in one transaction: ledger row, rows by binary COPY, rejected lines.
 
 #include <gadgetgrove/core/result.hpp>
+#include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/loader/copy_encoder.hpp>
 #include <gadgetgrove/loader/line_parser.hpp>
 #include <gadgetgrove/loader/segment_store.hpp>
@@ -9,9 +10,12 @@
 
 #include "guarded_copy.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 namespace gg::loader::detail {
 
@@ -34,6 +38,13 @@ struct segment_result {
 /// never from input, so they are safe to place in identifiers.
 std::string copy_rows_sql(std::string_view queue);
 
+/// The SQL that finds which of a list of event_ids ($1, a uuid[] literal) `queue` holds.
+std::string existing_ids_sql(std::string_view queue);
+
+struct uuid_hash {
+  std::size_t operator()(const gg::uuid& id) const noexcept;
+};
+
 /// One worker's reusable state (parser, buffers). Not thread-safe: one per worker thread.
 class segment_loader {
  public:
@@ -42,29 +53,47 @@ class segment_loader {
   /// Loads `segment` on `conn` (which must be outside a transaction) and commits. Does not move
   /// the file. On error nothing was committed, except when the error is COMMIT's own
   /// (connection lost during COMMIT): then the ledger decides on the next attempt.
-  result<segment_result> load(pg::connection& conn, const segment_ref& segment);
+  /// Duplicates are cheap: a repeated event_id within the segment is set aside before COPY, and
+  /// the ids of each chunk of rows are looked up in the raw table before that chunk is copied,
+  /// so a client's retry never makes the COPY fail. Both become duplicate_event_id rejects.
+  /// Only a value PostgreSQL refuses makes the segment load again under row-level savepoints
+  /// (counted in gadgetgrove_loader_guarded_segments_total).
+  /// Once `cancelled` (may be null) is set, the load stops before its next statement with
+  /// errc::cancelled and rolls back (the statement in flight is the canceller's business).
+  result<segment_result> load(pg::connection& conn, const segment_ref& segment,
+                              const std::atomic<bool>* cancelled = nullptr);
 
  private:
-  // One attempt; `guarded` sends rows in batches under savepoints so that rows PostgreSQL
+  // One attempt; `guarded` sends rows in chunks under savepoints so that rows PostgreSQL
   // refuses become rejects (used after an unguarded attempt failed on a row error).
-  result<segment_result> attempt(pg::connection& conn, const segment_ref& segment, bool guarded);
+  result<segment_result> attempt(pg::connection& conn, const segment_ref& segment, bool guarded,
+                                 const std::atomic<bool>* cancelled);
   result<segment_result> compare_with_ledger(pg::connection& conn, const segment_ref& segment);
   void add_reject(const segment_ref& segment, std::uint64_t line_no, const std::string& reason,
                   std::string_view raw, segment_result& result);
-  status flush_guarded(pg::connection& conn, const segment_ref& segment, segment_result& result);
+  // Fills loaded_ids_ with the chunk's ids that the raw table holds.
+  status lookup_loaded(pg::connection& conn, const segment_ref& segment);
+  // Looks up the chunk's ids, rejects those already loaded, copies the rest.
+  status flush_chunk(pg::connection& conn, const segment_ref& segment, bool guarded,
+                     segment_result& result);
 
   std::size_t read_chunk_bytes_;
   std::size_t copy_chunk_bytes_;
   line_parser parser_;
   event_row row_;
-  std::string copy_buffer_;
   std::string reject_buffer_;  // binary COPY rows for raw_data.rejected_events
   std::string raw_scratch_;
-  // Guarded mode: the rows of the current batch and the line each came from.
+  // The current chunk: its rows, and the event_id, line and raw text each came from.
   encoded_rows batch_;
+  std::vector<gg::uuid> batch_ids_;
   std::vector<std::uint64_t> batch_lines_;
   std::string batch_raw_;
   std::vector<std::size_t> batch_raw_ends_;
+  encoded_rows fresh_;             // the chunk's rows not loaded yet, when some were
+  std::vector<std::size_t> kept_;  // chunk index of each row of fresh_
+  std::string id_list_;            // the chunk's ids as a uuid[] literal
+  std::unordered_set<gg::uuid, uuid_hash> seen_ids_;    // ids of the segment so far
+  std::unordered_set<gg::uuid, uuid_hash> loaded_ids_;  // ids of the chunk already loaded
 };
 
 }  // namespace gg::loader::detail

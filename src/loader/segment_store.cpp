@@ -35,7 +35,8 @@ status make_dirs(const fs::path& dir) {
   if (dir.has_parent_path() && dir.parent_path() != dir) {
     if (auto st = make_dirs(dir.parent_path()); !st) return st;
   }
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+  // Archived and quarantined events stay readable by the service's user only.
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return from_errno("mkdir " + dir.string(), errno);
   return fsync_dir(dir.parent_path().empty() ? fs::path{"."} : dir.parent_path());
 }

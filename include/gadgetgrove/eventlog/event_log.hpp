@@ -73,6 +73,11 @@ struct event_log_config {
   std::string quarantine_dir;
   /// Events the in-memory queue holds (rounded up to a power of two).
   std::size_t queue_capacity = 65536;
+  /// Bytes of framed lines the in-memory queue holds; a submission that would pass it is
+  /// answered queue_full (one submission larger than the bound is taken when the queue is
+  /// empty, so the bound holds up to that one). Counted from the push until the writer is
+  /// done with the batch, so it bounds what waits for the disk, not only the ring.
+  std::size_t queue_bytes = 128ULL << 20;
   /// A segment is sealed before a batch would take it past this size...
   std::uint64_t rotate_bytes = 64ULL << 20;
   /// ...or once its first event is this old.
@@ -105,6 +110,8 @@ struct event_log_stats {
   std::array<queue_stats, queue_count> queues;
   std::size_t queue_depth = 0;
   std::size_t queue_capacity = 0;
+  std::size_t queue_bytes = 0;  // framed bytes submitted and not yet written
+  std::size_t queue_bytes_capacity = 0;
   gg::health health;
 };
 
@@ -164,6 +171,8 @@ class event_log final : public gg::stage {
   enum class run_state : std::uint8_t { created, running, stopping, stopped };
 
   submit_result check_accepting() const noexcept;
+  /// Takes `n` bytes of the queue's byte bound; false (nothing taken) when they do not fit.
+  bool reserve_bytes(std::size_t n) noexcept;
   void count_rejection(queue_id q, submit_status s);
   void run();
   void process_batch(std::vector<append_request>& batch);
@@ -184,6 +193,7 @@ class event_log final : public gg::stage {
   // exits only when the gate is closed, no producer is inside, and the queue is empty.
   static constexpr std::uint64_t gate_closed = std::uint64_t{1} << 63;
   alignas(64) std::atomic<std::uint64_t> gate_{gate_closed};
+  alignas(64) std::atomic<std::size_t> queued_bytes_{0};  // see event_log_config::queue_bytes
   std::atomic<bool> degraded_{false};
   std::atomic<unavailable_reason> degraded_reason_{unavailable_reason::none};
   std::atomic<run_state> state_{run_state::created};

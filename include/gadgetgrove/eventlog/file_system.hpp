@@ -41,13 +41,13 @@ class file_system {
  public:
   virtual ~file_system() = default;
 
-  /// Opens `path` for appending, creating it (mode 0644) if it does not exist.
+  /// Opens `path` for appending, creating it (mode 0600) if it does not exist.
   virtual result<std::unique_ptr<writable_file>> open_append(const std::string& path) = 0;
   /// The whole content of `path`.
   virtual result<std::string> read_file(const std::string& path) = 0;
   /// Names (not paths) of the regular files directly in `dir`, in no particular order.
   virtual result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
-  /// mkdir -p.
+  /// mkdir -p; the directories it creates get mode 0700.
   virtual status create_dirs(const std::string& dir) = 0;
   /// fsync(2) on the directory: makes creations, renames and unlinks in it durable.
   virtual status sync_dir(const std::string& dir) = 0;

@@ -11,6 +11,7 @@
 #include <gadgetgrove/ingest/cors_policy.hpp>
 #include <gadgetgrove/ingest/event_enricher.hpp>
 #include <gadgetgrove/ingest/ingest_config.hpp>
+#include <gadgetgrove/ingest/trusted_proxies.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -52,8 +53,12 @@ using server_event_callback = std::function<void(gg::result<gg::uuid>)>;
 ///   POST /v1/{track,page,screen,identify,group,alias,batch,import} and the one-letter aliases
 ///                               /v1/{t,p,s,i,g,a}: the Segment Tracking API, 200
 ///                               {"success":true}; 401 when a write key is configured and
-///                               missing
+///                               missing (on the /api routes too with write_key_everywhere)
 ///   OPTIONS on each of them     CORS preflight
+/// Every POST route takes a body with Content-Encoding gzip, x-gzip or deflate (decoded size
+/// within the route's limit, else 413 body_too_large; corrupt or truncated: 400 bad_encoding
+/// with a `detail`; another coding: 415 unsupported_encoding). The Content-Type is not looked
+/// at: every body is read as JSON, as Segment's API does.
 /// Every refusal is counted in gadgetgrove_ingest_rejected_total{reason}; other metrics:
 /// gadgetgrove_ingest_events_received_total{source}, gadgetgrove_ingest_events_accepted_total
 /// {queue} (durable), gadgetgrove_ingest_unavailable_total{reason},
@@ -75,6 +80,8 @@ class ingest_service final : public gg::stage {
 
   std::string_view name() const noexcept override { return "ingest"; }
   std::vector<std::string> depends_on() const override { return {"eventlog"}; }
+  /// Errors: config, when an ingest_config::trusted_proxies entry is not an address or network,
+  /// or write_key_everywhere is set without a write_key.
   status start() override;
   /// New submissions are answered 503 from now on; pending ones still complete.
   void request_stop() override;
@@ -92,6 +99,11 @@ class ingest_service final : public gg::stage {
   void submit_server_event(const server_event& ev, server_event_callback done);
 
   const event_enricher& enricher() const noexcept { return enricher_; }
+
+  /// The client address of `req` under the trusted-proxy rule (the peer unless it is a trusted
+  /// proxy); for other routes that record the client, e.g. the shop's server events. The view
+  /// lives as long as `req`.
+  std::string_view client_address(const http::request& req) const;
 
  private:
   struct metric_set;
@@ -121,6 +133,11 @@ class ingest_service final : public gg::stage {
   std::optional<admission> admit();
   std::string_view closed_reason() const noexcept;
   request_info info_of(const http::request& req) const;
+  /// True unless write_key_everywhere is set and the request lacks the key (Basic user name).
+  bool api_authorized(const http::request& req) const noexcept;
+  /// Undoes the body's Content-Encoding (gzip, deflate) in place, the decoded size counted
+  /// against `limit`; false after answering the refusal (415, 413, or 400 with the reason).
+  bool decode_body(http::request& req, http::responder& res, std::size_t limit);
   /// Refuses the whole request: counts `reason` and answers.
   void refuse(const http::request& req, http::responder res, reject_reason reason);
   /// Builds the pending reply for a request whose events passed validation, then submits them.
@@ -139,6 +156,7 @@ class ingest_service final : public gg::stage {
   ingest_config config_;
   event_enricher enricher_;
   cors_policy cors_;
+  gg::result<trusted_proxies> proxies_;
   eventlog::event_log& log_;
   std::unique_ptr<metric_set> metrics_;
 

@@ -28,15 +28,20 @@ enum class reject_reason : std::uint8_t {
   invalid_sent_at,       // `sentAt` present but not ISO-8601
   too_many_events,       // a batch with more events than the configured limit
   unauthorized,          // a write key is configured and the request did not carry it
+  enriched_too_large,    // the enriched lines outgrow the body (see ingest_config), 413
+  body_too_large,        // the decompressed body passes the route's limit, 413
+  bad_encoding,          // a corrupt or truncated gzip/deflate body
+  unsupported_encoding,  // a Content-Encoding other than gzip, deflate or identity, 415
 };
 
 inline constexpr std::size_t reject_reason_count =
-    static_cast<std::size_t>(reject_reason::unauthorized) + 1;
+    static_cast<std::size_t>(reject_reason::unsupported_encoding) + 1;
 
 /// The stable short name ("not_json", ...); "accepted" for `none`.
 std::string_view to_string(reject_reason r) noexcept;
 
-/// The HTTP status a request refused for `r` is answered with (400, or 401 for unauthorized).
+/// The HTTP status a request refused for `r` is answered with: 401 for unauthorized, 413 for
+/// enriched_too_large and body_too_large, 415 for unsupported_encoding, else 400.
 unsigned http_status(reject_reason r) noexcept;
 
 }  // namespace gg::ingest

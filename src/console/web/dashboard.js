@@ -3,15 +3,26 @@
 // charts and tables, auto-refresh (paused on request and while the tab is hidden) and a CSV
 // file per panel built here from the panel's JSON.
 
-import * as echarts from './vendor/echarts.esm.min.js';
-
 import {el, get_json, redraw_children, replace_children, show_error, time_el} from './console.js';
-import {click_filter, cohorts_option, daily_option, funnel_option, light_theme, live_option,
+import {click_filter, cohort_grid, daily_option, funnel_option, light_theme, live_option,
         outcomes_option, products_option} from './dashboard_charts.js';
 import {default_days, delta_arrow, empty_reason, filter_keys, filter_label, format_count,
-        format_decimal, format_lag, format_money, format_percent, format_range, kpi_cards, kpi_delta,
-        outcome_label, panel_csv, panel_is_empty, panel_path, parse_view, presets,
+        format_decimal, format_lag, format_money, format_percent, format_range, kpi_cards,
+        kpi_delta, outcome_label, panel_csv, panel_is_empty, panel_path, parse_view, presets,
         range_problem, view_query, view_range, with_filter} from './dashboard_state.js';
+
+// The charting library (ECharts' "common" build: line, bar and pie with their components) is
+// loaded while the first answers are on their way: it is the largest file by far, and
+// evaluating it first would hold the requests back. It defines the global `echarts`.
+const echarts_module = new Promise((resolve, reject) => {
+  const script = document.createElement('script');
+  script.src = '/console/vendor/echarts.common.min.js';
+  script.async = true;
+  script.addEventListener('load', () => resolve(window.echarts));
+  script.addEventListener('error', () => reject(new Error('the charting library did not load')));
+  document.head.appendChild(script);
+});
+let echarts = null;
 
 const refresh_seconds = 10;
 // The panels drawn from the date range and filters; live ignores the range, health both.
@@ -46,7 +57,7 @@ function theme(box) {
 
 const resize = new ResizeObserver((entries) => {
   for (const e of entries) {
-    const c = echarts.getInstanceByDom(e.target);
+    const c = Object.values(charts).find((x) => x.getDom() === e.target);
     if (c && e.contentRect.width > 0) c.resize();
   }
 });
@@ -68,7 +79,7 @@ function chart(name) {
 
 const chart_options = {
   daily: daily_option, outcomes: outcomes_option, funnel: funnel_option,
-  products: products_option, cohorts: cohorts_option, live: live_option,
+  products: products_option, live: live_option,
 };
 
 function draw_chart(name, body) {
@@ -141,13 +152,22 @@ const table_of = {
     {label: 'Sold', num: true, cell: (p) => format_count(p.units_sold)},
     {label: 'Views', num: true, cell: (p) => format_count(p.views)},
   ], b.products ?? []),
-  cohorts: (b) => data_table([
-    {label: 'Cohort', cell: (c) => c.cohort},
-    {label: 'Users', num: true, cell: (c) => format_count(c.size)},
-    ...Array.from({length: 9}, (_, w) => ({
-      label: `W${w}`, num: true,
-      cell: (c) => format_percent(c.weeks?.find((x) => x.week === w)?.retention, 0)})),
-  ], b.cohorts ?? []),
+  cohorts: (b) => el('div', {className: 'table-wrap'},
+                     el('table', {className: 'data heatmap'},
+                        el('caption', {className: 'visually-hidden'},
+                           'Share of each cohort active in weeks 0 to 8 after its first visit'),
+                        el('thead', {}, el('tr', {},
+                           el('th', {scope: 'col'}, 'Cohort'),
+                           el('th', {scope: 'col', className: 'num heat-users'}, 'Users'),
+                           Array.from({length: 9}, (_, w) =>
+                               el('th', {scope: 'col', className: 'num'}, `W${w}`)))),
+                        el('tbody', {}, cohort_grid(b, today).map((row) => el('tr', {},
+                           el('th', {scope: 'row', title: `${format_count(row.size)} users`},
+                              el('span', {className: 'cohort-year'}, row.cohort.slice(0, 5)),
+                              row.cohort.slice(5)),
+                           el('td', {className: 'num heat-users'}, format_count(row.size)),
+                           row.cells.map((c) => el('td', {className: `heat ${c.shade}`,
+                                                          title: c.title}, c.text))))))),
   pages: (b) => data_table([
     {label: 'Page', cell: (p) => filter_button('page', p.path, p.path)},
     {label: 'Views', num: true, cell: (p) => format_count(p.views)},
@@ -251,9 +271,16 @@ function draw_panel(panel, body, reason) {
 // ---------------------------------------------------------------------------------------------
 // The view: range form, filter chips, URL
 
+let drawn_range = '';
+
 function draw_view_controls(range) {
-  node('range-start').value = range.start;
-  node('range-end').value = range.end;
+  // The fields follow the view only when it changes: an auto-refresh must not overwrite a date
+  // someone is typing.
+  if (`${range.start}/${range.end}` !== drawn_range) {
+    drawn_range = `${range.start}/${range.end}`;
+    node('range-start').value = range.start;
+    node('range-end').value = range.end;
+  }
   for (const b of document.querySelectorAll('.preset')) {
     b.setAttribute('aria-pressed', !view.start && Number(b.dataset.days) === view.days ?
                                        'true' : 'false');
@@ -273,6 +300,7 @@ function draw_view_controls(range) {
 
 function apply_view(next, {push = true} = {}) {
   view = next;
+  drawn_range = '';  // a chosen view shows its range, whatever was typed and not applied
   const url = `${window.location.pathname}${view_query(view)}`;
   if (push && url !== `${window.location.pathname}${window.location.search}`) {
     window.history.pushState(null, '', url);
@@ -333,9 +361,10 @@ async function refresh() {
   let first_error = '';
   const drawn = panels.map(async (p) => {
     try {
-      const [body] = await Promise.all([
+      const [body, lib] = await Promise.all([
         get_json(panel_path(p, p === 'live' ? null : range, view.filters)),
-        health.catch(() => null)]);
+        echarts_module, health.catch(() => null)]);
+      echarts = lib;
       if (gen !== generation) return;
       if (!range && body.range && p !== 'live') {
         range = body.range;

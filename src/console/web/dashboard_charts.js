@@ -115,7 +115,7 @@ export function outcomes_option(body, theme = light_theme) {
       itemStyle: {borderColor: theme.bg, borderWidth: 2},
       label: {color: theme.fg,
               formatter: (p) => (theme.compact ? `${Math.round(p.percent)}%` :
-                  `${format_count(p.value)}\n${Math.round(p.percent * 10) / 10}%`)},
+                  `${format_count(p.value)} (${Math.round(p.percent * 10) / 10}%)`)},
       data: outcomes.map((o) => ({
         name: o.label, value: by_key.get(o.key) ?? 0, outcome: o.key,
         itemStyle: {color: outcome_colours[o.key]},
@@ -195,62 +195,31 @@ export function products_option(body, theme = light_theme) {
   };
 }
 
-/** A sequential scale from pale to deep blue: readable with every colour-vision type. */
-export const retention_scale = ['#f0f6fb', '#c6dbef', '#9ecae1', '#4292c6', '#08519c'];
-
 /**
- * Cohort Retention: cohorts down, weeks 0–8 across, each cell the share of the cohort active
- * that week with its percentage written in it. Weeks that have not begun by `today` are left
- * blank rather than drawn as 0%.
+ * Cohort Retention as a heatmap table (drawn as HTML, not on a canvas: a real table reads
+ * aloud and stays legible on a phone): one row per cohort, weeks 0–8 across. Each cell has its
+ * percentage as text and a shade class `heat-0`..`heat-10` (tenths of retention, a pale-to-deep
+ * blue scale that every colour-vision type reads as lighter/darker); weeks that have not begun
+ * by `today` are `heat-none` and empty rather than drawn as 0%.
+ * Returns [{cohort, size, cells: [{week, text, shade, title}]}].
  */
-export function cohorts_option(body, theme = light_theme, today = null) {
-  const cohorts = body?.cohorts ?? [];
-  const data = [];
-  cohorts.forEach((c, row) => {
-    for (const w of c.weeks ?? []) {
-      if (w.week < 0 || w.week > 8) continue;
-      if (today && add_days(c.cohort, 7 * w.week) > today) continue;
-      const r = w.retention === null || w.retention === undefined ? null : w.retention;
-      // Dark text on the pale cells, white on the deep ones.
-      data.push({value: [w.week, row, r], active: w.active, size: c.size,
-                 label: {color: r !== null && r >= 0.5 ? '#ffffff' : '#0b1a2a'}});
-    }
-  });
-  return {
-    ...base(theme),
-    tooltip: {...base(theme).tooltip, trigger: 'item',
-              formatter: (p) => {
-                const c = cohorts[p.value[1]];
-                return `Cohort ${c.cohort} (${format_count(c.size)} users), week ${p.value[0]}:\n` +
-                    `${format_count(p.data.active)} active, ${format_percent(p.value[2])}`;
-              }},
-    grid: {left: 8, right: 8, top: 8, bottom: 56, containLabel: true},
-    xAxis: {type: 'category', data: Array.from({length: 9}, (_, i) => `W${i}`),
-            name: theme.compact ? 'Weeks since first visit (%)' : 'Weeks since first visit',
-            nameLocation: 'middle', nameGap: 26,
-            nameTextStyle: {color: theme.muted}, splitArea: {show: false},
-            axisLabel: {color: theme.muted}, axisLine: {lineStyle: {color: theme.border}}},
-    yAxis: {type: 'category', inverse: true,
-            data: cohorts.map((c) => (theme.compact ? c.cohort.slice(5) :
-                `${c.cohort} (${format_count(c.size)})`)),
-            axisLabel: {color: theme.fg, fontSize: theme.compact ? 10 : 12},
-            axisLine: {lineStyle: {color: theme.border}}},
-    visualMap: {min: 0, max: 1, calculable: false, orient: 'horizontal', left: 'center',
-                bottom: 0, itemHeight: 120, itemWidth: 10,
-                text: ['100%', '0%'], textStyle: {color: theme.muted},
-                inRange: {color: retention_scale}},
-    series: [{
-      name: 'Retention',
-      type: 'heatmap',
-      data,
-      label: {show: true, fontSize: theme.compact ? 9 : 11,
-              formatter: (p) => (p.value[2] === null ? '' :
-                  (theme.compact ? String(Math.round(p.value[2] * 100)) :
-                                   format_percent(p.value[2], 0)))},
-      itemStyle: {borderColor: theme.bg, borderWidth: 1},
-      emphasis: {itemStyle: {borderColor: theme.fg, borderWidth: 1}},
-    }],
-  };
+export function cohort_grid(body, today = null) {
+  return (body?.cohorts ?? []).map((c) => ({
+    cohort: c.cohort,
+    size: c.size,
+    cells: Array.from({length: 9}, (_, week) => {
+      const w = (c.weeks ?? []).find((x) => x.week === week);
+      const begun = !today || add_days(c.cohort, 7 * week) <= today;
+      if (!w || !begun || w.retention === null || w.retention === undefined) {
+        return {week, text: '', shade: 'heat-none',
+                title: begun ? `week ${week}: no figure` : `week ${week} has not begun`};
+      }
+      const r = Math.min(1, Math.max(0, Number(w.retention)));
+      return {week, text: format_percent(r, 0), shade: `heat-${Math.round(r * 10)}`,
+              title: `Cohort ${c.cohort}, week ${week}: ${format_count(w.active)} of ` +
+                  `${format_count(c.size)} active`};
+    }),
+  }));
 }
 
 /** The live sparkline: events per minute over the last 30 minutes, visitors as a thin line. */

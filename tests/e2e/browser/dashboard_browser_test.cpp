@@ -3,7 +3,7 @@
 // through the public ingest API (dashboard_data.mjs), waits until all of them are loaded and
 // transformed (a transform run of its own), then drives the dashboard through
 // dashboard_flow.mjs in headless Chromium. A second serve with an empty database checks the
-// empty states. The first render time is printed (median of several cold loads), not asserted.
+// empty states. The first render time is printed (medians of cold and warm loads), not asserted.
 //
 // Needs: node, /usr/bin/chromium (or CHROMIUM_PATH), and playwright-core (installed with
 // `npm ci` from package-lock.json when missing). Screenshots go to GG_E2E_SCREENSHOT_DIR when
@@ -57,9 +57,10 @@ fs::path screenshot_dir() {
   return keep != nullptr ? fs::path(keep) : fs::path(GG_BUILD_DIR) / "console-screenshots";
 }
 
-/// Starts a transform run and waits for it to complete. A client per call: the admin listener
-/// closes idle keep-alive connections.
-void run_transform(unsigned short admin_port, simdjson::dom::parser& parser) {
+/// Starts a transform run and waits for it to end in `expected` (completed, or failed). A
+/// client per call: the admin listener closes idle keep-alive connections.
+void run_transform(unsigned short admin_port, simdjson::dom::parser& parser,
+                   std::string_view expected = "completed") {
   http_client admin(admin_port);
   const auto started = admin.post("/api/flows/transform/run", "{}", "application/json", bearer);
   INFO(started.body);
@@ -81,12 +82,12 @@ void run_transform(unsigned short admin_port, simdjson::dom::parser& parser) {
       120s, 200ms, "the transform run to finish");
   INFO(detail);
   REQUIRE(done);
-  REQUIRE(state == "completed");
+  REQUIRE(state == expected);
 }
 
 /// Runs dashboard_flow.mjs against `admin_port` and checks its summary; returns its stdout.
 std::string run_flow(const std::string& node, unsigned short admin_port, const fs::path& logs,
-                     bool empty) {
+                     bool empty, bool stale = false) {
   std::vector<std::string> args{(gg::test::browser_dir() / "dashboard_flow.mjs").string(),
                                 "--url",
                                 "http://127.0.0.1:" + std::to_string(admin_port),
@@ -99,6 +100,7 @@ std::string run_flow(const std::string& node, unsigned short admin_port, const f
     args.emplace_back("--runs");
     args.emplace_back("1");
   }
+  if (stale) args.emplace_back("--stale");
   const auto flow = gg::test::run_to_end(node, args, logs, 300s);
   INFO("dashboard_flow.mjs stdout:\n" << flow.out << "\nstderr:\n" << flow.err);
   simdjson::dom::parser parser;
@@ -178,7 +180,7 @@ TEST_CASE(
   const std::string out = run_flow(node, serve.endpoints().admin_port, logs, false);
   simdjson::dom::parser summary_parser;
   const auto summary = last_json_line(summary_parser, out);
-  std::cout << "dashboard first render (ms, cold page, headless Chromium): "
+  std::cout << "dashboard first render (ms, headless Chromium; cold: new profile, warm: reload): "
             << simdjson::minify(summary["first_render_ms"]) << "\n";
 
   for (const char* name : {"dashboard-desktop.png", "dashboard-product-filter-desktop.png",
@@ -191,7 +193,7 @@ TEST_CASE(
 
 TEST_CASE(
     "on an empty database the dashboard says there is no data yet instead of drawing "
-    "blank charts",
+    "blank charts, and warns that the pipeline is stale",
     "[e2e][console][dashboard][browser]") {
   const std::string node = gg::test::find_program("node");
   REQUIRE(!node.empty());
@@ -202,11 +204,29 @@ TEST_CASE(
   INFO(npm);
   REQUIRE(npm.empty());
 
-  gg::test::serve_process serve(tmp / "data", {"--traffic", "off", "--admin-password",
-                                               admin_password, "--admin-token", admin_token});
+  // A transform project without models: every transform run fails, and after three failures
+  // in a row the flows call the transform stale.
+  const fs::path no_models = tmp / "no-models";
+  fs::create_directories(no_models);
+  gg::test::serve_process serve(
+      tmp / "data",
+      {"--traffic", "off", "--admin-password", admin_password, "--admin-token", admin_token,
+       "--transform-project", no_models.string(), "--flow-retries", "0"});
   std::string why;
   if (!serve.wait_ready(60s, &why)) FAIL(why);
-  run_flow(node, serve.endpoints().admin_port, logs, true);
+  simdjson::dom::parser parser;
+  for (int i = 0; i < 3; ++i) run_transform(serve.endpoints().admin_port, parser, "failed");
+  std::string health;
+  const bool stale = gg::test::eventually(
+      [&] {
+        health =
+            http_client(serve.endpoints().admin_port).get("/api/dashboard/health", bearer).body;
+        return health.find(R"("stale":true)") != std::string::npos;
+      },
+      30s, 200ms, "the transform flow to be stale");
+  INFO(health);
+  REQUIRE(stale);
+  run_flow(node, serve.endpoints().admin_port, logs, true, true);
   for (const char* name : {"dashboard-empty-desktop.png", "dashboard-empty-phone.png"}) {
     CAPTURE(name);
     CHECK(fs::exists(screenshot_dir() / name));

@@ -1,6 +1,7 @@
 // libFuzzer target: any bytes left in an `.open` segment go through the scan and the start-up
-// recovery, which must never crash and must leave exactly one of: a sealed segment holding
-// the verified prefix, the untouched bytes in quarantine, or nothing (no good line at all).
+// recovery, which must never crash and must leave: a sealed segment holding the verified prefix
+// (if it has a line), and for a corrupt segment the bytes from the first bad line on, untouched,
+// in quarantine.
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/fault_file_system.hpp>
@@ -51,11 +52,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   GG_FUZZ_CHECK(report->next_seq == 2);
   GG_FUZZ_CHECK(!fs.contents(dir + "/" + name + ".jsonl.open"));
   const auto sealed = fs.contents(dir + "/" + name + ".jsonl");
-  const auto held = fs.contents(quarantine + "/" + name + ".jsonl.open");
+  const auto held = fs.contents(
+      quarantine + "/" + quarantine_name(name + ".jsonl.open", scan.good_bytes, input.size()));
   if (scan.damage == segment_damage::corrupt) {
     GG_FUZZ_CHECK(report->quarantined == 1);
-    GG_FUZZ_CHECK(held && *held == input);
-    GG_FUZZ_CHECK(!sealed);
+    GG_FUZZ_CHECK(report->quarantined_bytes == input.size() - scan.good_bytes);
+    GG_FUZZ_CHECK(held && *held == input.substr(scan.good_bytes));
+    GG_FUZZ_CHECK(scan.good_bytes == 0 ? !sealed
+                                       : sealed && *sealed == input.substr(0, scan.good_bytes));
   } else if (scan.good_bytes == 0) {
     GG_FUZZ_CHECK(report->removed_empty == 1);
     GG_FUZZ_CHECK(!sealed && !held);

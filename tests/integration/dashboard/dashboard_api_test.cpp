@@ -405,6 +405,13 @@ TEST_CASE("the dashboard panels give the hand-computed numbers of the fixed data
       got.push_back(str(obj(p).at("path")) + "|" + std::to_string(count(obj(p).at("views"))));
     }
     CHECK(got == std::vector<std::string>{"/|1", "/cart|1", "/p/p1|1"});
+    // Two filters go through the sessions rather than the per-filter table: s1 again.
+    auto two = server.ok("/api/dashboard/pages?" + both + "&page=%2Fcart&outcome=purchase");
+    got.clear();
+    for (const auto& p : arr(two.at("pages"))) {
+      got.push_back(str(obj(p).at("path")) + "|" + std::to_string(count(obj(p).at("views"))));
+    }
+    CHECK(got == std::vector<std::string>{"/|1", "/cart|1", "/p/p1|1"});
   }
 
   SECTION("sources: utm_source, else the referrer's host, else (direct)") {
@@ -424,6 +431,12 @@ TEST_CASE("the dashboard panels give the hand-computed numbers of the fixed data
       got.push_back(str(obj(s).at("source")) + "|" + std::to_string(count(obj(s).at("sessions"))));
     }
     CHECK(got == std::vector<std::string>{"google.com|1", "newsletter|1"});
+    auto two = server.ok("/api/dashboard/sources?" + both + "&outcome=purchase&source=newsletter");
+    got.clear();
+    for (const auto& s : arr(two.at("sources"))) {
+      got.push_back(str(obj(s).at("source")) + "|" + std::to_string(count(obj(s).at("sessions"))));
+    }
+    CHECK(got == std::vector<std::string>{"newsletter|1"});
   }
 
   SECTION("a hostile filter value is data: it matches nothing and runs nothing") {

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -61,6 +63,27 @@ TEST_CASE("the POSIX file system appends, syncs, truncates, renames and lists re
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().code == gg::errc::not_found);
   CHECK(missing.error().message.find("nope") != std::string::npos);
+}
+
+TEST_CASE("the POSIX file system creates files 0600 and directories 0700 whatever the umask",
+          "[integration][eventlog]") {
+  gg::test::temp_dir tmp("gg-eventlog-modes");
+  const ::mode_t old = ::umask(022);
+  auto& fs = *posix_file_system::shared();
+  const std::string dir = (tmp / "log" / "page_views").string();
+  REQUIRE(fs.create_dirs(dir));
+  auto f = fs.open_append(dir + "/x.jsonl.open");
+  REQUIRE(f);
+  REQUIRE((*f)->close());
+  ::umask(old);
+  const auto mode = [](const std::filesystem::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  CHECK(mode(tmp / "log") == 0700);
+  CHECK(mode(dir) == 0700);
+  CHECK(mode(dir + "/x.jsonl.open") == 0600);
 }
 
 TEST_CASE("the event log writes sealed, verifiable segments to a real directory",

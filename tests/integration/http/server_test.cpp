@@ -312,6 +312,40 @@ TEST_CASE("a malformed request is answered 400 and the connection closed", "[int
   CHECK(s.client().get("/").status == 200);
 }
 
+TEST_CASE("a Transfer-Encoding other than a final chunked is answered 400 and closed",
+          "[integration][http]") {
+  // Without the check, `Transfer-Encoding: chunked, identity` framed no body and the body
+  // was served as a second request (a smuggling primitive behind a lenient proxy).
+  std::atomic<int> smuggled{0};
+  router r;
+  text_route(r, verb::post, "/", "root");
+  r.add(verb::get, "/smuggled", [&](request&&, responder res) {
+    smuggled.fetch_add(1);
+    std::move(res).send(response::text(200, "smuggled"));
+  });
+  running_server s{std::move(r), named("t-te")};
+  const std::string smuggle = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string& fields : std::vector<std::string>{
+           "Transfer-Encoding: chunked, identity\r\n", "Transfer-Encoding: gzip\r\n",
+           "Transfer-Encoding: chunked\r\nContent-Length: " + std::to_string(smuggle.size()) +
+               "\r\n",
+           "Content-Length: 3\r\nTransfer-Encoding: gzip\r\n"}) {
+    INFO(fields);
+    auto c = s.client();
+    c.send_raw("POST / HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n" + smuggle);
+    const auto reply = c.read_reply();
+    CHECK(reply.status == 400);
+    CHECK(reply.header("connection") == "close");
+    CHECK(c.wait_closed(3s));
+  }
+  CHECK(smuggled.load() == 0);
+  CHECK(s.rejections("bad_request") == 4);
+  auto ok = s.client();
+  ok.send_raw(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n");
+  CHECK(ok.read_reply().status == 200);
+}
+
 TEST_CASE("a slow sender is disconnected after the read timeout", "[integration][http]") {
   router r;
   text_route(r, verb::get, "/", "root");

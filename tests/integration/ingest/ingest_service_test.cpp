@@ -4,6 +4,7 @@
 #include "ingest_fixture.hpp"
 
 #include <simdjson.h>
+#include <zlib.h>
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -375,4 +376,268 @@ TEST_CASE("after request_stop new events are refused and pending ones drain",
   CHECK(json_doc{r.body}.str("/error") == "shutting_down");
   CHECK(f.service().drain(std::chrono::steady_clock::now() + 5s));
   CHECK(f.service().health().state == gg::health_state::stopped);
+}
+
+namespace {
+
+/// `[{"type":"a"},...]`: the smallest events that pass.
+std::string tiny_events(std::size_t n) {
+  std::string body = "[";
+  for (std::size_t i = 0; i < n; ++i) body += i == 0 ? R"({"type":"a"})" : R"(,{"type":"a"})";
+  return body + "]";
+}
+
+std::size_t stored_bytes(const ingest_fixture& f) {
+  std::size_t n = 0;
+  for (const auto q : gg::eventlog::all_queues) {
+    for (const auto& file : f.segment_files(gg::eventlog::to_string(q))) n += file.size();
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the amplification attack is refused in bounded memory and honest events still land",
+          "[integration][ingest]") {
+  // The review's request: ~32 KB of 2,500 tiny events under a User-Agent of 0xFF bytes (each
+  // stored as a 6-byte \ufffd), which used to become ~100 MB of queued lines per request.
+  ingest_fixture f;
+  const gg::test::http_fields attack_agent = {{"User-Agent", std::string(7 * 1024, '\xff')}};
+  const std::string attack = tiny_events(2500);
+  REQUIRE(attack.size() < 33 * 1024);
+
+  std::atomic<int> refused{0};
+  std::atomic<int> honest_ok{0};
+  std::vector<std::thread> attackers;
+  for (int t = 0; t < 4; ++t) {
+    attackers.emplace_back([&] {
+      auto c = f.client();
+      for (int i = 0; i < 10; ++i) {
+        const http_reply r =
+            c.post("/api/analytics/batch", attack, "application/json", attack_agent);
+        if (r.status == 413 && r.body.find("enriched_too_large") != std::string::npos) ++refused;
+      }
+    });
+  }
+  auto honest = f.client();
+  for (int i = 0; i < 20; ++i) {
+    if (honest.post("/api/analytics", page_view, "application/json", browser_fields()).status ==
+        200) {
+      ++honest_ok;
+    }
+  }
+  for (auto& t : attackers) t.join();
+  CHECK(refused.load() == 40);
+  CHECK(honest_ok.load() == 20);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "enriched_too_large"}}) == 40);
+  CHECK(f.log().stats().queue_bytes == 0);
+  CHECK(f.objects("page_views").size() == 20);
+  CHECK(f.objects("event_queue").empty());
+
+  // The same agent on a batch within the budget is stored, capped, within the budget.
+  const std::string small = tiny_events(20);
+  auto c = f.client();
+  const http_reply ok = c.post("/api/analytics/batch", small, "application/json", attack_agent);
+  REQUIRE(ok.status == 200);
+  const auto lines = f.objects("event_queue");
+  REQUIRE(lines.size() == 20);
+  std::size_t enriched = 0;
+  for (const auto& line : lines) {
+    enriched += line.size();
+    CHECK(json_doc{line}.str("/user_agent").size() == 170 * 3);  // 170 whole U+FFFD
+  }
+  const gg::ingest::ingest_config defaults;
+  CHECK(enriched <= defaults.max_enrichment_ratio * small.size() + defaults.enrichment_allowance);
+  CHECK(stored_bytes(f) < 20 * 1024 + 64 * 1024);
+}
+
+namespace {
+
+/// `data` compressed: window_bits 31 gzip, 15 zlib (HTTP deflate).
+std::string compressed(std::string_view data, int window_bits = 31) {
+  z_stream zs{};
+  REQUIRE(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 9, Z_DEFAULT_STRATEGY) ==
+          Z_OK);
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("gzip and deflate bodies are taken on every ingest route, whatever the Content-Type",
+          "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  const gg::test::http_fields gzip_fields = {{"Content-Encoding", "gzip"}};
+  const gg::test::http_fields deflate_fields = {{"Content-Encoding", "deflate"}};
+
+  http_reply r = c.post("/api/analytics", compressed(page_view), "application/json", gzip_fields);
+  CHECK(r.status == 200);
+  r = c.post("/api/analytics/batch",
+             compressed(R"([{"type":"custom_event","event":"add_to_cart"}])", 15),
+             "application/json", deflate_fields);
+  CHECK(r.status == 200);
+  r = c.post("/v1/track",
+             compressed(R"({"userId":"u-gz","event":"begin_checkout","messageId":"m-gz-1"})"),
+             "text/plain", gzip_fields);
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"success":true})");
+  r = c.post("/v1/batch",
+             compressed(R"({"batch":[{"type":"page","userId":"u-gz","messageId":"m-gz-2"}]})"),
+             "application/x-www-form-urlencoded", {{"Content-Encoding", "x-gzip"}});
+  CHECK(r.status == 200);
+  r = c.post("/v1/identify", R"({"userId":"u-plain","messageId":"m-plain"})", "");
+  CHECK(r.status == 200);
+  CHECK(f.objects("page_views").size() == 2);
+  CHECK(f.objects("ecommerce_events").size() == 2);
+  CHECK(f.objects("user_events").size() == 1);
+  const auto stored = f.object_with_id("ecommerce_events",
+                                       gg::ingest::event_id_from_message_id("m-gz-1")->to_string());
+  REQUIRE(stored);
+  CHECK(json_doc{*stored}.str("/event") == "begin_checkout");
+}
+
+TEST_CASE("a gzip bomb is 413, a truncated stream 400 with the reason, an unknown coding 415",
+          "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  const gg::test::http_fields gzip_fields = {{"Content-Encoding", "gzip"}};
+
+  // 64 MiB of a valid-looking batch prefix and zeros, ~64 KB on the wire: within the 500 KB
+  // batch limit compressed, far past it decoded.
+  const std::string bomb = compressed(R"({"batch":[)" + std::string(64u << 20, ' '));
+  REQUIRE(bomb.size() < 500 * 1024);
+  http_reply r = c.post("/v1/batch", bomb, "application/json", gzip_fields);
+  CHECK(r.status == 413);
+  CHECK(json_doc{r.body}.str("/error") == "body_too_large");
+
+  // The single-event routes have the single limit (32 KB) for the decoded body.
+  const std::string padded = R"({"type":"page_view","pad":")" + std::string(40 * 1024, 'x') + "\"}";
+  r = c.post("/api/analytics", compressed(padded), "application/json", gzip_fields);
+  CHECK(r.status == 413);
+
+  const std::string whole = compressed(page_view);
+  r = c.post("/api/analytics", whole.substr(0, whole.size() / 2), "application/json", gzip_fields);
+  CHECK(r.status == 400);
+  CHECK(json_doc{r.body}.str("/error") == "bad_encoding");
+  CHECK(json_doc{r.body}.str("/detail") == "truncated stream");
+
+  r = c.post("/api/analytics", page_view, "application/json", gzip_fields);
+  CHECK(r.status == 400);
+  CHECK(json_doc{r.body}.str("/detail") == "incorrect header check");
+
+  r = c.post("/v1/track", R"({"userId":"u","event":"e"})", "application/json",
+             {{"Content-Encoding", "br"}});
+  CHECK(r.status == 415);
+  CHECK(json_doc{r.body}.str("/error") == "unsupported_encoding");
+
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "body_too_large"}}) == 2);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "bad_encoding"}}) == 2);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "unsupported_encoding"}}) == 1);
+  CHECK(f.objects("page_views").empty());
+  CHECK(c.post("/api/analytics", page_view).status == 200);
+}
+
+TEST_CASE("X-Forwarded-For and Forwarded are honoured only from a trusted proxy",
+          "[integration][ingest]") {
+  const gg::test::http_fields spoofed = {{"User-Agent", "Mozilla/5.0 Firefox/121.0"},
+                                         {"X-Forwarded-For", "6.6.6.6, 203.0.113.9"},
+                                         {"Forwarded", "for=198.51.100.77"}};
+  const auto stored_ip = [&](ingest_fixture& f, const gg::test::http_fields& fields) {
+    auto c = f.client();
+    const http_reply r = c.post("/api/analytics", page_view, "application/json", fields);
+    REQUIRE(r.status == 200);
+    const auto line = f.object_with_id("page_views", json_doc{r.body}.str("/event_id"));
+    REQUIRE(line);
+    return json_doc{*line}.str("/client_ip");
+  };
+
+  SECTION("no trusted proxy: the headers are ignored") {
+    ingest_fixture f;
+    CHECK(stored_ip(f, spoofed) == "127.0.0.1");
+  }
+  SECTION("a peer outside the trusted networks cannot spoof its address") {
+    ingest_fixture::options o;
+    o.ingest.trusted_proxies = {"10.0.0.0/8"};
+    ingest_fixture f{o};
+    CHECK(stored_ip(f, spoofed) == "127.0.0.1");
+  }
+  SECTION("from a trusted proxy, Forwarded names the client") {
+    ingest_fixture::options o;
+    o.ingest.trusted_proxies = {"127.0.0.0/8"};
+    ingest_fixture f{o};
+    CHECK(stored_ip(f, spoofed) == "198.51.100.77");
+  }
+  SECTION("from a trusted proxy, the rightmost untrusted X-Forwarded-For hop is the client") {
+    ingest_fixture::options o;
+    o.ingest.trusted_proxies = {"127.0.0.1", "203.0.113.0/24"};
+    o.ingest.visitor_hash_key = "k";
+    ingest_fixture f{o};
+    CHECK(stored_ip(f, {{"X-Forwarded-For", "6.6.6.6, 192.0.2.44, 203.0.113.9"}}) == "192.0.2.44");
+  }
+}
+
+TEST_CASE("an invalid trusted proxy or a key required everywhere without a key fails start",
+          "[integration][ingest]") {
+  gg::ingest::ingest_config cfg;
+  cfg.trusted_proxies = {"10.0.0.0/99"};
+  auto fs = std::make_shared<gg::eventlog::fault_file_system>();
+  gg::metrics::registry registry;
+  gg::eventlog::event_log_config lc;
+  lc.log_dir = "/data/log";
+  lc.fs = fs;
+  lc.metrics = &registry;
+  gg::eventlog::event_log log{lc};
+  gg::ingest::ingest_service service{cfg, log, &registry};
+  const auto st = service.start();
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message.find("10.0.0.0/99") != std::string::npos);
+
+  gg::ingest::ingest_config no_key;
+  no_key.write_key_everywhere = true;
+  gg::ingest::ingest_service keyless{no_key, log, &registry};
+  const auto st2 = keyless.start();
+  REQUIRE_FALSE(st2.has_value());
+  CHECK(st2.error().message == "--require-write-key-everywhere needs --write-key");
+}
+
+TEST_CASE("with the write key required everywhere the /api routes need it too",
+          "[integration][ingest]") {
+  const std::string basic = "Basic " + std::string{"a2V5LTE6"};  // "key-1:"
+  SECTION("off (the default): /api takes events without the key, /v1 needs it") {
+    ingest_fixture::options o;
+    o.ingest.write_key = "key-1";
+    ingest_fixture f{o};
+    auto c = f.client();
+    CHECK(c.post("/api/analytics", page_view).status == 200);
+    CHECK(c.post("/v1/track", R"({"userId":"u","event":"e"})").status == 401);
+  }
+  SECTION("on: both /api routes answer 401 without it and take events with it") {
+    ingest_fixture::options o;
+    o.ingest.write_key = "key-1";
+    o.ingest.write_key_everywhere = true;
+    ingest_fixture f{o};
+    auto c = f.client();
+    http_reply r = c.post("/api/analytics", page_view);
+    CHECK(r.status == 401);
+    CHECK(r.header("www-authenticate").has_value());
+    CHECK(c.post("/api/analytics/batch", std::string{"["} + page_view + "]").status == 401);
+    CHECK(c.post("/api/analytics", page_view, "application/json",
+                 {{"Authorization", "Basic d3Jvbmc6"}})
+              .status == 401);
+    CHECK(c.post("/api/analytics", page_view, "application/json", {{"Authorization", basic}})
+              .status == 200);
+    CHECK(c.post("/api/analytics/batch", std::string{"["} + page_view + "]", "application/json",
+                 {{"Authorization", basic}})
+              .status == 200);
+    CHECK(f.objects("page_views").size() == 2);
+    CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "unauthorized"}}) == 3);
+  }
 }

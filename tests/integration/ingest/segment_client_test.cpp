@@ -165,3 +165,64 @@ TEST_CASE("every call of Segment's Node SDK arrives in the segments with its fie
   }
   CHECK(product_views == 5);
 }
+
+TEST_CASE("a gzip-by-default Segment-spec SDK (RudderStack Node) delivers every call",
+          "[integration][ingest][segment]") {
+  // @rudderstack/rudder-sdk-node posts every /v1/batch body with Content-Encoding: gzip and a
+  // non-JSON Content-Type unless told otherwise; before gzip support each batch was 400.
+  const fs::path client_dir = source_dir() / "tests/e2e/segment_client";
+  if (!fs::exists(client_dir / "node_modules/@rudderstack/rudder-sdk-node/package.json")) {
+    FAIL((client_dir / "node_modules").string()
+         << " is missing; run `npm ci` in " << client_dir.string()
+         << " (tools/install-deps.sh --test does)");
+  }
+  const auto node = find_on_path("node");
+  if (!node) FAIL("no `node` on PATH (tools/install-deps.sh --test installs it)");
+
+  gg::test::ingest_fixture::options o;
+  o.ingest.write_key = "gg-rudder-test-key";
+  gg::test::ingest_fixture f{o};
+  gg::test::temp_dir logs{"gg-rudder-client"};
+  const std::string run_id = std::to_string(::getpid());
+  const gg::test::run_result run =
+      gg::test::run_to_end(node->string(),
+                           {(client_dir / "send_gzip_events.mjs").string(), "--host",
+                            "http://127.0.0.1:" + std::to_string(f.port()), "--write-key",
+                            "gg-rudder-test-key", "--run-id", run_id},
+                           logs.path(), std::chrono::seconds{60});
+  INFO("node stdout:\n" << run.out << "\nnode stderr:\n" << run.err);
+  REQUIRE(run.status == 0);
+  // Three single calls, then the batch (the SDK sends the first message of a fresh client at
+  // once, so it may arrive as two requests): every one of them gzip.
+  const auto gzip_bodies =
+      f.counter("gadgetgrove_ingest_decoded_bodies_total", {{"coding", "gzip"}});
+  CHECK(gzip_bodies >= 4);
+  CHECK(gzip_bodies <= 5);
+
+  const auto messages = parse_report(run.out);
+  REQUIRE(messages.size() == 8);
+  for (const delivered_message& m : messages) {
+    INFO(m.kind << " " << m.message_id);
+    const auto id = gg::ingest::event_id_from_message_id(m.message_id);
+    REQUIRE(id);
+    const std::string queue = m.kind == "identify" ? "user_events"
+                              : m.kind == "page"   ? "page_views"
+                                                   : "ecommerce_events";
+    const auto stored = f.object_with_id(queue, id->to_string());
+    REQUIRE(stored);
+    simdjson::dom::parser parser;
+    simdjson::dom::element line;
+    REQUIRE(parser.parse(*stored).get(line) == simdjson::SUCCESS);
+    CHECK(member(line, "messageId") == m.message_id);
+    CHECK(member(line, "_source") == "segment");
+    CHECK(member(line, "writeKey").empty());
+    std::string_view library;
+    CHECK(line.at_pointer("/context/library/name").get(library) == simdjson::SUCCESS);
+    CHECK(library == "analytics-node");
+    if (m.kind == "track" && !m.user_id.empty()) {
+      double total = 0;
+      CHECK(line.at_pointer("/properties/total").get(total) == simdjson::SUCCESS);
+      CHECK(total == 1299.99);
+    }
+  }
+}

@@ -1,5 +1,6 @@
 #include <gadgetgrove/loader/loader.hpp>
 
+#include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/pg/connection.hpp>
 #include <gadgetgrove/pg/embedded_cluster.hpp>
@@ -332,6 +333,53 @@ TEST_CASE("duplicate event_ids are loaded once and the duplicates kept as reject
                "SELECT count(*) FROM raw_data.rejected_events WHERE reason = "
                "'duplicate_event_id'") == 51);
   CHECK(scalar(conn, "SELECT sum(rows) FROM pipeline.loaded_segments") == 153);
+}
+
+TEST_CASE("duplicates within and across segments never force a row-by-row load",
+          "[integration][loader]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-loader-it");
+  auto& guarded = gg::metrics::global().get_counter(
+      "gadgetgrove_loader_guarded_segments_total",
+      "Segments loaded again row by row under savepoints after PostgreSQL refused a row");
+  const std::uint64_t guarded_before = guarded.value();
+  // The loader says when it falls back to row-level guards; capture what it says.
+  const fs::path log_path = dir / "loader.log";
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  REQUIRE(log_fd >= 0);
+  gg::log::set_output_fd(log_fd);
+  const auto o = options_for(db.conninfo(), dir.path());
+  write_segment(dir.path(), "page_views", 1, segment_of("page_views", 0, 300));
+  REQUIRE(load(o).rows() == 300);
+  // Segment 2 repeats events 290..299 of segment 1 (a client's retry after a lost answer)
+  // and holds its own event 400 three times.
+  write_segment(dir.path(), "page_views", 2,
+                segment_of("page_views", 290, 20) + segment_of("page_views", 400, 1) +
+                    segment_of("page_views", 400, 1) + segment_of("page_views", 401, 1) +
+                    segment_of("page_views", 400, 1));
+  const auto s = load(o);
+  gg::log::set_output_fd(2);
+  ::close(log_fd);
+  const std::string said = gg::test::read_file(log_path);
+  CHECK(said.find("row-level guards") == std::string::npos);
+  CHECK(said.find("row by row") == std::string::npos);
+  CHECK(s.rows() == 12);
+  CHECK(s.rejects_by_reason.at("duplicate_event_id") == 12);
+  CHECK(guarded.value() == guarded_before);
+  auto conn = db.connect();
+  CHECK(scalar(conn, "SELECT count(*) FROM raw_data.page_views") == 312);
+  CHECK(scalar(conn, "SELECT count(DISTINCT event_id) FROM raw_data.page_views") == 312);
+  // The repeats are the rejects, once each, with their own line numbers.
+  CHECK(scalar(conn,
+               "SELECT count(*) FROM raw_data.rejected_events WHERE reason = "
+               "'duplicate_event_id' AND segment LIKE 'page_views/%-00000002.jsonl'") == 12);
+  CHECK(gg::test::text(conn,
+                       "SELECT string_agg(line_no::text, ',' ORDER BY line_no) FROM "
+                       "raw_data.rejected_events") == "1,2,3,4,5,6,7,8,9,10,22,24");
+  CHECK(gg::test::text(
+            conn,
+            "SELECT rows || '/' || rejected FROM pipeline.loaded_segments WHERE segment LIKE "
+            "'%-00000002.jsonl'") == "12/12");
 }
 
 TEST_CASE("a row PostgreSQL refuses becomes a database_error reject and the others load",

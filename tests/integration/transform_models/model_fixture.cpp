@@ -171,7 +171,12 @@ const std::vector<std::string>& model_relations() {
                                                      "analytics.dashboard_daily",
                                                      "analytics.dashboard_daily_sources",
                                                      "analytics.dashboard_daily_pages",
-                                                     "analytics.dashboard_daily_filtered"};
+                                                     "analytics.dashboard_daily_filtered",
+                                                     "analytics.dashboard_session_filters",
+                                                     "analytics.dashboard_filtered_pages",
+                                                     "analytics.dashboard_filtered_products",
+                                                     "analytics.dashboard_filtered_sources",
+                                                     "analytics.dashboard_filtered_cohorts"};
   return relations;
 }
 

@@ -12,7 +12,7 @@ TEST_CASE("the console's files are embedded, typed and sorted", "[unit][console]
   for (std::string_view path :
        {"console.css", "console.js", "format.js", "markdown.js", "pipeline.html", "pipeline.js",
         "header.html", "favicon.svg", "dashboard.html", "dashboard.js", "dashboard_state.js",
-        "dashboard_charts.js", "vendor/echarts.esm.min.js", "vendor/echarts-LICENSE.txt"}) {
+        "dashboard_charts.js", "vendor/echarts.common.min.js", "vendor/echarts-LICENSE.txt"}) {
     CAPTURE(path);
     const auto* a = console_assets().find(path);
     REQUIRE(a != nullptr);

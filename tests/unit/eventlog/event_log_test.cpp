@@ -617,8 +617,16 @@ TEST_CASE("start-up recovery seals, cuts and quarantines what a previous run lef
         1);
   CHECK(*h.fs->contents(queue_dir(queue_id::page_views) +
                         "/20250101T000000000000Z-00000007.jsonl") == good);
-  CHECK(*h.fs->contents(
-            "/data/quarantine/user_events/20250101T000000000000Z-00000002.jsonl.open") == corrupt);
+  // The good line before the corrupt one is sealed (and so loaded); only the rest is kept aside.
+  const std::size_t first_bad = segment_of({event_line("c1")}).size();
+  CHECK(*h.fs->contents(queue_dir(queue_id::user_events) +
+                        "/20250101T000000000000Z-00000002.jsonl") == corrupt.substr(0, first_bad));
+  CHECK(
+      *h.fs->contents("/data/quarantine/user_events/20250101T000000000000Z-00000002.jsonl.bytes-" +
+                      std::to_string(first_bad) + "-" + std::to_string(corrupt.size())) ==
+      corrupt.substr(first_bad));
+  CHECK(h.counter("gadgetgrove_eventlog_quarantined_bytes_total", {{"queue", "user_events"}}) ==
+        corrupt.size() - first_bad);
   CHECK(files_in(*h.fs, queue_dir(queue_id::event_queue)).empty());
 
   REQUIRE(submit(log, queue_id::page_views, "new", out).accepted());

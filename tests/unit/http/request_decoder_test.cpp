@@ -170,3 +170,57 @@ TEST_CASE("Expect: 100-continue is reported before the body arrives", "[unit][ht
   CHECK(d.parse() == state::message_ready);
   CHECK(d.take().body == "ok");
 }
+
+TEST_CASE("a Transfer-Encoding other than a final chunked fails instead of framing no body",
+          "[unit][http]") {
+  // RFC 9112 §6.1: without a final `chunked` the body's length cannot be known, and reading
+  // it as the next request is a desync primitive behind a lenient proxy.
+  for (const std::string coding :
+       {"chunked, identity", "gzip", "identity", "gzip, chunked", "chunked, chunked", "", "x"}) {
+    INFO(coding);
+    request_decoder d{8192};
+    feed(d, "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding +
+                "\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::vector<gg::http::request> got;
+    CHECK(drain(d, got) == state::failed);
+    CHECK(got.empty());
+    CHECK(d.error() == decode_error::bad_request);
+    CHECK(d.error_text() == "unsupported Transfer-Encoding");
+  }
+}
+
+TEST_CASE("Transfer-Encoding together with Content-Length fails in either order", "[unit][http]") {
+  for (const std::string fields : {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                                   "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                                   "Transfer-Encoding: gzip\r\nContent-Length: 5\r\n",
+                                   "Content-Length: 5\r\nTransfer-Encoding: gzip\r\n"}) {
+    INFO(fields);
+    request_decoder d{8192};
+    feed(d, "POST /x HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n5\r\nhello\r\n0\r\n\r\n");
+    std::vector<gg::http::request> got;
+    CHECK(drain(d, got) == state::failed);
+    CHECK(got.empty());
+    CHECK(d.error() == decode_error::bad_request);
+  }
+}
+
+TEST_CASE("a repeated Transfer-Encoding field is read as one list", "[unit][http]") {
+  request_decoder d{8192};
+  feed(d,
+       "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"
+       "\r\n5\r\nhello\r\n0\r\n\r\n");
+  std::vector<gg::http::request> got;
+  CHECK(drain(d, got) == state::failed);
+  CHECK(d.error_text() == "unsupported Transfer-Encoding");
+}
+
+TEST_CASE("a final chunked coding in any letter case is accepted", "[unit][http]") {
+  request_decoder d{8192};
+  feed(d,
+       "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:  Chunked \r\n\r\n"
+       "5\r\nhello\r\n0\r\n\r\n");
+  std::vector<gg::http::request> got;
+  CHECK(drain(d, got) == state::need_more);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].body == "hello");
+}

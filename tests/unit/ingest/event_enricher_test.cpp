@@ -600,3 +600,121 @@ TEST_CASE("server-made events go through the same rules", "[unit][ingest]") {
   CHECK(ev.queue == queue_id::ecommerce_events);
   CHECK(parsed_line{ev.line}.str("_source") == "server");
 }
+
+TEST_CASE("a long user agent is stored cut to the cap after UTF-8 repair", "[unit][ingest]") {
+  ingest_config cfg;
+  REQUIRE(cfg.max_user_agent_bytes == 1024);
+  auto req = browser_request();
+
+  // Invalid bytes become \ufffd escapes (6 bytes each): the cap applies to what is stored.
+  const std::string invalid(8 * 1024, '\xff');
+  req.user_agent = invalid;
+  const auto o = api(page_view_body, cfg, req);
+  REQUIRE(o.reason == reject_reason::none);
+  const std::size_t at = o.event.line.find("\"user_agent\":\"");
+  REQUIRE(at != std::string::npos);
+  const std::size_t end = o.event.line.find('"', at + 14);
+  CHECK(end - (at + 14) <= cfg.max_user_agent_bytes);
+  CHECK(end - (at + 14) == 1020);  // 170 whole escapes, none cut in half
+  const parsed_line p{o.event.line};
+  CHECK(p.str("user_agent") == [] {
+    std::string s;
+    for (int i = 0; i < 170; ++i) s += "\xef\xbf\xbd";
+    return s;
+  }());
+
+  // Multi-byte characters are never split.
+  std::string euros;
+  for (int i = 0; i < 500; ++i) euros += "\xe2\x82\xac";
+  req.user_agent = euros;
+  CHECK(parsed_line{api(page_view_body, cfg, req).event.line}.str("user_agent") ==
+        euros.substr(0, 1023));
+
+  // Escaped control characters are kept whole or dropped whole.
+  const std::string control = std::string(1023, 'a') + "\x01xyz";
+  req.user_agent = control;
+  CHECK(parsed_line{api(page_view_body, cfg, req).event.line}.str("user_agent") ==
+        std::string(1023, 'a'));
+
+  const std::string plain = std::string(1024, 'a') + "tail";
+  req.user_agent = plain;
+  CHECK(parsed_line{api(page_view_body, cfg, req).event.line}.str("user_agent") ==
+        std::string(1024, 'a'));
+  req.user_agent = "short";
+  CHECK(parsed_line{api(page_view_body, cfg, req).event.line}.str("user_agent") == "short");
+}
+
+TEST_CASE("the bot mark sees the whole user agent, not only the stored part", "[unit][ingest]") {
+  auto req = browser_request();
+  const std::string agent = std::string(2000, 'x') + " Googlebot/2.1";
+  req.user_agent = agent;
+  const parsed_line p{api(page_view_body, {}, req).event.line};
+  CHECK(p.has("_bot"));
+}
+
+namespace {
+
+std::string tiny_batch(std::size_t n) {
+  std::string body = "[";
+  for (std::size_t i = 0; i < n; ++i) body += i == 0 ? R"({"type":"a"})" : R"(,{"type":"a"})";
+  return body + "]";
+}
+
+std::size_t enriched_bytes(const std::vector<batch_item>& items) {
+  std::size_t n = 0;
+  for (const auto& item : items) n += item.event.line.size();
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a batch whose enriched lines outgrow its body by the ratio is refused whole",
+          "[unit][ingest]") {
+  // The review's attack: 2,500 tiny events under an 8 KB user agent of 0xFF bytes used to
+  // become ~120 MB of lines from a 32 KB body.
+  const ingest_config cfg;
+  const event_enricher e{cfg};
+  auto req = browser_request();
+  const std::string agent(8 * 1024, '\xff');
+  req.user_agent = agent;
+  const std::string body = tiny_batch(2500);
+  REQUIRE(body.size() < 33 * 1024);
+  std::vector<batch_item> items;
+  CHECK(e.enrich_batch(body, req, items) == reject_reason::enriched_too_large);
+  CHECK(http_status(reject_reason::enriched_too_large) == 413);
+  CHECK(to_string(reject_reason::enriched_too_large) == "enriched_too_large");
+  // Refused as soon as the budget is spent, not after building every line.
+  CHECK(enriched_bytes(items) <=
+        cfg.max_enrichment_ratio * body.size() + cfg.enrichment_allowance + 4096);
+
+  std::string segment_body = R"({"batch":[)";
+  for (int i = 0; i < 2500; ++i) {
+    segment_body += i == 0 ? "" : ",";
+    segment_body += R"({"type":"page","userId":"u"})";
+  }
+  segment_body += "]}";
+  CHECK(e.enrich_segment_batch(segment_body, req, items) == reject_reason::enriched_too_large);
+}
+
+TEST_CASE("honest batches, even of small events, stay within the enrichment budget",
+          "[unit][ingest]") {
+  const ingest_config cfg;
+  const event_enricher e{cfg};
+  std::vector<batch_item> items;
+  // A plausible smallest real event: a page view with a session id, under a browser agent.
+  std::string body = "[";
+  for (int i = 0; i < 2500; ++i) {
+    body += i == 0 ? "" : ",";
+    body += R"({"type":"page_view","sessionId":"k3J9x_2pQmZr8vLw4NtYbA"})";
+  }
+  body += "]";
+  REQUIRE(e.enrich_batch(body, browser_request(), items) == reject_reason::none);
+  CHECK(items.size() == 2500);
+  CHECK(enriched_bytes(items) <= cfg.max_enrichment_ratio * body.size() + cfg.enrichment_allowance);
+
+  // A single tiny event is always within the allowance.
+  auto req = browser_request();
+  const std::string agent(8 * 1024, '\xff');
+  req.user_agent = agent;
+  CHECK(api(R"({"type":"a"})", cfg, req).reason == reject_reason::none);
+}

@@ -52,6 +52,22 @@ TEST_CASE("an IPv4-mapped IPv6 peer is stored as IPv4 and a zone is dropped", "[
   CHECK(stored("fe80::1%eth0", ip_mode::full) == "fe80::1");
 }
 
+TEST_CASE("truncate cuts an IPv4 address embedded in IPv6 to its /24 too", "[unit][ingest]") {
+  // 6to4: 2002:AABB:CCDD::/48 carries the whole IPv4 address inside the kept /48.
+  CHECK(stored("2002:c633:6417::1", ip_mode::truncate) == "2002:c633:6400::");
+  CHECK(stored("2002:c633:6417:1234:5678::1", ip_mode::truncate) == "2002:c633:6400::");
+  CHECK(stored("2002:c633:6417::1", ip_mode::full) == "2002:c633:6417::1");
+  // IPv4-compatible (deprecated ::a.b.c.d): kept as such, with the host octet zeroed.
+  CHECK(stored("::198.51.100.23", ip_mode::truncate) == "::198.51.100.0");
+  CHECK(stored("::198.51.100.23", ip_mode::full) == "::198.51.100.23");
+  // IPv4-mapped, in any spelling.
+  CHECK(stored("::ffff:c633:6417", ip_mode::truncate) == "198.51.100.0");
+  CHECK(stored("0:0:0:0:0:ffff:198.51.100.23", ip_mode::truncate) == "198.51.100.0");
+  // Embeddings past the first 48 bits (NAT64 64:ff9b::/96) are cut by the /48 already.
+  CHECK(stored("64:ff9b::198.51.100.23", ip_mode::truncate) == "64:ff9b::");
+  CHECK(stored("::", ip_mode::truncate) == "::");
+}
+
 TEST_CASE("a peer that is not an IP address is not stored", "[unit][ingest]") {
   CHECK(stored("", ip_mode::full) == "<none>");
   CHECK(stored("localhost", ip_mode::full) == "<none>");

@@ -98,6 +98,29 @@ TEST_CASE("quarantine moves a segment aside", "[unit][loader]") {
   CHECK(store.pending()->empty());
 }
 
+TEST_CASE("archive and quarantine directories are created 0700", "[unit][loader]") {
+  gg::test::temp_dir dir("gg-loader-store");
+  const ::mode_t old = ::umask(022);
+  segment_store store(dir.path(), {"page_views"});
+  REQUIRE(store.prepare().has_value());
+  write(dir / "log/page_views/20261126T235959000000Z-00000001.jsonl", 5);
+  write(dir / "log/page_views/20261127T000000000000Z-00000002.jsonl", 5);
+  auto pending = store.pending();
+  REQUIRE(pending.has_value());
+  REQUIRE(pending->size() == 2);
+  REQUIRE(store.archive(pending->front(), gg::now_us()).has_value());
+  REQUIRE(store.quarantine(pending->back()).has_value());
+  ::umask(old);
+  for (const fs::path& d :
+       {dir / "archive", dir / "archive/page_views", dir / "archive/page_views/2026-11-26",
+        dir / "quarantine", dir / "quarantine/page_views"}) {
+    INFO(d);
+    struct stat st {};
+    REQUIRE(::stat(d.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0700);
+  }
+}
+
 TEST_CASE("cleanup deletes archived segments older than the retention", "[unit][loader]") {
   gg::test::temp_dir dir("gg-loader-store");
   segment_store store(dir.path(), {"page_views", "user_events"});

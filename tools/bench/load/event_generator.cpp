@@ -213,7 +213,8 @@ std::size_t event_generator::next(std::string& out) {
 }
 
 result<segment_set> write_segments(const std::filesystem::path& data_dir, std::uint64_t events,
-                                   std::uint64_t segment_bytes, std::uint64_t seed) {
+                                   std::uint64_t segment_bytes, std::uint64_t seed,
+                                   double duplicate_share) {
   namespace fs = std::filesystem;
   const sys_us start = now_us() - std::chrono::hours(1);
   event_generator gen(seed, start);
@@ -222,7 +223,13 @@ result<segment_set> write_segments(const std::filesystem::path& data_dir, std::u
     std::string buffer;
     std::string first_time;
     std::uint64_t seq = 0;
+    std::vector<std::string> earlier;  // a sample of the queue's lines in sealed segments
+    std::vector<std::string> current;  // the lines of this segment
   };
+  // Lines kept per queue to repeat: enough that repeats are spread over many segments.
+  constexpr std::size_t kept_lines = 4096;
+  std::mt19937_64 dup_rng(seed ^ 0x5eedULL);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::array<open_segment, eventlog::queue_count> open{};
   auto seal = [&](std::size_t q) -> status {
     auto& s = open[q];
@@ -238,6 +245,14 @@ result<segment_set> write_segments(const std::filesystem::path& data_dir, std::u
     if (!f) return fail(errc::io, "write " + file.string());
     set.files.push_back(file);
     s.buffer.clear();
+    for (auto& l : s.current) {
+      if (s.earlier.size() < kept_lines) {
+        s.earlier.push_back(std::move(l));
+      } else {
+        s.earlier[dup_rng() % kept_lines] = std::move(l);
+      }
+    }
+    s.current.clear();
     return {};
   };
   std::string line;
@@ -246,6 +261,15 @@ result<segment_set> write_segments(const std::filesystem::path& data_dir, std::u
     line.clear();
     const std::size_t q = gen.next(line);
     auto& s = open[q];
+    if (duplicate_share > 0 && unit(dup_rng) < duplicate_share &&
+        !(s.earlier.empty() && s.current.empty())) {
+      // The generated event is replaced by a repeat of an earlier one of its queue.
+      const auto& pool = s.earlier.empty() ? s.current : s.earlier;
+      line = pool[dup_rng() % pool.size()];
+      ++set.duplicates;
+    } else if (duplicate_share > 0) {
+      s.current.push_back(line);
+    }
     if (s.buffer.empty()) {
       s.first_time = format_compact_utc(start + std::chrono::microseconds(elapsed_us));
       s.buffer.reserve(segment_bytes + 4096);

@@ -38,15 +38,20 @@ class event_generator {
 };
 
 struct segment_set {
-  std::uint64_t events = 0;
+  std::uint64_t events = 0;      // lines written, duplicates included
+  std::uint64_t duplicates = 0;  // lines that repeat an earlier line
   std::uint64_t bytes = 0;
   std::array<std::uint64_t, 5> events_per_queue{};
   std::vector<std::filesystem::path> files;
 };
 
 /// Writes `events` events as sealed segments of at most `segment_bytes` under
-/// <data_dir>/log/<queue>/, named like the event log names them.
+/// <data_dir>/log/<queue>/, named like the event log names them. A `duplicate_share` of the
+/// lines (0..1) repeat an earlier line of the same queue, as a client's retry after a lost
+/// answer does: taken from the queue's earlier segments when it has some (so spread across
+/// segments), else from the current one.
 result<segment_set> write_segments(const std::filesystem::path& data_dir, std::uint64_t events,
-                                   std::uint64_t segment_bytes, std::uint64_t seed);
+                                   std::uint64_t segment_bytes, std::uint64_t seed,
+                                   double duplicate_share = 0);
 
 }  // namespace gg::bench

@@ -6,6 +6,8 @@
 #   tools/bench/load/run.sh [--events 1000000] [--runs 3] [--threads 0] [--segment-mb 16]
 #   tools/bench/load/run.sh --experiment format   # binary vs text COPY
 #   tools/bench/load/run.sh --experiment dedup    # plain COPY vs unique event_id vs ON CONFLICT
+#   tools/bench/load/run.sh --experiment duplicates --events 150000 --segment-mb 1
+#                                   # the loader with 0/1/10 % duplicates across segments
 # GG_BENCH_BUILD_DIR (default build-bench) selects the build directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)

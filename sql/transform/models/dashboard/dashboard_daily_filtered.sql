@@ -10,22 +10,9 @@
     indexes=[{'columns': ['dimension', 'value', 'date', 'session_outcome'], 'unique': True}]
 ) }}
 
-with memberships as (
-    select distinct 'product' as dimension, product_id as value, session_id
-    from {{ ref('dashboard_session_products') }}
-    where views > 0
-    union all
-    select distinct 'category', product_category, session_id
-    from {{ ref('dashboard_session_products') }}
-    where views > 0 and product_category is not null
-    union all
-    select distinct 'page', path, session_id
-    from {{ ref('dashboard_page_views') }}
-)
-
 select
-    memberships.dimension,
-    memberships.value,
+    filters.dimension,
+    filters.value,
     sessions.session_date as date,
     sessions.session_outcome,
     count(*) as sessions,
@@ -35,6 +22,7 @@ select
     count(*) filter (where sessions.funnel_stage >= 5) as purchase_sessions,
     sum(sessions.orders) as orders,
     sum(sessions.revenue) as revenue
-from memberships
-join {{ ref('dashboard_sessions') }} as sessions on sessions.session_id = memberships.session_id
+from {{ ref('dashboard_session_filters') }} as filters
+join {{ ref('dashboard_sessions') }} as sessions on sessions.session_id = filters.session_id
+where filters.dimension in ('product', 'category', 'page')
 group by 1, 2, 3, 4

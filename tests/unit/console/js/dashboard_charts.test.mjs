@@ -111,30 +111,35 @@ test('products: best on top, "N sold" beside each bar, and a click filters by th
   assert.equal(c.click_filter('daily', {componentType: 'series'}), null);
 });
 
-test('cohorts: weeks 0–8 across, % labels, and weeks that have not begun left blank', () => {
+test('cohorts: weeks 0–8 across, % text, a shade per tenth, weeks not begun left blank', () => {
   const body = {cohorts: [
     {cohort: '2026-11-02', size: 4, weeks: Array.from({length: 9}, (_, w) => ({
       week: w, active: w === 0 ? 4 : 1, retention: w === 0 ? 1 : 0.25}))},
-    {cohort: '2026-11-30', size: 2, weeks: Array.from({length: 9}, (_, w) => ({
-      week: w, active: w === 0 ? 2 : 0, retention: w === 0 ? 1 : 0}))},
+    {cohort: '2026-11-30', size: 2, weeks: [{week: 0, active: 2, retention: 1},
+                                            {week: 1, active: 0, retention: 0}]},
   ]};
-  const o = c.cohorts_option(body, c.light_theme, '2026-12-05');
-  assert_canvas_tooltips(o);
-  assert.deepEqual(o.xAxis.data, ['W0', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8']);
-  assert.deepEqual(o.yAxis.data, ['2026-11-02 (4)', '2026-11-30 (2)']);
-  const cells = o.series[0].data;
+  const grid = c.cohort_grid(body, '2026-12-05');
+  assert.deepEqual(grid.map((r) => [r.cohort, r.size, r.cells.length]),
+                   [['2026-11-02', 4, 9], ['2026-11-30', 2, 9]]);
   // The first cohort's weeks 0–4 have begun by 5 Dec (week 4 starts 30 Nov); the second's
-  // week 0 only.
-  assert.deepEqual(cells.filter((d) => d.value[1] === 0).map((d) => d.value[0]), [0, 1, 2, 3, 4]);
-  assert.deepEqual(cells.filter((d) => d.value[1] === 1).map((d) => d.value[0]), [0]);
-  assert.equal(o.series[0].label.formatter({value: [1, 0, 0.25]}), '25%');
-  assert.equal(o.visualMap.min, 0);
-  assert.equal(o.visualMap.max, 1);
-  // Readable text on deep cells.
-  assert.equal(cells[0].label.color, '#ffffff');
-  assert.equal(cells[1].label.color, '#0b1a2a');
-  // Without today (a test or a caller that does not know it) every week is drawn.
-  assert.equal(c.cohorts_option(body).series[0].data.length, 18);
+  // week 0 only: its week 1 reads blank, not 0%.
+  assert.deepEqual(grid[0].cells.map((x) => x.text),
+                   ['100%', '25%', '25%', '25%', '25%', '', '', '', '']);
+  assert.deepEqual(grid[1].cells.map((x) => x.text), ['100%', '', '', '', '', '', '', '', '']);
+  assert.deepEqual(grid[0].cells.slice(0, 2).map((x) => x.shade), ['heat-10', 'heat-3']);
+  assert.equal(grid[1].cells[1].shade, 'heat-none');
+  assert.equal(grid[1].cells[1].title, 'week 1 has not begun');
+  assert.equal(grid[0].cells[1].title, 'Cohort 2026-11-02, week 1: 1 of 4 active');
+  // Without today every week with a figure is shown.
+  assert.equal(c.cohort_grid(body)[1].cells[1].text, '0%');
+  assert.equal(c.cohort_grid(body)[1].cells[2].shade, 'heat-none');
+  assert.deepEqual(c.cohort_grid({}), []);
+});
+
+test('every heatmap shade has its colour in the stylesheet', async () => {
+  const css = await readFile(new URL('console.css', web_dir), 'utf8');
+  for (let i = 0; i <= 10; i++) assert.match(css, new RegExp(`\\.heat-${i} \\{ background: #`));
+  assert.match(css, /\.heat-none \{ background: transparent; \}/);
 });
 
 test('live: the 30 minutes as a sparkline of events and visitors', () => {
@@ -152,7 +157,8 @@ test('a narrow chart gets shorter labels', () => {
   const o = c.outcomes_option({outcomes: [{outcome: 'purchase', sessions: 1}]}, compact);
   assert.equal(o.series[0].label.formatter({value: 1, percent: 33.333}), '33%');
   assert.equal(c.outcomes_option({outcomes: []}).series[0].label.formatter(
-      {value: 1234, percent: 33.333}), '1,234\n33.3%');
-  const h = c.cohorts_option({cohorts: [{cohort: '2026-11-02', size: 4, weeks: []}]}, compact);
-  assert.deepEqual(h.yAxis.data, ['11-02']);
+      {value: 1234, percent: 33.333}), '1,234 (33.3%)');
+  const p = c.products_option({products: []}, compact);
+  assert.equal(p.yAxis.axisLabel.width, 110);
+  assert.equal(p.xAxis.splitNumber, 2);
 });
