@@ -217,6 +217,15 @@ std::vector<option_def> option_table() {
                             "empty: none");
       },
       true);
+  add("max-connections", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--max-connections", s.max_connections,
+                    "Connections the public listener holds before answering 503; 0: 10000. "
+                    "Outside systemd the descriptor limit is raised to fit; past what it "
+                    "allows, the cap is lowered with a warning")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 24))
+        ->capture_default_str();
+  });
   add("threads", {c::serve}, [](CLI::App& a, settings& s) {
     return a.add_option("--threads", s.threads, "I/O threads; 0: one per core")
         ->check(CLI::Range(0, 256))
@@ -546,6 +555,36 @@ std::vector<option_def> option_table() {
   add("flow-retry-delay", {c::serve, c::run}, [](CLI::App& a, settings& s) {
     return add_duration(a, "flow-retry-delay", s.flow_retry_delay,
                         "Wait before retrying a failed flow run");
+  });
+  add("flow-retry-backoff", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    return add_choice(a, "flow-retry-backoff", s.flow_retry_exponential,
+                      {{"fixed", false}, {"exponential", true}},
+                      "fixed: every retry waits --flow-retry-delay; exponential: retry n waits "
+                      "the delay times 2^(n-1), at most 10m");
+  });
+  add("flow-retry-jitter", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--flow-retry-jitter", s.flow_retry_jitter,
+                    "Spread each retry wait at random over [wait*(1-J), wait]: 0 to 1")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+  });
+  add("flow-policy", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option_function<std::vector<std::string>>(
+            "--flow-policy",
+            [&s](const std::vector<std::string>& texts) {
+              s.flow_policies.clear();
+              for (const auto& text : texts) {
+                auto p = parse_flow_policy(text);
+                if (!p) throw CLI::ValidationError("--flow-policy", p.error().message);
+                s.flow_policies.push_back(std::move(*p));
+              }
+            },
+            "Run policy of one flow or task, over the --flow-* defaults (repeatable): "
+            "'FLOW[.TASK]: retries=N delay=D backoff=fixed|exponential jitter=J max-delay=D "
+            "timeout=D stale-after=D', e.g. 'transform: retries=5 backoff=exponential'")
+        ->take_all();
   });
   add("flow-timeout", {c::serve, c::run}, [](CLI::App& a, settings& s) {
     return add_duration(a, "flow-timeout", s.flow_timeout,

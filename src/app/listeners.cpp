@@ -67,6 +67,7 @@ gg::status listeners_stage::start() {
     opts.host = hp->host;
     opts.port = hp->port;
     opts.default_headers = default_security_headers();
+    opts.max_connections = name == "public" ? caps_.first : caps_.second;
     if (name == "admin") {
       opts.guard = [access = admin_access_](const http::request& req) {
         return access->check(req);
@@ -80,7 +81,9 @@ gg::status listeners_stage::start() {
                                        " " + address + ": " + ep.error().message);
     }
     srv->start();
-    log.info("listening", {{"listener", name}, {"address", format_endpoint(*ep)}});
+    log.info("listening", {{"listener", name},
+                           {"address", format_endpoint(*ep)},
+                           {"max_connections", static_cast<std::uint64_t>(opts.max_connections)}});
     out = std::move(srv);
     return {};
   };

@@ -4,11 +4,13 @@
 
 #include <gadgetgrove/core/stage.hpp>
 #include <gadgetgrove/http/admin_access.hpp>
+#include <gadgetgrove/http/connection_budget.hpp>
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/server.hpp>
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace boost::asio {
@@ -40,12 +42,17 @@ class listeners_stage final : public gg::stage {
   gg::health health() const override;
 
   /// "host:port" actually bound (port 0 resolved), valid after start().
+  /// Connection caps of the public and admin listeners (see http::plan_connection_budget);
+  /// call before start().
+  void set_connection_caps(std::pair<std::size_t, std::size_t> caps) { caps_ = caps; }
+
   std::string public_endpoint() const;
   std::string admin_endpoint() const;
 
  private:
   boost::asio::io_context& ioc_;
   std::string public_address_, admin_address_;
+  std::pair<std::size_t, std::size_t> caps_{http::default_max_connections, 128};
   std::shared_ptr<http::router> public_routes_, admin_routes_;
   std::vector<std::string> depends_;
   std::shared_ptr<const http::admin_access> admin_access_;

@@ -1,5 +1,6 @@
 #include "pipeline_flows.hpp"
 
+#include "flow_policy.hpp"
 #include "flow_schedule.hpp"
 #include "report_table.hpp"
 
@@ -420,6 +421,8 @@ gg::result<std::vector<flows::flow_definition>> pipeline_flows(const settings& s
   flows::retry_policy retry;
   retry.retries = s.flow_retries;
   retry.delay = s.flow_retry_delay;
+  retry.exponential = s.flow_retry_exponential;
+  retry.jitter = s.flow_retry_jitter;
 
   std::vector<flows::flow_definition> out;
   auto add = [&](flows::flow_definition f) {
@@ -487,6 +490,7 @@ gg::result<std::vector<flows::flow_definition>> pipeline_flows(const settings& s
            std::nullopt}},
          flows::schedule::every(std::chrono::minutes(5))});
   }
+  if (auto st = apply_flow_policies(s.flow_policies, out, {"traffic"}); !st) return st.error();
   return out;
 }
 

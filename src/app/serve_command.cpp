@@ -18,6 +18,7 @@
 #include <gadgetgrove/dashboard/dashboard_routes.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/flows/engine.hpp>
+#include <gadgetgrove/http/connection_budget.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
@@ -77,6 +78,29 @@ ingest::ingest_config ingest_config_for(const settings& s) {
   c.write_key_everywhere = s.write_key_everywhere;
   c.trusted_proxies = s.trusted_proxies;
   return c;
+}
+
+// The public listener's connection cap under the descriptor limit, raised at start-up outside
+// systemd (where LimitNOFILE= is the operator's word); the admin listener gets a small share.
+// The reserve covers segments, database connections and the admin listener.
+std::pair<std::size_t, std::size_t> connection_caps(std::uint64_t requested) {
+  constexpr std::size_t reserve = 512;
+  constexpr std::size_t admin_cap = 128;
+  const bool under_systemd =
+      std::getenv("INVOCATION_ID") != nullptr || std::getenv("NOTIFY_SOCKET") != nullptr;
+  const http::connection_budget b =
+      http::plan_connection_budget(static_cast<std::size_t>(requested), reserve, !under_systemd);
+  if (b.raised) {
+    log.info("raised the descriptor limit", {{"from", b.soft_limit_before}, {"to", b.soft_limit}});
+  }
+  if (b.capped) {
+    log.warn("connections capped by the descriptor limit (raise it: ulimit -n, LimitNOFILE=)",
+             {{"max_connections", static_cast<std::uint64_t>(b.max_connections)},
+              {"wanted", static_cast<std::uint64_t>(b.wanted)},
+              {"descriptor_limit", b.soft_limit},
+              {"hard_limit", b.hard_limit}});
+  }
+  return {b.max_connections, std::min(admin_cap, b.max_connections)};
 }
 
 shop::shop_config shop_config_for(const settings& s) {
@@ -232,6 +256,7 @@ int run_serve(const parsed_cli& cli) {
       sched.io(), s.listen, s.admin_listen, public_routes, admin_routes,
       std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"},
       http::admin_access_options{.token = s.admin_token, .password = s.admin_password});
+  listeners->set_connection_caps(connection_caps(s.max_connections));
   sched.add_stage(listeners);
 
   // Synthetic shoppers come through the public listener like any browser, so they start last.

@@ -5,6 +5,8 @@
 // fixed set of values is parsed into its enum once, in cli.cpp: an invalid value is a start-up
 // error, and no command parses the text again.
 
+#include "flow_policy.hpp"
+
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/flows/flow.hpp>
@@ -36,7 +38,8 @@ struct settings {
   // serve
   std::string listen = "0.0.0.0:8000";
   std::string admin_listen = "127.0.0.1:8050";
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;               // 0: one per core
+  std::uint64_t max_connections = 0;  // public listener; 0: http::default_max_connections
   std::chrono::milliseconds drain_timeout{10'000};
   std::string timezone = "UTC";
   bool print_config = false;
@@ -125,8 +128,11 @@ struct settings {
   std::string transform_schedule;
   unsigned flow_retries = 2;
   std::chrono::milliseconds flow_retry_delay{10'000};
+  bool flow_retry_exponential = false;
+  double flow_retry_jitter = 0.0;
   std::chrono::milliseconds flow_timeout{3'600'000};  // 0: none
   std::chrono::milliseconds run_retention{30ll * 86'400'000};
+  std::vector<flow_policy> flow_policies;  // --flow-policy, in the order given
   bool transform_on_load = true;
 
   // runs: the flows' run history.

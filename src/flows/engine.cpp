@@ -13,10 +13,12 @@
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -51,6 +53,25 @@ std::string default_node() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   return fmt::format("{}:{}", host[0] ? host : "localhost", ::getpid());
+}
+
+/// Whether `node`, a default node name "<host>:<pid>" whose host is the one in `self` (this
+/// process's default name), names a process of this machine that no longer exists. A pid that
+/// answers kill(pid, 0), the holder or a process that reused its pid, keeps its runs until
+/// their lease expires.
+bool local_process_gone(std::string_view node, std::string_view self) {
+  const auto colon = self.rfind(':');
+  if (colon == std::string_view::npos || node.size() <= colon + 1 ||
+      node.substr(0, colon + 1) != self.substr(0, colon + 1)) {
+    return false;
+  }
+  const auto digits = node.substr(colon + 1);
+  if (digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  const pid_t pid = static_cast<pid_t>(std::stol(std::string(digits)));
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 bool valid_flow_name(std::string_view name) {
@@ -156,7 +177,10 @@ struct flow_slot {
 struct engine::impl {
   impl(engine_options o, sched::scheduler& s)
       : opt(std::move(o)), sched(s), retries(opt.seed), gate(std::make_shared<poll_gate>()) {
-    if (opt.node.empty()) opt.node = default_node();
+    if (opt.node.empty()) {
+      opt.node = default_node();
+      default_named = true;
+    }
     gate->target = this;
   }
 
@@ -168,6 +192,9 @@ struct engine::impl {
   };
 
   engine_options opt;
+  /// opt.node is the default "<host>:<pid>", so other processes' default names can be told
+  /// apart from this machine's dead processes (see local_process_gone()).
+  bool default_named = false;
   sched::scheduler& sched;
   detail::retry_plan retries;
   std::vector<std::unique_ptr<flow_slot>> flows;
@@ -793,6 +820,21 @@ struct engine::impl {
     auto& c = **lease;
     auto tx = pg::transaction::begin(c);
     if (!tx) return tx.error();
+    // A run held by a process of this machine that is gone is crashed now, not when its lease
+    // runs out: serve restarted after a SIGKILL finds its previous life's runs at once.
+    std::vector<std::string> gone;
+    if (default_named) {
+      auto held = c.exec(
+          "SELECT DISTINCT node FROM pipeline.flow_runs WHERE state = 'running' AND node IS NOT "
+          "NULL AND flow = ANY($1::text[])",
+          array_param(flow_names()));
+      if (!held) return held.error();
+      for (int i = 0; i < held->rows(); ++i) {
+        const std::string node(held->get(i, 0));
+        if (node != opt.node && local_process_gone(node, opt.node)) gone.push_back(node);
+      }
+    }
+    if (own_node) gone.push_back(opt.node);
     auto crashed = c.exec(
         fmt::format("UPDATE pipeline.flow_runs AS r SET state = 'crashed', ended_at = "
                     "$1::timestamptz, duration_s = extract(epoch FROM ($1::timestamptz - "
@@ -800,9 +842,9 @@ struct engine::impl {
                     "coalesce(r.node, 'unknown') || ' stopped responding', lease_until = NULL "
                     "WHERE r.state = 'running' AND r.flow = ANY($2::text[]) AND NOT (r.id = "
                     "ANY($3::uuid[])) AND (r.lease_until IS NULL OR r.lease_until < "
-                    "$1::timestamptz OR ($4 AND r.node = $5)) RETURNING {}",
+                    "$1::timestamptz OR r.node = ANY($4::text[])) RETURNING {}",
                     run_columns),
-        time_param(now), array_param(flow_names()), array_param(local_runs), own_node, opt.node);
+        time_param(now), array_param(flow_names()), array_param(local_runs), array_param(gone));
     if (!crashed) return crashed.error();
     if (crashed->rows() == 0) return tx->commit();
     std::vector<std::string> ids;

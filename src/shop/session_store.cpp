@@ -42,6 +42,7 @@ session_store::session_store(session_store_options options)
     : cap_(std::max<std::size_t>(options.cap, 1)),
       ttl_(std::max(options.ttl, std::chrono::seconds{1})),
       clock_(std::move(options.clock)),
+      fresh_per_address_(std::max<std::size_t>(options.fresh_per_address, 1)),
       user_entropy_(random_u64()),
       active_(metrics::global().get_gauge("gadgetgrove_shop_sessions_active",
                                           "Shop sessions held in memory")),
@@ -53,7 +54,10 @@ session_store::session_store(session_store_options options)
           "gadgetgrove_shop_sessions_evicted_total",
           "Live shop sessions evicted because the session cap was reached")),
       ended_(metrics::global().get_counter("gadgetgrove_shop_sessions_ended_total",
-                                           "Shop sessions ended by their visitor")) {
+                                           "Shop sessions ended by their visitor")),
+      refused_(metrics::global().get_counter(
+          "gadgetgrove_shop_sessions_refused_total",
+          "New shop sessions refused: the client address holds too many never used again")) {
   const std::size_t n = cap_ >= sharded_from ? shard_count : 1;
   shards_.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -72,24 +76,56 @@ session_store::shard& session_store::shard_for(std::string_view token) const noe
   return *shards_[std::hash<std::string_view>{}(token) % shards_.size()];
 }
 
+void session_store::release_address(entry& e) {
+  if (e.address.empty()) return;
+  std::lock_guard lock(address_mutex_);
+  const auto found = fresh_by_address_.find(e.address);
+  if (found != fresh_by_address_.end() && --found->second == 0) fresh_by_address_.erase(found);
+  e.address.clear();
+}
+
 void session_store::erase(shard& s, std::list<entry>::iterator it) {
+  release_address(*it);
   s.by_token.erase(std::string_view{it->identity->token});
-  s.by_expiry.erase(it);
+  (it->fresh ? s.fresh : s.by_expiry).erase(it);
   size_.fetch_sub(1, std::memory_order_relaxed);
   active_.sub(1);
 }
 
 std::size_t session_store::drop_expired(shard& s, sys_us now) {
   std::size_t n = 0;
-  while (!s.by_expiry.empty() && s.by_expiry.front().expires <= now) {
-    erase(s, s.by_expiry.begin());
-    ++n;
+  for (auto* list : {&s.fresh, &s.by_expiry}) {
+    while (!list->empty() && list->front().expires <= now) {
+      erase(s, list->begin());
+      ++n;
+    }
   }
   if (n > 0) expired_.inc(n);
   return n;
 }
 
-session_view session_store::create() {
+session_view session_store::create() { return insert({}); }
+
+std::optional<session_view> session_store::create_for(std::string_view client_address) {
+  const std::string address(client_address);
+  const auto reserve = [&] {
+    std::lock_guard lock(address_mutex_);
+    auto& n = fresh_by_address_[address];
+    if (n >= fresh_per_address_) return false;
+    ++n;  // reserved here, so concurrent creations from one address cannot overshoot
+    return true;
+  };
+  // Expired sessions leave lazily; at the limit, drop them before refusing (the shard mutexes
+  // come before the address mutex, so not while holding it).
+  if (!reserve() && (sweep(), !reserve())) {
+    refusals_.fetch_add(1, std::memory_order_relaxed);
+    refused_.inc();
+    return std::nullopt;
+  }
+  return insert(address);
+}
+
+session_view session_store::insert(std::string address) {
   auto identity = std::make_shared<session_identity>();
   identity->token = gg::random_token_urlsafe(token_bytes);
   identity->id = gg::uuid_v4().to_string();
@@ -102,13 +138,14 @@ session_view session_store::create() {
   shard& s = shard_for(identity->token);
   std::lock_guard lock(s.mutex);
   drop_expired(s, t);
-  while (!s.by_expiry.empty() && s.by_token.size() >= s.cap) {
-    erase(s, s.by_expiry.begin());
+  // Sessions never used again go first: a flood of cookieless requests makes only those.
+  while (s.by_token.size() >= s.cap && !(s.fresh.empty() && s.by_expiry.empty())) {
+    erase(s, s.fresh.empty() ? s.by_expiry.begin() : s.fresh.begin());
     evictions_.fetch_add(1, std::memory_order_relaxed);
     evicted_.inc();
   }
-  s.by_expiry.push_back(entry{identity, expires});
-  s.by_token.emplace(std::string_view{identity->token}, std::prev(s.by_expiry.end()));
+  s.fresh.push_back(entry{identity, expires, true, std::move(address)});
+  s.by_token.emplace(std::string_view{identity->token}, std::prev(s.fresh.end()));
   size_.fetch_add(1, std::memory_order_relaxed);
   active_.add(1);
   created_.inc();
@@ -129,8 +166,11 @@ std::optional<session_view> session_store::touch(std::string_view token) {
     return std::nullopt;
   }
   it->expires = t + ttl_;
-  // The touched session now expires last: keep the list in expiry order.
-  s.by_expiry.splice(s.by_expiry.end(), s.by_expiry, it);
+  // The cookie came back: the session is established and no longer counts against its
+  // address. It now expires last: keep the list in expiry order.
+  release_address(*it);
+  s.by_expiry.splice(s.by_expiry.end(), it->fresh ? s.fresh : s.by_expiry, it);
+  it->fresh = false;
   return session_view{it->identity, it->expires};
 }
 

@@ -1,5 +1,6 @@
 #include <gadgetgrove/shop/shop_service.hpp>
 
+#include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
@@ -184,7 +185,18 @@ struct shop_service::routes {
     std::optional<session_view> s;
     if (const auto token = req.cookie(cookie_name)) s = svc.sessions_.touch(*token);
     const bool created = !s;
-    if (created) s = svc.sessions_.create();
+    if (created) {
+      s = svc.config_.session_limit_loopback || !gg::is_loopback_host(req.remote_address)
+              ? svc.sessions_.create_for(req.remote_address)
+              : std::optional<session_view>{svc.sessions_.create()};
+    }
+    if (!s) {
+      auto r = api_error(429, "too many new sessions",
+                         "too many new sessions from your address; please retry later");
+      r.set_header("Retry-After", "60");
+      std::move(res).send(std::move(r));
+      return;
+    }
     auto r = api_json(200, session_json(*s, svc.sessions_.now(), created));
     r.add_header("Set-Cookie", session_cookie((*s)->token));
     std::move(res).send(std::move(r));
@@ -478,7 +490,8 @@ shop_service::shop_service(shop_config config, event_submit submit,
       depends_on_(std::move(depends_on)),
       catalog_(catalog::generate(config_.catalog_seed)),
       pages_(catalog_, index_template()),
-      sessions_(session_store_options{config_.session_cap, config_.session_ttl, config_.clock}),
+      sessions_(session_store_options{config_.session_cap, config_.session_ttl,
+                                      config_.session_fresh_per_address, config_.clock}),
       payments_(config_.checkout_failure_rate, config_.checkout_seed),
       dashboard_url_(config_.dashboard_url) {
   routes_ = std::make_shared<routes>(*this);

@@ -18,10 +18,18 @@ struct shop_config {
   double checkout_failure_rate = 0.10;
   /// Seed of the payment outcomes; 0 draws one from the kernel's CSPRNG at start.
   std::uint64_t checkout_seed = 0;
-  /// Most sessions held at once; at the cap the session closest to expiry is evicted.
+  /// Most sessions held at once; at the cap the oldest session never used again is evicted,
+  /// else the one closest to expiry.
   std::size_t session_cap = 100'000;
   /// Sliding lifetime of a session: each use extends it by this much.
   std::chrono::seconds session_ttl{30 * 60};
+  /// Most sessions one client address holds that its visitor never used again (see
+  /// session_store_options::fresh_per_address); past it GET /api/session answers 429.
+  std::size_t session_fresh_per_address = 256;
+  /// Applies that limit to loopback addresses too. Off by default: the in-process synthetic
+  /// shoppers, `gadgetgrove simulate` and a reverse proxy on the same machine all come from
+  /// there (they are still protected by fresh sessions being evicted first).
+  bool session_limit_loopback = false;
   /// How often expired sessions are swept from memory.
   std::chrono::milliseconds sweep_interval{30'000};
   /// Where GET /analytics redirects (the dashboard on the admin listener).

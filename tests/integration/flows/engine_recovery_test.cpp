@@ -10,6 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace gg::test::flows;
 using gg::flows::run_state;
 using gg::flows::trigger_kind;
@@ -91,6 +94,46 @@ TEST_CASE("a live lease is respected until it expires, then the run is crashed b
   e->poll();
   CHECK(h.state_of(id) == "crashed");
   CHECK(h.retry_of(id).empty());  // this flow has no retries
+}
+
+TEST_CASE("a run of a gone process of this machine is crashed at once, a live one's is kept",
+          "[integration][flows]") {
+  harness h;
+  // A child that has exited and been reaped: its pid names no process (until reused, which
+  // would only keep the run until its lease expires).
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  const std::string gone = std::string(host) + ":" + std::to_string(child);
+  const std::string alive = std::string(host) + ":1";  // init: always there
+  auto insert = [&](const std::string& node) {
+    const auto id = gg::uuid_v7().to_string();
+    auto r = h.conn.exec(
+        "INSERT INTO pipeline.flow_runs (id, flow, trigger, state, started_at, node, "
+        "lease_until, heartbeat_at) VALUES ($1::uuid, 'load', 'manual', 'running', "
+        "$2::timestamptz, $3, $4::timestamptz, $2::timestamptz)",
+        id, iso(h.clock.now()), node, iso(h.clock.now() + 30s));
+    REQUIRE(r);
+    return id;
+  };
+  const auto dead_id = insert(gone);
+  const auto live_id = insert(alive);
+  // The default node name "<host>:<pid>" is what tells this machine's processes apart.
+  auto o = h.options();
+  o.node.clear();
+  auto e = h.make(o);
+  REQUIRE(e->add_flow(flow("load", {ok_task()})));
+  REQUIRE(e->start());
+  CHECK(h.state_of(dead_id) == "crashed");
+  CHECK(h.value("SELECT error FROM pipeline.flow_runs WHERE id = '" + dead_id + "'") ==
+        "process " + gone + " stopped responding");
+  CHECK(h.state_of(live_id) == "running");
+  h.clock.advance(30s + 1ms);
+  e->poll();
+  CHECK(h.state_of(live_id) == "crashed");
 }
 
 TEST_CASE("two engines never both crash or retry the same dead run", "[integration][flows]") {

@@ -13,6 +13,7 @@ using namespace std::chrono_literals;
 using gg::shop::test::cookie_pair;
 using gg::shop::test::json_doc;
 using gg::shop::test::shop_server;
+using gg::shop::test::test_config;
 
 constexpr std::string_view csp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -207,6 +208,51 @@ TEST_CASE("GET /api/session creates a session with a hardened cookie and keeps i
   json_doc again(second.body);
   CHECK(again.str("session_id") == id);
   CHECK(again.root["new"].get_bool().value() == false);
+}
+
+TEST_CASE("a flood of cookieless requests does not log out a shopper with a cart",
+          "[integration][shop]") {
+  auto config = test_config();
+  config.session_cap = 50;
+  config.session_fresh_per_address = 10'000;
+  shop_server s(config);
+  auto c = s.client();
+  const auto created = c.get("/api/session");
+  REQUIRE(created.status == 200);
+  const std::string cookie = cookie_pair(*created.header("Set-Cookie"));
+  json_doc session(created.body);
+  // The shopper browses with the cookie (a cart lives in the browser, tied to the session).
+  REQUIRE(c.get("/api/session", {{"Cookie", cookie}}).status == 200);
+  for (int i = 0; i < 500; ++i) REQUIRE(c.get("/api/session").status == 200);
+  const auto after = c.post("/api/session/refresh", "", "application/json", {{"Cookie", cookie}});
+  CHECK(after.status == 200);
+  CHECK(json_doc(after.body).str("session_id") == session.str("session_id"));
+}
+
+TEST_CASE("one address gets 429 past its sessions never used again, shoppers keep theirs",
+          "[integration][shop]") {
+  auto config = test_config();
+  config.session_fresh_per_address = 20;
+  config.session_limit_loopback = true;  // the test's client is on loopback
+  shop_server s(config);
+  auto c = s.client();
+  const auto created = c.get("/api/session");
+  const std::string cookie = cookie_pair(*created.header("Set-Cookie"));
+  REQUIRE(c.get("/api/session", {{"Cookie", cookie}}).status == 200);
+  for (int i = 0; i < 20; ++i) REQUIRE(c.get("/api/session").status == 200);
+  const auto refused = c.get("/api/session");
+  CHECK(refused.status == 429);
+  CHECK(refused.header("Retry-After").has_value());
+  CHECK_FALSE(refused.header("Set-Cookie").has_value());
+  CHECK(c.get("/api/session", {{"Cookie", cookie}}).status == 200);
+}
+
+TEST_CASE("loopback clients are not limited by address unless configured", "[integration][shop]") {
+  auto config = test_config();
+  config.session_fresh_per_address = 5;
+  shop_server s(config);
+  auto c = s.client();
+  for (int i = 0; i < 20; ++i) REQUIRE(c.get("/api/session").status == 200);
 }
 
 TEST_CASE("the session cookie is Secure when configured", "[integration][shop]") {

@@ -159,6 +159,45 @@ TEST_CASE("expired sessions make room before live ones are evicted", "[unit][sho
   CHECK(store.evictions() == 0);
 }
 
+TEST_CASE("a flood of new sessions never evicts a session its visitor came back to",
+          "[unit][shop]") {
+  manual_clock clock;
+  session_store store(options(clock, 10));
+  const auto shopper = store.create();
+  clock.advance(1s);
+  REQUIRE(store.touch(shopper->token));  // the browser kept the cookie and came back
+  for (int i = 0; i < 1000; ++i) {
+    clock.advance(1ms);
+    (void)store.create();  // cookieless requests: the cookie is never sent back
+  }
+  CHECK(store.size() == 10);
+  CHECK(store.peek(shopper->token));
+  // Once every session held has been used again, the one closest to expiry goes as before.
+  const auto other = store.create();
+  REQUIRE(store.touch(other->token));
+}
+
+TEST_CASE("one address holds a bounded number of sessions never used again", "[unit][shop]") {
+  manual_clock clock;
+  auto o = options(clock, 100);
+  o.fresh_per_address = 3;
+  session_store store(o);
+  const auto a = store.create_for("203.0.113.9");
+  REQUIRE(a);
+  REQUIRE(store.create_for("203.0.113.9"));
+  REQUIRE(store.create_for("203.0.113.9"));
+  CHECK_FALSE(store.create_for("203.0.113.9"));
+  CHECK(store.refusals() == 1);
+  CHECK(store.create_for("198.51.100.7"));
+  // A session used again no longer counts against its address.
+  REQUIRE(store.touch((*a)->token));
+  CHECK(store.create_for("203.0.113.9"));
+  CHECK_FALSE(store.create_for("203.0.113.9"));
+  // Nor does one that expired.
+  clock.advance(31min);
+  CHECK(store.create_for("203.0.113.9"));
+}
+
 TEST_CASE("malformed tokens are turned away without a lookup", "[unit][shop]") {
   manual_clock clock;
   session_store store(options(clock));
