@@ -1,5 +1,6 @@
 #include <gadgetgrove/loader/line_parser.hpp>
 
+#include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
@@ -157,6 +158,8 @@ struct line_parser::impl {
   std::string properties_path;
   bool has_properties_url = false;
   bool has_properties_path = false;
+  // A page view's top-level title and referrer joined with its properties (see map()).
+  std::string merged_properties;
 
   std::optional<reject_reason> map(const char* json, std::size_t size, std::size_t capacity,
                                    std::string_view queue, event_row& out);
@@ -184,6 +187,15 @@ std::optional<reject_reason> read_text(od::value v, std::string_view field,
   if (has_nul(s)) return make(reject_code::unsupported_value, field);
   out = s;
   return std::nullopt;
+}
+
+// A field the raw tables have no column for, kept when it is a string PostgreSQL can store and
+// ignored otherwise: never a reason to reject an event that loaded before.
+void read_extra_text(od::value v, std::optional<std::string_view>& out) noexcept {
+  json_type t;
+  std::string_view s;
+  if (v.type().get(t) || t != json_type::string || v.get_string().get(s) || has_nul(s)) return;
+  out = s;
 }
 
 std::optional<reject_reason> read_time(od::value v, std::string_view field,
@@ -326,6 +338,8 @@ std::optional<reject_reason> line_parser::impl::map(const char* json, std::size_
   std::optional<std::string_view> context_url;
   std::optional<std::string_view> context_path;
   std::optional<std::string_view> queue_name;
+  std::optional<std::string_view> title;
+  std::optional<std::string_view> referrer;
   std::optional<sys_us> server_timestamp;
   bool has_event_id = false;
 
@@ -359,7 +373,11 @@ std::optional<reject_reason> line_parser::impl::map(const char* json, std::size_
         }
         break;
       case 5:
-        if (key == "event") r = read_text(v, "event", out.event);
+        if (key == "event") {
+          r = read_text(v, "event", out.event);
+        } else if (key == "title") {
+          read_extra_text(v, title);
+        }
         break;
       case 6:
         if (key == "userId") {
@@ -382,6 +400,8 @@ std::optional<reject_reason> line_parser::impl::map(const char* json, std::size_
             r = read_text(v, "event_id", event_id);
             has_event_id = true;
           }
+        } else if (key == "referrer") {
+          read_extra_text(v, referrer);
         }
         break;
       case 9:
@@ -430,6 +450,28 @@ std::optional<reject_reason> line_parser::impl::map(const char* json, std::size_
   out.queue_name = queue_name ? *queue_name : queue;
   const bool identify = out.type && *out.type == "identify";
   out.properties = identify ? (traits ? traits : properties) : (properties ? properties : traits);
+  // The tracker sends a page view's title and referrer at the top level, where the raw tables
+  // have no column for them; they join the properties (whose own keys win: jsonb keeps the
+  // last of duplicate keys), so the models' properties->>'referrer' sees them.
+  if (!identify && (title || referrer)) {
+    auto& m = merged_properties;
+    m.assign("{");
+    if (referrer) {
+      m += "\"referrer\":";
+      append_json_string(m, *referrer);
+    }
+    if (title) {
+      if (referrer) m += ',';
+      m += "\"title\":";
+      append_json_string(m, *title);
+    }
+    std::string_view rest = out.properties ? *out.properties : std::string_view("{}");
+    rest.remove_prefix(1);  // the object's '{'
+    const auto first = rest.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && rest[first] != '}') m += ',';
+    m.append(rest);
+    out.properties = std::string_view(m);
+  }
   if (!out.url) {
     if (has_properties_url) {
       out.url = properties_url;

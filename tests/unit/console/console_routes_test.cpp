@@ -59,7 +59,10 @@ TEST_CASE("the console's routes answer pages and files with its headers", "[unit
   }
   // Only GET (HEAD follows it); a POST to a page is not a route.
   CHECK(r.match(verb::post, "/pipeline").result == route_match::outcome::method_not_allowed);
-  CHECK(r.match(verb::get, "/").result == route_match::outcome::not_found);
+  CHECK(r.match(verb::post, "/dashboard").result == route_match::outcome::method_not_allowed);
+  // The dashboard answers at / as well; paths beside the pages are not routes.
+  CHECK(get(r, "/").status == 200);
+  CHECK(r.match(verb::get, "/pipeline/x").result == route_match::outcome::not_found);
 }
 
 TEST_CASE("the console cannot be added twice to one router", "[unit][console]") {

@@ -64,7 +64,7 @@ TEST_CASE("a page view maps every column", "[unit][loader]") {
   CHECK(row.user_agent == "Mozilla/5.0");
   CHECK(row.url == "http://localhost:8000/category/laptops");
   CHECK(row.path == "/category/laptops");
-  CHECK_FALSE(row.properties);
+  CHECK(row.properties == R"({"referrer":"http://localhost:8000/","title":"Laptops"})");
   CHECK(row.queue_name == "page_views");
   CHECK(row.processed_timestamp == at("2026-11-26T15:19:11.2Z"));
   CHECK_FALSE(row.is_bot);
@@ -317,4 +317,35 @@ TEST_CASE("reject reasons have stable text forms", "[unit][loader]") {
                  reject_code::missing_server_timestamp, reject_code::invalid_timestamp}) {
     CHECK(gg::loader::to_string(c) != "unknown");
   }
+}
+
+TEST_CASE("a page view's top-level title and referrer join its properties, which win",
+          "[unit][loader]") {
+  line_parser p;
+  event_row row;
+  REQUIRE_FALSE(parse(
+      p, frame(event(R"("type":"page_view","referrer":"https://news.example/a?q=\"x\"")")), row));
+  CHECK(row.properties == R"({"referrer":"https://news.example/a?q=\"x\""})");
+
+  REQUIRE_FALSE(parse(p,
+                      frame(event(R"("type":"page_view","title":"T","referrer":"r",)"
+                                  R"("properties":{"referrer":"own","utm_source":"nl"})")),
+                      row));
+  CHECK(row.properties == R"({"referrer":"r","title":"T","referrer":"own","utm_source":"nl"})");
+
+  REQUIRE_FALSE(parse(p, frame(event(R"("type":"page_view","title":"T","properties":{ })")), row));
+  CHECK(row.properties == R"({"title":"T" })");
+
+  // Not strings, or not storable: ignored, never a reason to reject the event.
+  REQUIRE_FALSE(parse(p,
+                      frame(event(R"("type":"page_view","title":7,"referrer":null,)"
+                                  R"("properties":{"a":1})")),
+                      row));
+  CHECK(row.properties == R"({"a":1})");
+  REQUIRE_FALSE(parse(p, frame(event(R"("type":"page_view","referrer":"a\u0000b")")), row));
+  CHECK_FALSE(row.properties);
+
+  // An identify keeps its traits as they are.
+  REQUIRE_FALSE(parse(p, frame(event(R"("type":"identify","title":"T","traits":{"n":"x"})")), row));
+  CHECK(row.properties == R"({"n":"x"})");
 }
