@@ -77,8 +77,19 @@ finish() {
 
 # Fails when a sanitizer wrote a report into dir $1 (log_path), printing every report.
 check_reports() {
-  local dir=$1 reports
-  reports=$(find "$dir" -type f 2>/dev/null | sort)
+  local dir=$1 reports="" f
+  for f in $(find "$dir" -type f 2>/dev/null | sort); do
+    # A forked child inherits TSan's registry of its parent's threads, so a thread it starts may
+    # reuse the id of a parent thread that does not exist in the child; TSan's runtime then stops
+    # the child with this one line. The crash tests fork such children and kill them: the line
+    # says nothing about our code, and any other content in the file still fails the stage.
+    if grep -q 'ThreadSanitizer: dup thread with used id' "$f" &&
+      ! grep -qv 'ThreadSanitizer: dup thread with used id' "$f"; then
+      echo "test.sh: ignored TSan's fork limitation in $f: $(cat "$f")"
+      continue
+    fi
+    reports+="$f "
+  done
   if [ -n "$reports" ]; then
     for f in $reports; do
       echo "--- $f"
