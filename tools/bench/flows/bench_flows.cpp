@@ -17,6 +17,7 @@
 #include <gadgetgrove/sched/scheduler.hpp>
 
 #include "scratch_database.hpp"
+#include "traffic_rows.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -46,21 +47,6 @@ struct config {
   bool keep = false;
 };
 
-[[noreturn]] void die(const std::string& what) {
-  fmt::print(stderr, "bench_flows: {}\n", what);
-  std::exit(1);
-}
-
-template <class T>
-T check(gg::result<T> r, const char* what) {
-  if (!r) die(fmt::format("{}: {}", what, r.error().message));
-  return std::move(*r);
-}
-
-void check(const gg::status& s, const char* what) {
-  if (!s) die(fmt::format("{}: {}", what, s.error().message));
-}
-
 double ms_since(clock_type::time_point t) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
 }
@@ -87,54 +73,62 @@ void report_ratio(const char* name, const std::vector<double>& ours,
 /// task run and a log line, as the engine writes them.
 void write_history(gg::pg::connection& c, std::int64_t history) {
   for (const char* flow : {"load", "transform", "cleanup", "traffic"}) {
-    check(c.exec("INSERT INTO pipeline.flow_runs (id, flow, trigger, state, created_at, "
-                 "started_at, ended_at, duration_s) SELECT gen_random_uuid(), $1, 'schedule', "
-                 "'completed', t, t, t + interval '1 second', 1 FROM (SELECT now() - interval "
-                 "'2 days' - make_interval(secs => g) AS t FROM generate_series(1, $2::bigint) "
-                 "AS g(g)) AS h",
-                 flow, history),
-          "history");
+    gg::bench::bench_check(
+        c.exec("INSERT INTO pipeline.flow_runs (id, flow, trigger, state, created_at, "
+               "started_at, ended_at, duration_s) SELECT gen_random_uuid(), $1, 'schedule', "
+               "'completed', t, t, t + interval '1 second', 1 FROM (SELECT now() - interval "
+               "'2 days' - make_interval(secs => g) AS t FROM generate_series(1, $2::bigint) "
+               "AS g(g)) AS h",
+               flow, history),
+        "history");
   }
-  check(c.exec("INSERT INTO pipeline.task_runs (flow_run, task, position, state, started_at, "
-               "ended_at) SELECT id, 'step', 0, 'completed', started_at, ended_at FROM "
-               "pipeline.flow_runs WHERE trigger = 'schedule'"),
-        "history tasks");
-  check(c.exec("INSERT INTO pipeline.run_logs (flow_run, task, logged_at, level, message) "
-               "SELECT id, 'step', ended_at, 'info', 'done' FROM pipeline.flow_runs "
-               "WHERE trigger = 'schedule'"),
-        "history logs");
-  check(c.exec("ANALYZE"), "analyze");
+  gg::bench::bench_check(
+      c.exec("INSERT INTO pipeline.task_runs (flow_run, task, position, state, started_at, "
+             "ended_at) SELECT id, 'step', 0, 'completed', started_at, ended_at FROM "
+             "pipeline.flow_runs WHERE trigger = 'schedule'"),
+      "history tasks");
+  gg::bench::bench_check(
+      c.exec("INSERT INTO pipeline.run_logs (flow_run, task, logged_at, level, message) "
+             "SELECT id, 'step', ended_at, 'info', 'done' FROM pipeline.flow_runs "
+             "WHERE trigger = 'schedule'"),
+      "history logs");
+  gg::bench::bench_check(c.exec("ANALYZE"), "analyze");
 }
 
 /// The floor under one run: the rows the engine keeps for a one-task run, written directly.
 void floor_run(gg::pg::connection& c) {
-  auto id = check(c.exec("INSERT INTO pipeline.flow_runs (id, flow, trigger, state) VALUES "
-                         "(gen_random_uuid(), 'floor', 'manual', 'pending') RETURNING id::text"),
-                  "floor run");
+  auto id = gg::bench::bench_check(
+      c.exec("INSERT INTO pipeline.flow_runs (id, flow, trigger, state) VALUES "
+             "(gen_random_uuid(), 'floor', 'manual', 'pending') RETURNING id::text"),
+      "floor run");
   const std::string run(id.get(0, 0));
-  check(c.exec("UPDATE pipeline.flow_runs SET state = 'running', started_at = now(), "
-               "lease_until = now() + interval '1 minute', heartbeat_at = now() "
-               "WHERE id = $1::uuid",
-               run),
-        "floor running");
-  auto task =
-      check(c.exec("INSERT INTO pipeline.task_runs (flow_run, task, position, state, "
-                   "started_at) VALUES ($1::uuid, 'step', 0, 'running', now()) RETURNING id",
-                   run),
-            "floor task");
+  gg::bench::bench_check(
+      c.exec("UPDATE pipeline.flow_runs SET state = 'running', started_at = now(), "
+             "lease_until = now() + interval '1 minute', heartbeat_at = now() "
+             "WHERE id = $1::uuid",
+             run),
+      "floor running");
+  auto task = gg::bench::bench_check(
+      c.exec("INSERT INTO pipeline.task_runs (flow_run, task, position, state, "
+             "started_at) VALUES ($1::uuid, 'step', 0, 'running', now()) RETURNING id",
+             run),
+      "floor task");
   const std::string task_id(task.get(0, 0));
-  check(c.exec("INSERT INTO pipeline.run_logs (flow_run, task, level, message) VALUES "
-               "($1::uuid, 'step', 'info', 'done')",
-               run),
-        "floor log");
-  check(c.exec("UPDATE pipeline.task_runs SET state = 'completed', ended_at = now(), "
-               "duration_s = 0 WHERE id = $1",
-               task_id),
-        "floor task end");
-  check(c.exec("UPDATE pipeline.flow_runs SET state = 'completed', ended_at = now(), "
-               "duration_s = 0, lease_until = NULL WHERE id = $1::uuid",
-               run),
-        "floor end");
+  gg::bench::bench_check(
+      c.exec("INSERT INTO pipeline.run_logs (flow_run, task, level, message) VALUES "
+             "($1::uuid, 'step', 'info', 'done')",
+             run),
+      "floor log");
+  gg::bench::bench_check(
+      c.exec("UPDATE pipeline.task_runs SET state = 'completed', ended_at = now(), "
+             "duration_s = 0 WHERE id = $1",
+             task_id),
+      "floor task end");
+  gg::bench::bench_check(
+      c.exec("UPDATE pipeline.flow_runs SET state = 'completed', ended_at = now(), "
+             "duration_s = 0, lease_until = NULL WHERE id = $1::uuid",
+             run),
+      "floor end");
 }
 
 /// Holds the first run of a flow until released, so triggers meet a running flow.
@@ -184,11 +178,13 @@ int main(int argc, char** argv) {
   app.add_flag("--keep", cfg.keep, "keep the scratch directory");
   CLI11_PARSE(app, argc, argv);
   gg::log::set_level(gg::log::level::warn);
-  if (cfg.runs < 1 || cfg.history < 0 || cfg.batch == 0) die("runs and batch must be positive");
+  if (cfg.runs < 1 || cfg.history < 0 || cfg.batch == 0)
+    gg::bench::bench_die("runs and batch must be positive");
 
-  auto db = check(gg::bench::open_scratch_database("gg-bench-flows", cfg.work_dir, cfg.conninfo,
-                                                   cfg.pg_bin_dir, cfg.sql_dir),
-                  "scratch database");
+  auto db = gg::bench::bench_check(
+      gg::bench::open_scratch_database("gg-bench-flows", cfg.work_dir, cfg.conninfo, cfg.pg_bin_dir,
+                                       cfg.sql_dir),
+      "scratch database");
   const std::string conninfo = db->conninfo;
   {
     gg::sched::scheduler sched{gg::sched::scheduler_options{1, 4}};
@@ -200,18 +196,22 @@ int main(int argc, char** argv) {
     gg::flows::engine e(o, sched);
     hold held;
     std::atomic<bool> holding{true};
-    check(e.add_flow(noop_flow("load", [](gg::flows::task_context&) { return gg::status{}; })),
-          "add load");
-    check(e.add_flow(noop_flow("transform",
-                               [&](gg::flows::task_context& ctx) {
-                                 return holding ? held.pass(ctx.stop()) : gg::status{};
-                               })),
-          "add transform");
-    check(e.add_flow(noop_flow("cleanup", [](gg::flows::task_context&) { return gg::status{}; })),
-          "add cleanup");
-    check(e.add_flow(noop_flow("traffic", [](gg::flows::task_context&) { return gg::status{}; })),
-          "add traffic");
-    check(e.start(), "start");
+    gg::bench::bench_check(
+        e.add_flow(noop_flow("load", [](gg::flows::task_context&) { return gg::status{}; })),
+        "add load");
+    gg::bench::bench_check(e.add_flow(noop_flow("transform",
+                                                [&](gg::flows::task_context& ctx) {
+                                                  return holding ? held.pass(ctx.stop())
+                                                                 : gg::status{};
+                                                })),
+                           "add transform");
+    gg::bench::bench_check(
+        e.add_flow(noop_flow("cleanup", [](gg::flows::task_context&) { return gg::status{}; })),
+        "add cleanup");
+    gg::bench::bench_check(
+        e.add_flow(noop_flow("traffic", [](gg::flows::task_context&) { return gg::status{}; })),
+        "add traffic");
+    gg::bench::bench_check(e.start(), "start");
 
     auto& c = *db->conn;
     std::vector<double> run_ms;
@@ -219,9 +219,11 @@ int main(int argc, char** argv) {
     // Interleaved, so both sides see the same table sizes and machine noise.
     for (int i = 0; i < cfg.runs; ++i) {
       auto t0 = clock_type::now();
-      auto t = check(e.trigger("load", gg::flows::trigger_kind::manual), "trigger");
-      auto r = check(e.wait(t.run_id, clock_type::now() + 30s), "wait");
-      if (r.state != gg::flows::run_state::completed) die("a no-op run did not complete");
+      auto t =
+          gg::bench::bench_check(e.trigger("load", gg::flows::trigger_kind::manual), "trigger");
+      auto r = gg::bench::bench_check(e.wait(t.run_id, clock_type::now() + 30s), "wait");
+      if (r.state != gg::flows::run_state::completed)
+        gg::bench::bench_die("a no-op run did not complete");
       run_ms.push_back(ms_since(t0));
       t0 = clock_type::now();
       floor_run(c);
@@ -231,17 +233,19 @@ int main(int argc, char** argv) {
     report("run floor", floor_ms);
     report_ratio("run", run_ms, floor_ms);
 
-    auto first = check(e.trigger("transform", gg::flows::trigger_kind::manual), "trigger");
+    auto first =
+        gg::bench::bench_check(e.trigger("transform", gg::flows::trigger_kind::manual), "trigger");
     std::vector<double> coalesce_ms;
     for (int i = 0; i < cfg.runs; ++i) {
       const auto t0 = clock_type::now();
-      auto t = check(e.trigger("transform", gg::flows::trigger_kind::event), "trigger");
+      auto t =
+          gg::bench::bench_check(e.trigger("transform", gg::flows::trigger_kind::event), "trigger");
       coalesce_ms.push_back(ms_since(t0));
-      if (i > 0 && !t.coalesced) die("a trigger during a run was not coalesced");
+      if (i > 0 && !t.coalesced) gg::bench::bench_die("a trigger during a run was not coalesced");
     }
     holding = false;
     held.release();
-    check(e.wait(first.run_id, clock_type::now() + 30s), "wait");
+    gg::bench::bench_check(e.wait(first.run_id, clock_type::now() + 30s), "wait");
     report("coalesce", coalesce_ms);
 
     write_history(c, cfg.history);
@@ -253,10 +257,11 @@ int main(int argc, char** argv) {
       poll_ms.push_back(ms_since(t0));
       t0 = clock_type::now();
       for (const char* flow : {"load", "transform", "cleanup", "traffic"}) {
-        check(c.exec("SELECT state, ended_at FROM pipeline.flow_runs WHERE flow = $1 "
-                     "ORDER BY created_at DESC LIMIT 1",
-                     flow),
-              "floor poll");
+        gg::bench::bench_check(
+            c.exec("SELECT state, ended_at FROM pipeline.flow_runs WHERE flow = $1 "
+                   "ORDER BY created_at DESC LIMIT 1",
+                   flow),
+            "floor poll");
       }
       poll_floor_ms.push_back(ms_since(t0));
     }
@@ -265,16 +270,17 @@ int main(int argc, char** argv) {
     report_ratio("poll", poll_ms, poll_floor_ms);
 
     const auto t0 = clock_type::now();
-    const auto deleted = check(e.prune(), "prune");
+    const auto deleted = gg::bench::bench_check(e.prune(), "prune");
     const double prune_ms = ms_since(t0);
     fmt::print("{:<14} {:>8} rows     total  {:>8.0f} ms  {:>8.0f} rows/s (batches of {})\n",
                "prune", deleted, prune_ms, deleted / (prune_ms / 1000.0), cfg.batch);
     write_history(c, cfg.history);
     const auto t1 = clock_type::now();
-    auto one = check(c.exec("DELETE FROM pipeline.flow_runs WHERE ended_at < now() - interval "
-                            "'1 day' AND state IN ('completed', 'failed', 'crashed', "
-                            "'cancelled', 'skipped')"),
-                     "floor prune");
+    auto one = gg::bench::bench_check(
+        c.exec("DELETE FROM pipeline.flow_runs WHERE ended_at < now() - interval "
+               "'1 day' AND state IN ('completed', 'failed', 'crashed', "
+               "'cancelled', 'skipped')"),
+        "floor prune");
     const double floor_prune_ms = ms_since(t1);
     fmt::print("{:<14} {:>8} rows     total  {:>8.0f} ms  {:>8.0f} rows/s (one statement)\n",
                "prune floor", one.affected_rows(), floor_prune_ms,
@@ -282,8 +288,8 @@ int main(int argc, char** argv) {
     fmt::print("{:<14} engine / floor: {:.2f}x\n", "prune",
                floor_prune_ms > 0 ? prune_ms / floor_prune_ms : 0.0);
     e.request_stop();
-    check(e.drain(clock_type::now() + 30s), "drain");
+    gg::bench::bench_check(e.drain(clock_type::now() + 30s), "drain");
   }
-  check(db->close(cfg.keep), "close");
+  gg::bench::bench_check(db->close(cfg.keep), "close");
   return 0;
 }
