@@ -172,7 +172,9 @@ void append_capped_json_string(std::string& out, std::string_view s, std::size_t
 struct captured {
   enum class kind : std::uint8_t { absent, null, string, object, other };
   kind k = kind::absent;
-  std::string_view text;  // unescaped; set for kind::string
+  std::string_view text;   // unescaped; set for kind::string
+  bool is_true = false;    // the literal true
+  bool synthetic = false;  // an object with a member "_synthetic": true
 
   bool is_string() const noexcept { return k == kind::string; }
   bool is_nonempty_string() const noexcept { return k == kind::string && !text.empty(); }
@@ -326,10 +328,15 @@ class event_enricher::session {
           std::string_view key;
           if (auto r = read_key(f, key); r != reject_reason::none) return r;
           const char* value_end = nullptr;
-          if (auto r = validate_value(f.value(), depth + 1, value_end, nullptr);
+          // Only the members of a captured value (properties, traits) are looked at.
+          const bool flag = cap != nullptr && key == "_synthetic";
+          captured flag_value;
+          if (auto r =
+                  validate_value(f.value(), depth + 1, value_end, flag ? &flag_value : nullptr);
               r != reject_reason::none) {
             return r;
           }
+          if (flag) cap->synthetic = flag_value.is_true;
         }
         if (cap != nullptr) cap->k = captured::kind::object;
         return location(end);
@@ -395,6 +402,7 @@ class event_enricher::session {
         if (!detail::is_json_scalar(token)) return reject_reason::not_json;
         if (cap != nullptr) {
           cap->k = t == od::json_type::null ? captured::kind::null : captured::kind::other;
+          cap->is_true = token.front() == 't';
         }
         return reject_reason::none;
       }
@@ -408,6 +416,7 @@ class event_enricher::session {
                                const std::optional<sys_us>& envelope_sent_at, enriched_event& out) {
     object_facts facts;
     violation_ = reject_reason::none;
+    out.synthetic = false;
     std::string& line = out.line;
     line.clear();
     line.reserve(std::min<std::size_t>(body_size_, 2048) + s_.tail.size() + 160 +
@@ -428,6 +437,7 @@ class event_enricher::session {
         return r;
       }
       if (cap != nullptr) note(type_violation(kind, *cap));
+      if (typed.synthetic) out.synthetic = true;
       // A member ends before the object's closing brace; no token after it means the body
       // stopped inside the object.
       if (value_end == nullptr) return reject_reason::not_json;

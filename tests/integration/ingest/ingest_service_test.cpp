@@ -205,6 +205,30 @@ TEST_CASE("an event the loader could not map is answered 400 with its reason on 
   CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "unsupported_number"}}) == 1);
 }
 
+TEST_CASE("accepted synthetic events are counted by source", "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  REQUIRE(c.post("/api/analytics/batch",
+                 R"([{"type":"page_view","properties":{"_synthetic":true}},{"type":"page_view"},)"
+                 R"({"type":"page_view","properties":{"_synthetic":true},"url":1}])")
+              .status == 200);
+  REQUIRE(c.post("/v1/track", R"({"userId":"u","event":"e","properties":{"_synthetic":true}})")
+              .status == 200);
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "api"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "segment"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "server"}}) == 0);
+  std::promise<gg::result<gg::uuid>> done;
+  gg::ingest::server_event ev;
+  ev.event = "order_completed";
+  ev.properties_json = R"({"order_id":"O-2","_synthetic":true})";
+  f.service().submit_server_event(ev, [&](gg::result<gg::uuid> r) { done.set_value(r); });
+  auto fut = done.get_future();
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  REQUIRE(fut.get().has_value());
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "server"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_events_accepted_total", {{"queue", "page_views"}}) == 2);
+}
+
 TEST_CASE("a full queue is answered 503 with Retry-After", "[integration][ingest]") {
   // Declared before the fixture: completions and the observer may still run while it shuts
   // down.

@@ -874,3 +874,37 @@ TEST_CASE("honest batches, even of small events, stay within the enrichment budg
   req.user_agent = agent;
   CHECK(api(R"({"type":"a"})", cfg, req).reason == reject_reason::none);
 }
+
+TEST_CASE("an event whose properties or traits carry _synthetic true is marked synthetic",
+          "[unit][ingest]") {
+  const auto synthetic = [](std::string_view body) {
+    const auto o = api(body);
+    INFO(body);
+    REQUIRE(o.reason == reject_reason::none);
+    return o.event.synthetic;
+  };
+  CHECK(synthetic(R"({"type":"page_view","properties":{"_synthetic":true}})"));
+  CHECK(synthetic(R"({"type":"identify","traits":{"name":"A","_synthetic": true }})"));
+  CHECK(
+      synthetic(R"({"type":"custom_event","event":"x","properties":{"a":[1],"_synthetic":true}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view"})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","properties":{"_synthetic":false}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","properties":{"_synthetic":"true"}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","properties":{"a":{"_synthetic":true}}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","_synthetic":true})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","context":{"_synthetic":true}})"));
+
+  // Each element of a batch on its own; the flag does not leak into the next event.
+  const event_enricher e{ingest_config{}};
+  std::vector<batch_item> items;
+  REQUIRE(e.enrich_batch(
+              R"([{"type":"a","properties":{"_synthetic":true}},{"type":"b","properties":{}}])",
+              browser_request(), items) == reject_reason::none);
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].event.synthetic);
+  CHECK_FALSE(items[1].event.synthetic);
+  const auto page =
+      segment(segment_call::page, R"({"anonymousId":"a","properties":{"_synthetic":true}})");
+  REQUIRE(page.reason == reject_reason::none);
+  CHECK(page.event.synthetic);
+}
