@@ -3,6 +3,7 @@
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/json_number.hpp>
+#include <gadgetgrove/core/synthetic_marker.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
 #include <gadgetgrove/http/basic_auth.hpp>
 #include <gadgetgrove/ingest/client_ip.hpp>
@@ -329,7 +330,7 @@ class event_enricher::session {
           if (auto r = read_key(f, key); r != reject_reason::none) return r;
           const char* value_end = nullptr;
           // Only the members of a captured value (properties, traits) are looked at.
-          const bool flag = cap != nullptr && key == "_synthetic";
+          const bool flag = cap != nullptr && key == synthetic_property;
           captured flag_value;
           if (auto r =
                   validate_value(f.value(), depth + 1, value_end, flag ? &flag_value : nullptr);
