@@ -11,6 +11,7 @@
 #include "test_seed.hpp"
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include <pg_fixture.hpp>
 #include <temp_dir.hpp>
@@ -28,6 +29,8 @@
 #include <thread>
 
 namespace {
+
+using gg::test::eventually;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -83,16 +86,6 @@ std::int64_t distinct_events(gg::pg::connection& conn) {
     sql += std::string("SELECT event_id FROM raw_data.") + queues[i];
   }
   return scalar(conn, sql + ") e");
-}
-
-template <class F>
-bool eventually(F&& condition, std::chrono::milliseconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
 }
 
 }  // namespace
