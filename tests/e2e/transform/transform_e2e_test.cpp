@@ -292,10 +292,15 @@ TEST_CASE("serve's transform flow runs the shipped project on its interval and s
   CHECK(text(conn,
              "select status from pipeline.transform_runs where trigger = 'flow:transform' order "
              "by run_id limit 1") == "success");
-  // The run is one of the transform flow's, recorded in the flow history with its artifacts.
-  CHECK(scalar(conn,
-               "select count(*) from pipeline.flow_runs where flow = 'transform' and state = "
-               "'completed'") >= 1);
+  // The run is one of the transform flow's, recorded in the flow history with its artifacts
+  // (the flow run completes just after its transform run is stored).
+  CHECK(gg::test::eventually(
+      [&] {
+        return scalar(conn,
+                      "select count(*) from pipeline.flow_runs where flow = 'transform' and "
+                      "state = 'completed'") >= 1;
+      },
+      10s, 50ms, "the transform flow run completed"));
   CHECK(scalar(conn,
                "select count(*) from pipeline.artifacts a join pipeline.flow_runs r on "
                "a.run_id = r.id::text where r.flow = 'transform' and a.key = 'model-results'") >=
