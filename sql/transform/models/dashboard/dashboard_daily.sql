@@ -2,9 +2,22 @@
 -- at each funnel stage, orders and revenue. The KPI, daily, outcome and funnel panels read a
 -- range of it (a few rows per day) when no filter, or only the outcome and source filters,
 -- apply.
+--
+-- Incremental by day: a run recomputes the days touched by the sessions that changed since the
+-- last one (macros/dashboard_touched_days.sql: every day of their page views, which holds a
+-- moved session's former day too) from all of those days' sessions; the pre-hook deletes the
+-- days' rows in the same transaction, and the new rows are appended.
+-- depends_on: {{ ref('stg_page_views') }}
 {{ config(
-    materialized='table',
-    indexes=[{'columns': ['date', 'session_outcome', 'source'], 'unique': True}]
+    materialized='incremental',
+    incremental_strategy='append',
+    event_time='last_loaded_at',
+    lookback_window=var('late_load_lookback', '15 minutes'),
+    pre_hook="{{ dashboard_delete_touched_days('date') }}",
+    indexes=[
+      {'columns': ['date', 'session_outcome', 'source'], 'unique': True},
+      {'columns': ['last_loaded_at']}
+    ]
 ) }}
 
 select
@@ -17,6 +30,10 @@ select
     count(*) filter (where funnel_stage >= 4) as cart_sessions,
     count(*) filter (where funnel_stage >= 5) as purchase_sessions,
     sum(orders) as orders,
-    sum(revenue) as revenue
-from {{ ref('dashboard_sessions') }}
+    sum(revenue) as revenue,
+    max(last_loaded_at) as last_loaded_at
+from {{ ref('dashboard_sessions').render() }}
+{% if is_incremental() %}
+where session_date in ({{ dashboard_touched_days() }})
+{% endif %}
 group by session_date, session_outcome, source

@@ -5,9 +5,20 @@
 -- visiting every filtered session.
 --
 -- dimension: 'product', 'category' or 'page'; value: the product id, category or path.
+--
+-- Incremental by day, like dashboard_daily: the touched days are deleted by the pre-hook and
+-- recomputed from all of their sessions' filter values (dashboard_session_filters by day).
+-- depends_on: {{ ref('stg_page_views') }}
 {{ config(
-    materialized='table',
-    indexes=[{'columns': ['dimension', 'value', 'date', 'session_outcome'], 'unique': True}]
+    materialized='incremental',
+    incremental_strategy='append',
+    event_time='last_loaded_at',
+    lookback_window=var('late_load_lookback', '15 minutes'),
+    pre_hook="{{ dashboard_delete_touched_days('date') }}",
+    indexes=[
+      {'columns': ['dimension', 'value', 'date', 'session_outcome'], 'unique': True},
+      {'columns': ['last_loaded_at']}
+    ]
 ) }}
 
 select
@@ -21,8 +32,10 @@ select
     count(*) filter (where sessions.funnel_stage >= 4) as cart_sessions,
     count(*) filter (where sessions.funnel_stage >= 5) as purchase_sessions,
     sum(sessions.orders) as orders,
-    sum(sessions.revenue) as revenue
-from {{ ref('dashboard_session_filters') }} as filters
-join {{ ref('dashboard_sessions') }} as sessions on sessions.session_id = filters.session_id
+    sum(sessions.revenue) as revenue,
+    max(sessions.last_loaded_at) as last_loaded_at
+from {{ ref('dashboard_session_filters').render() }} as filters
+join {{ ref('dashboard_sessions').render() }} as sessions on sessions.session_id = filters.session_id
 where filters.dimension in ('product', 'category', 'page')
+  {% if is_incremental() %}and filters.session_date in ({{ dashboard_touched_days() }}){% endif %}
 group by 1, 2, 3, 4

@@ -1,24 +1,55 @@
 -- One row per filter value, reporting day of the view and path: the dashboard_daily_pages
 -- numbers of the page views of the sessions the filter keeps. The pages panel under a single
 -- filter sums a range of it.
+--
+-- Incremental by the view's day: the touched days (every day of a page view of a changed
+-- session, macros/dashboard_touched_days.sql) are deleted by the pre-hook and recomputed from
+-- all of their page views (dashboard_page_views through its (view_date, path) index).
+-- depends_on: {{ ref('stg_page_views') }}
+-- depends_on: {{ ref('dashboard_sessions') }}
 {{ config(
-    materialized='table',
-    indexes=[{'columns': ['dimension', 'value', 'date', 'path'], 'unique': True}]
+    materialized='incremental',
+    incremental_strategy='append',
+    event_time='last_loaded_at',
+    lookback_window=var('late_load_lookback', '15 minutes'),
+    pre_hook="{{ dashboard_delete_touched_days('date') }}",
+    indexes=[
+      {'columns': ['dimension', 'value', 'date', 'path'], 'unique': True},
+      {'columns': ['last_loaded_at']}
+    ]
 ) }}
 
-with per_visitor as (
+-- A session's views of one path on one day first (a few rows per session), so the join with
+-- the session's filter values (tens per session) multiplies those rather than every view.
+with session_paths as (
+    select
+        session_id,
+        visitor_id,
+        view_date,
+        path,
+        count(*) as views,
+        count(*) filter (where is_entry) as entries,
+        count(*) filter (where is_exit) as exits,
+        max(last_loaded_at) as last_loaded_at
+    from {{ ref('dashboard_page_views').render() }}
+    {% if is_incremental() %}where view_date in ({{ dashboard_touched_days() }}){% endif %}
+    group by session_id, visitor_id, view_date, path
+),
+
+per_visitor as (
     select
         filters.dimension,
         filters.value,
-        page_views.view_date,
-        page_views.path,
-        page_views.visitor_id,
-        count(*) as views,
-        count(*) filter (where page_views.is_entry) as entries,
-        count(*) filter (where page_views.is_exit) as exits
-    from {{ ref('dashboard_session_filters') }} as filters
-    join {{ ref('dashboard_page_views') }} as page_views
-      on page_views.session_id = filters.session_id
+        session_paths.view_date,
+        session_paths.path,
+        session_paths.visitor_id,
+        sum(session_paths.views) as views,
+        sum(session_paths.entries) as entries,
+        sum(session_paths.exits) as exits,
+        max(session_paths.last_loaded_at) as last_loaded_at
+    from session_paths
+    join {{ ref('dashboard_session_filters').render() }} as filters
+      on filters.session_id = session_paths.session_id
     group by 1, 2, 3, 4, 5
 )
 
@@ -30,6 +61,7 @@ select
     sum(views)::bigint as views,
     count(*) as visitors,
     sum(entries)::bigint as entries,
-    sum(exits)::bigint as exits
+    sum(exits)::bigint as exits,
+    max(last_loaded_at) as last_loaded_at
 from per_visitor
 group by 1, 2, 3, 4

@@ -1,9 +1,20 @@
 -- One row per filter value, reporting day and source: sessions and visitors (distinct that
 -- day) of the sessions the filter keeps. The sources panel under a single filter sums a range
 -- of it.
+--
+-- Incremental by day, like dashboard_daily: the touched days are deleted by the pre-hook and
+-- recomputed from all of their sessions.
+-- depends_on: {{ ref('stg_page_views') }}
 {{ config(
-    materialized='table',
-    indexes=[{'columns': ['dimension', 'value', 'date', 'source'], 'unique': True}]
+    materialized='incremental',
+    incremental_strategy='append',
+    event_time='last_loaded_at',
+    lookback_window=var('late_load_lookback', '15 minutes'),
+    pre_hook="{{ dashboard_delete_touched_days('date') }}",
+    indexes=[
+      {'columns': ['dimension', 'value', 'date', 'source'], 'unique': True},
+      {'columns': ['last_loaded_at']}
+    ]
 ) }}
 
 select
@@ -12,7 +23,9 @@ select
     filters.session_date as date,
     sessions.source,
     count(*) as sessions,
-    count(distinct sessions.visitor_id) as visitors
-from {{ ref('dashboard_session_filters') }} as filters
-join {{ ref('dashboard_sessions') }} as sessions on sessions.session_id = filters.session_id
+    count(distinct sessions.visitor_id) as visitors,
+    max(sessions.last_loaded_at) as last_loaded_at
+from {{ ref('dashboard_session_filters').render() }} as filters
+join {{ ref('dashboard_sessions').render() }} as sessions on sessions.session_id = filters.session_id
+{% if is_incremental() %}where filters.session_date in ({{ dashboard_touched_days() }}){% endif %}
 group by 1, 2, 3, 4
