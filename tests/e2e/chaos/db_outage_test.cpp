@@ -18,6 +18,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -77,6 +79,16 @@ TEST_CASE("a database outage mid-run: ingestion acknowledges, then all loads onc
     FAIL("cannot start the external server: " << st.error().message);
 
   const fs::path data = dir / "data";
+  // The shipped project plus a model that takes a second, so a transform run is in flight when
+  // the server stops and the outage breaks it (its failure and retry then show in the history).
+  const char* source = std::getenv("GG_SOURCE_DIR");
+  if (source == nullptr) FAIL("GG_SOURCE_DIR is not set");
+  const fs::path project = dir / "project";
+  fs::copy(fs::path(source) / "sql/transform", project, fs::copy_options::recursive);
+  {
+    std::ofstream slow(project / "models/analytics/chaos_slow.sql");
+    slow << "{{ config(materialized='table') }}\nselect 1 as one from (select pg_sleep(1)) s\n";
+  }
   // The load flow every 2 s and the transform flow every 3 s, so both have runs the outage
   // breaks; a failed run is retried after 1 s.
   chaos::chaos_serve serve(
@@ -95,8 +107,14 @@ TEST_CASE("a database outage mid-run: ingestion acknowledges, then all loads onc
   CHECK(traffic(serve, dir.path(), "before", 3, rate, seed, acked) == 0);
   REQUIRE(gg::test::eventually([&] { return chaos::segments_left(data) == 0; }, 30s, 100ms,
                                "the first traffic loaded"));
+  REQUIRE(gg::test::eventually(
+      [&] {
+        return gg::test::scalar(*conn,
+                                "SELECT count(*) FROM pipeline.flow_runs WHERE flow = "
+                                "'transform' AND state = 'running'") > 0;
+      },
+      30s, 20ms, "a transform run in flight"));
   conn.reset();
-
   if (auto st = server.stop(); !st) FAIL("cannot stop the external server: " << st.error().message);
   REQUIRE(!server.running());
   std::cerr << "chaos outage: PostgreSQL stopped for " << outage_s << " s" << std::endl;
@@ -135,13 +153,18 @@ TEST_CASE("a database outage mid-run: ingestion acknowledges, then all loads onc
   CHECK(
       gg::test::eventually([&] { return completed_after("load") && completed_after("transform"); },
                            60s, 200ms, "a completed load and transform run after the outage"));
+  // The run the outage broke ends failed (or crashed, once its 30 s lease has run out when its
+  // end could not be recorded) and is retried.
+  const auto broken_and_retried = [&] {
+    return gg::test::scalar(*conn,
+                            "SELECT count(*) FROM pipeline.flow_runs WHERE state IN ('failed', "
+                            "'crashed')") > 0 &&
+           gg::test::scalar(*conn,
+                            "SELECT count(*) FROM pipeline.flow_runs WHERE trigger = 'retry'") > 0;
+  };
+  CHECK(gg::test::eventually(broken_and_retried, 60s, 200ms, "a failed run and its retry"));
   const std::string history = run_history(*conn);
   INFO("run history:\n" << history);
-  CHECK(gg::test::scalar(*conn,
-                         "SELECT count(*) FROM pipeline.flow_runs WHERE state IN ('failed', "
-                         "'crashed')") > 0);
-  CHECK(gg::test::scalar(*conn, "SELECT count(*) FROM pipeline.flow_runs WHERE trigger = 'retry'") >
-        0);
   std::cerr << "chaos outage: run history\n" << history;
 
   serve.process().signal(SIGTERM);
