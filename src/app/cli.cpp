@@ -379,6 +379,15 @@ std::vector<option_def> option_table() {
                       "listener works either "
                       "way)");
   });
+  add("include-synthetic", {c::serve, c::run}, [](CLI::App& a, settings& s) {
+    return add_choice(a, "include-synthetic", s.include_synthetic_choice,
+                      {{"auto", synthetic_choice::automatic},
+                       {"on", synthetic_choice::on},
+                       {"off", synthetic_choice::off}},
+                      "Count simulated shoppers' events in the analytics models and the "
+                      "dashboard (the models' var include_synthetic): on, off, or auto = on "
+                      "exactly when serve runs its own synthetic traffic (--traffic on)");
+  });
   add("traffic-rate", {c::serve}, [](CLI::App& a, settings& s) {
     return a
         .add_option("--traffic-rate", s.traffic_rate,
@@ -841,6 +850,20 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
     } else {
       interval_origin->source += fmt::format(" (overridden by {})", schedule);
     }
+  }
+  // `auto` is decided here, where it is shown: the models count synthetic events exactly when
+  // serve plays its own synthetic shoppers, so the demo's dashboard is not empty, and the
+  // print-out says why.
+  s.include_synthetic = s.include_synthetic_choice == synthetic_choice::on ||
+                        (s.include_synthetic_choice == synthetic_choice::automatic &&
+                         result.cmd == command::serve && s.traffic);
+  for (auto& o : result.origins) {
+    if (o.name != "include-synthetic" || s.include_synthetic_choice != synthetic_choice::automatic)
+      continue;
+    o.value = s.include_synthetic ? "on" : "off";
+    o.source += result.cmd == command::serve
+                    ? fmt::format(" (auto: --traffic {})", s.traffic ? "on" : "off")
+                    : " (auto: no synthetic traffic here)";
   }
   if (result.cmd == command::serve && !s.print_config) {
     http::admin_access_options admin;

@@ -203,7 +203,8 @@ gg::status store_results(task_context& ctx, const transform::run_summary& r) {
   return ctx.add_artifact(std::move(t));
 }
 
-gg::status transform_task(task_context& ctx, const pipeline_parts& parts, unsigned threads) {
+gg::status transform_task(task_context& ctx, const pipeline_parts& parts, unsigned threads,
+                          const std::string& vars) {
   const auto& p = ctx.params();
   if (auto st = check_parameters("transform", p); !st) return st;
   auto& stage = *parts.transformer;
@@ -231,6 +232,7 @@ gg::status transform_task(task_context& ctx, const pipeline_parts& parts, unsign
     for (auto& s : loaded_sources::selection(took)) o.select.push_back(std::move(s));
   }
   o.threads = threads;
+  o.vars = vars;
   o.trigger = "flow:transform";
   o.stop = ctx.stop();
   std::mutex log_mutex;
@@ -448,12 +450,15 @@ gg::result<std::vector<flows::flow_definition>> pipeline_flows(const settings& s
   auto transform_when = schedule("transform-schedule", transform_schedule_text(s));
   if (!transform_when) return transform_when.error();
   const unsigned threads = s.transform_threads;
+  // Always explicit, so each run's recorded arguments say whether synthetic shoppers counted.
+  const std::string vars =
+      fmt::format("{{include_synthetic: {}}}", s.include_synthetic ? "true" : "false");
   flows::flow_definition transform{
       "transform",
       "Refreshes the analytics tables: an incremental run of the project after each load that "
       "added rows (the models depending on the loaded tables), and a build on the schedule",
       {{"transform",
-        [parts, threads](task_context& c) { return transform_task(c, parts, threads); },
+        [parts, threads, vars](task_context& c) { return transform_task(c, parts, threads, vars); },
         std::nullopt}},
       *transform_when};
   if (parts.transformer &&

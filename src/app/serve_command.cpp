@@ -134,6 +134,7 @@ dashboard::dashboard_options dashboard_options_for(const settings& s,
                                                    std::shared_ptr<flows::engine> engine) {
   dashboard::dashboard_options o;
   o.time_zone = s.timezone;
+  o.includes_synthetic = s.include_synthetic;
   o.flows = [engine] {
     std::vector<dashboard::flow_health> out;
     for (const auto& f : engine->flows()) {

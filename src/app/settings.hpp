@@ -21,6 +21,9 @@
 
 namespace gg::app {
 
+/// --include-synthetic: whether the models count simulated shoppers' events.
+enum class synthetic_choice : std::uint8_t { automatic, on, off };
+
 struct settings {
   // Common to every subcommand that touches data or the database.
   std::string config_file;
@@ -79,6 +82,11 @@ struct settings {
   std::uint64_t traffic_max_sessions = 256;
   double traffic_think_scale = 1.0;
   std::uint64_t traffic_seed = 0;
+  /// The models' var include_synthetic for the transform runs of serve (and `run`). automatic
+  /// is resolved by parse_cli into include_synthetic: on for serve with --traffic on (a demo's
+  /// dashboard would otherwise stay empty), off otherwise; --print-config shows which.
+  synthetic_choice include_synthetic_choice = synthetic_choice::automatic;
+  bool include_synthetic = false;
 
   // simulate
   std::string url;  // empty: serve.json of data_dir, else http://127.0.0.1:8000

@@ -95,7 +95,8 @@ gg::status add_dashboard_routes(http::router& admin, std::function<pg::pool*()> 
             std::move(res).send(error_response(status_for(conn.error()), conn.error().message));
             return;
           }
-          panel_context ctx{now, state->zone.to_string(), &state->options.flows};
+          panel_context ctx{now, state->zone.to_string(), &state->options.flows,
+                            state->options.includes_synthetic};
           auto body = read_panel(**conn, panel, query, ctx);
           if (!body) {
             gg::logger("dashboard")

@@ -625,6 +625,7 @@ gg::status health(json_writer& w, pg::connection& conn, bool ready, const panel_
   }
   w.key("last_transform").optional_string(text_at(*r, 0, 3));
   w.key("data_as_of").optional_string(ready ? data_as_of : std::nullopt);
+  w.key("includes_synthetic").boolean(ctx.includes_synthetic);
   std::vector<flow_health> flows;
   if (ctx.flows != nullptr && *ctx.flows) flows = (*ctx.flows)();
   bool stale = false;

@@ -25,6 +25,7 @@ struct panel_context {
   sys_us now;             // the clock the live and health panels count back from
   std::string time_zone;  // shown as "timezone"
   const std::function<std::vector<flow_health>()>* flows = nullptr;  // may be null or empty
+  bool includes_synthetic = false;  // shown by health as "includes_synthetic"
 };
 
 /// Runs panel `p` on `conn` (blocking) and returns the response body. Before the models have

@@ -2,6 +2,8 @@
 
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/json_escape.hpp>
+#include <gadgetgrove/core/json_number.hpp>
+#include <gadgetgrove/core/synthetic_marker.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
 #include <gadgetgrove/http/basic_auth.hpp>
 #include <gadgetgrove/ingest/client_ip.hpp>
@@ -38,13 +40,22 @@ enum class key_kind : std::uint8_t {
   user_id,
   anonymous_id,
   write_key,
+  // Copied as they came, but the loader maps them to typed columns: their JSON type is checked.
+  url,
+  path,
+  properties,
+  traits,
   owned,  // a key ingest adds; the client's value is dropped
 };
 
 key_kind classify_key(std::string_view k) noexcept {
   switch (k.size()) {
+    case 3:
+      if (k == "url") return key_kind::url;
+      break;
     case 4:
       if (k == "type") return key_kind::type;
+      if (k == "path") return key_kind::path;
       break;
     case 5:
       if (k == "event") return key_kind::event;
@@ -53,6 +64,7 @@ key_kind classify_key(std::string_view k) noexcept {
       if (k == "userId") return key_kind::user_id;
       if (k == "sentAt") return key_kind::sent_at;
       if (k == "_queue") return key_kind::owned;
+      if (k == "traits") return key_kind::traits;
       break;
     case 7:
       if (k == "_source") return key_kind::owned;
@@ -71,6 +83,7 @@ key_kind classify_key(std::string_view k) noexcept {
       break;
     case 10:
       if (k == "user_agent") return key_kind::owned;
+      if (k == "properties") return key_kind::properties;
       break;
     case 11:
       if (k == "anonymousId") return key_kind::anonymous_id;
@@ -158,13 +171,18 @@ void append_capped_json_string(std::string& out, std::string_view s, std::size_t
 
 /// A value ingest looked at, as the client sent it.
 struct captured {
-  enum class kind : std::uint8_t { absent, null, string, other };
+  enum class kind : std::uint8_t { absent, null, string, object, other };
   kind k = kind::absent;
-  std::string_view text;  // unescaped; set for kind::string
+  std::string_view text;   // unescaped; set for kind::string
+  bool is_true = false;    // the literal true
+  bool synthetic = false;  // an object with a member "_synthetic": true
 
   bool is_string() const noexcept { return k == kind::string; }
   bool is_nonempty_string() const noexcept { return k == kind::string && !text.empty(); }
-  bool is_other() const noexcept { return k == kind::other; }
+  /// Present and neither null nor a string.
+  bool is_other() const noexcept { return k == kind::object || k == kind::other; }
+  /// Present and neither null nor an object.
+  bool is_not_object() const noexcept { return k == kind::string || k == kind::other; }
 };
 
 bool is_message_id_char(char c) noexcept {
@@ -311,12 +329,17 @@ class event_enricher::session {
           std::string_view key;
           if (auto r = read_key(f, key); r != reject_reason::none) return r;
           const char* value_end = nullptr;
-          if (auto r = validate_value(f.value(), depth + 1, value_end, nullptr);
+          // Only the members of a captured value (properties, traits) are looked at.
+          const bool flag = cap != nullptr && key == synthetic_property;
+          captured flag_value;
+          if (auto r =
+                  validate_value(f.value(), depth + 1, value_end, flag ? &flag_value : nullptr);
               r != reject_reason::none) {
             return r;
           }
+          if (flag) cap->synthetic = flag_value.is_true;
         }
-        if (cap != nullptr) cap->k = captured::kind::other;
+        if (cap != nullptr) cap->k = captured::kind::object;
         return location(end);
       }
       case od::json_type::array: {
@@ -357,7 +380,22 @@ class event_enricher::session {
         }
         return reject_reason::none;
       }
-      case od::json_type::number:
+      case od::json_type::number: {
+        const std::string_view token = v.raw_json_token();
+        end = token.data() + token.size();
+        switch (check_json_number(detail::trim_json_whitespace(token))) {
+          case json_number_check::ok:
+            break;
+          case json_number_check::invalid:
+            return reject_reason::not_json;
+          case json_number_check::unsupported:
+            // Refused once the whole event has been read, so a broken body is still not_json.
+            note(reject_reason::unsupported_number);
+            break;
+        }
+        if (cap != nullptr) cap->k = captured::kind::other;
+        return reject_reason::none;
+      }
       case od::json_type::boolean:
       case od::json_type::null: {
         const std::string_view token = v.raw_json_token();
@@ -365,6 +403,7 @@ class event_enricher::session {
         if (!detail::is_json_scalar(token)) return reject_reason::not_json;
         if (cap != nullptr) {
           cap->k = t == od::json_type::null ? captured::kind::null : captured::kind::other;
+          cap->is_true = token.front() == 't';
         }
         return reject_reason::none;
       }
@@ -377,6 +416,8 @@ class event_enricher::session {
   reject_reason process_object(od::object obj, std::optional<segment_call> call,
                                const std::optional<sys_us>& envelope_sent_at, enriched_event& out) {
     object_facts facts;
+    violation_ = reject_reason::none;
+    out.synthetic = false;
     std::string& line = out.line;
     line.clear();
     line.reserve(std::min<std::size_t>(body_size_, 2048) + s_.tail.size() + 160 +
@@ -390,11 +431,14 @@ class event_enricher::session {
       std::string_view key;
       if (auto r = read_key(f, key); r != reject_reason::none) return r;
       const key_kind kind = classify_key(key);
-      captured* cap = capture_slot(facts, kind);
+      captured typed;
+      captured* cap = capture_slot(facts, kind, typed);
       const char* value_end = nullptr;
       if (auto r = validate_value(f.value(), 0, value_end, cap); r != reject_reason::none) {
         return r;
       }
+      if (cap != nullptr) note(type_violation(kind, *cap));
+      if (typed.synthetic) out.synthetic = true;
       // A member ends before the object's closing brace; no token after it means the body
       // stopped inside the object.
       if (value_end == nullptr) return reject_reason::not_json;
@@ -403,6 +447,7 @@ class event_enricher::session {
       first = false;
       append_member(line, member_begin, value_end);
     }
+    if (violation_ != reject_reason::none) return violation_;
     return finish_event(facts, call, envelope_sent_at, first, out);
   }
 
@@ -438,8 +483,15 @@ class event_enricher::session {
     return from_error(err);
   }
 
-  captured* capture_slot(object_facts& facts, key_kind kind) const noexcept {
+  /// Where the value of a `kind` member is captured: its slot in `facts`, `typed` for a member
+  /// whose type alone matters, nullptr when ingest does not look at it.
+  captured* capture_slot(object_facts& facts, key_kind kind, captured& typed) const noexcept {
     switch (kind) {
+      case key_kind::url:
+      case key_kind::path:
+      case key_kind::properties:
+      case key_kind::traits:
+        return &typed;
       case key_kind::type:
         return &facts.type;
       case key_kind::event:
@@ -465,6 +517,41 @@ class event_enricher::session {
         return nullptr;
     }
     return nullptr;
+  }
+
+  /// Keeps the first refusal found in an event whose reading goes on (the rest of the event
+  /// must still be validated, so a later syntax error is reported as such).
+  void note(reject_reason r) noexcept {
+    if (violation_ == reject_reason::none) violation_ = r;
+  }
+
+  /// The refusal for one occurrence of a member whose JSON type is wrong: these are the members
+  /// the loader maps to typed columns (docs/formats/enriched-event.md, "Client fields ingest
+  /// checks"), so an event ingest accepts is never refused by the loader as wrong_type. Each
+  /// occurrence is checked: with a duplicate member, the loader reads every copy too.
+  reject_reason type_violation(key_kind kind, const captured& c) const noexcept {
+    switch (kind) {
+      case key_kind::session_id:
+        return c.is_other() ? reject_reason::invalid_session_id : reject_reason::none;
+      case key_kind::user_id:
+        return c.is_other() ? reject_reason::invalid_user_id : reject_reason::none;
+      case key_kind::anonymous_id:
+        return c.is_other() ? reject_reason::invalid_anonymous_id : reject_reason::none;
+      case key_kind::event:
+        // A Segment call's `event` is not copied (the call names the event).
+        return source_ != event_source::segment && c.is_other() ? reject_reason::invalid_event
+                                                                : reject_reason::none;
+      case key_kind::url:
+        return c.is_other() ? reject_reason::invalid_url : reject_reason::none;
+      case key_kind::path:
+        return c.is_other() ? reject_reason::invalid_path : reject_reason::none;
+      case key_kind::properties:
+        return c.is_not_object() ? reject_reason::invalid_properties : reject_reason::none;
+      case key_kind::traits:
+        return c.is_not_object() ? reject_reason::invalid_traits : reject_reason::none;
+      default:
+        return reject_reason::none;
+    }
   }
 
   /// Whether the client's member stays in place. `type` and `timestamp` are rewritten at the
@@ -573,10 +660,6 @@ class event_enricher::session {
   reject_reason finish_event(const object_facts& facts, std::optional<segment_call> call,
                              const std::optional<sys_us>& envelope_sent_at, bool no_members,
                              enriched_event& out) {
-    if (facts.session_id.is_other()) return reject_reason::invalid_session_id;
-    if (facts.user_id.is_other()) return reject_reason::invalid_user_id;
-    if (facts.anonymous_id.is_other()) return reject_reason::invalid_anonymous_id;
-
     std::string_view type;
     std::string_view event_name;
     bool emit_event = false;
@@ -686,6 +769,7 @@ class event_enricher::session {
   std::size_t enriched_ = 0;
   bool has_line_break_ = false;
   bool has_escape_ = false;
+  reject_reason violation_ = reject_reason::none;  // the current event's first (see note())
 };
 
 std::string_view to_string(event_source s) noexcept {

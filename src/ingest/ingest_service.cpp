@@ -81,6 +81,7 @@ struct ingest_service::metric_set {
   std::array<metrics::counter*, reject_reason_count> rejected{};
   std::array<metrics::counter*, source_names.size()> received{};
   std::array<metrics::counter*, eventlog::queue_count> accepted{};
+  std::array<metrics::counter*, source_names.size()> synthetic{};
   std::array<metrics::counter*, unavailable_names.size()> unavailable{};
   metrics::histogram* ack_latency = nullptr;
   metrics::gauge* in_flight = nullptr;
@@ -96,6 +97,13 @@ struct ingest_service::metric_set {
       received[i] = &r.get_counter("gadgetgrove_ingest_events_received_total",
                                    "Events received, valid or not, by source",
                                    {{"source", std::string{source_names[i]}}});
+    }
+    for (std::size_t i = 0; i < source_names.size(); ++i) {
+      synthetic[i] = &r.get_counter(
+          "gadgetgrove_ingest_synthetic_events_total",
+          "Accepted events of simulated shoppers (properties or traits _synthetic: true), by "
+          "source",
+          {{"source", std::string{source_names[i]}}});
     }
     for (const queue_id q : eventlog::all_queues) {
       accepted[eventlog::index_of(q)] = &r.get_counter(
@@ -130,6 +138,7 @@ struct ingest_service::pending {
     queue_id queue = queue_id::event_queue;
     gg::uuid id;
     bool submitted = false;
+    bool synthetic = false;
     std::optional<gg::error> failure;
   };
 
@@ -137,6 +146,7 @@ struct ingest_service::pending {
 
   admission ticket;  // released (and counted out of in-flight) when the last reference goes
   reply_kind kind = reply_kind::api_single;
+  event_source source = event_source::api;
   http::responder res;
   server_event_callback server_done;  // server events answer through this instead
   std::vector<http::header> cors;
@@ -485,6 +495,7 @@ void ingest_service::accept(reply_kind kind, admission ticket, const http::reque
                             std::vector<batch_item>& items) {
   auto p = std::make_shared<pending>(std::move(ticket));
   p->kind = kind;
+  p->source = kind == reply_kind::segment ? event_source::segment : event_source::api;
   p->res = std::move(res);
   p->received = info.received;
   http::response headers_only;
@@ -506,12 +517,16 @@ void ingest_service::submit(std::shared_ptr<pending> p, std::vector<batch_item>&
     }
     s.queue = items[i].event.queue;
     s.id = items[i].event.event_id;
+    s.synthetic = items[i].event.synthetic;
     s.submitted = true;
     requests.push_back(eventlog::append_request{
         s.queue, std::move(items[i].event.line), [this, p, i](gg::status st) {
           pending& self = *p;
           if (st) {
             metrics_->accepted[eventlog::index_of(self.slots[i].queue)]->inc();
+            if (self.slots[i].synthetic) {
+              metrics_->synthetic[static_cast<std::size_t>(self.source)]->inc();
+            }
           } else {
             self.slots[i].failure = st.error();
           }
@@ -738,6 +753,7 @@ void ingest_service::submit_server_event(const server_event& ev, server_event_ca
   auto p = std::make_shared<pending>(std::move(*ticket));
   p->kind = reply_kind::api_single;
   p->server_done = std::move(done);
+  p->source = event_source::server;
   p->received = info.received;
   submit(std::move(p), items);
 }

@@ -1,6 +1,7 @@
 #include <gadgetgrove/loader/line_parser.hpp>
 
 #include <gadgetgrove/core/json_escape.hpp>
+#include <gadgetgrove/core/json_number.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
@@ -17,60 +18,16 @@ using od::json_type;
 
 static_assert(line_padding >= simdjson::SIMDJSON_PADDING);
 
-// jsonb hands every number to numeric_in, which refuses an exponent beyond +-1000
-// (NUMERIC_MAX_PRECISION) and more than 16383 digits after the point (NUMERIC_DSCALE_MAX);
-// a token of at most 15000 bytes with such an exponent always fits.
-constexpr long max_exponent = 1000;
-constexpr std::size_t max_number_size = 15000;
 // PostgreSQL's JSON parser recurses per level; far below its stack limit.
 constexpr int max_depth = 512;
 
 bool has_nul(std::string_view s) noexcept { return std::memchr(s.data(), 0, s.size()) != nullptr; }
-
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 std::string_view trim_right(std::string_view s) noexcept {
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
-}
-
-enum class number_check : std::uint8_t { ok, invalid, unsupported };
-
-// RFC 8259 number grammar plus PostgreSQL's numeric limits.
-number_check check_number(std::string_view tok) noexcept {
-  std::size_t i = 0;
-  const std::size_t n = tok.size();
-  if (i < n && tok[i] == '-') ++i;
-  if (i >= n) return number_check::invalid;
-  if (tok[i] == '0') {
-    ++i;
-  } else if (tok[i] >= '1' && tok[i] <= '9') {
-    while (i < n && is_digit(tok[i])) ++i;
-  } else {
-    return number_check::invalid;
-  }
-  if (i < n && tok[i] == '.') {
-    ++i;
-    if (i >= n || !is_digit(tok[i])) return number_check::invalid;
-    while (i < n && is_digit(tok[i])) ++i;
-  }
-  bool huge_exponent = false;
-  if (i < n && (tok[i] == 'e' || tok[i] == 'E')) {
-    ++i;
-    if (i < n && (tok[i] == '+' || tok[i] == '-')) ++i;
-    if (i >= n || !is_digit(tok[i])) return number_check::invalid;
-    long exponent = 0;
-    while (i < n && is_digit(tok[i])) {
-      if (exponent <= max_exponent) exponent = exponent * 10 + (tok[i] - '0');
-      ++i;
-    }
-    huge_exponent = exponent > max_exponent;
-  }
-  if (i != n) return number_check::invalid;
-  if (huge_exponent || n > max_number_size) return number_check::unsupported;
-  return number_check::ok;
 }
 
 enum class walk_result : std::uint8_t { ok, invalid, unsupported };
@@ -112,12 +69,12 @@ walk_result walk_value(od::value v, int depth) noexcept {
       return has_nul(s) ? walk_result::unsupported : walk_result::ok;
     }
     case json_type::number: {
-      switch (check_number(trim_right(v.raw_json_token()))) {
-        case number_check::ok:
+      switch (check_json_number(trim_right(v.raw_json_token()))) {
+        case json_number_check::ok:
           return walk_result::ok;
-        case number_check::invalid:
+        case json_number_check::invalid:
           return walk_result::invalid;
-        case number_check::unsupported:
+        case json_number_check::unsupported:
           return walk_result::unsupported;
       }
       return walk_result::invalid;

@@ -8,6 +8,7 @@
 #include <gadgetgrove/pg/pool.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
 
+#include "segment_claims.hpp"
 #include "segment_loader.hpp"
 #include "segment_watcher.hpp"
 
@@ -344,7 +345,11 @@ struct loader::impl {
   load_summary run(const std::vector<segment_ref>& pending, const std::stop_token& stop) {
     load_summary summary = empty_summary();
     const auto started = steady::now();
-    std::atomic<std::size_t> next{0};
+    std::vector<eventlog::queue_id> queue_of;
+    for (const auto& p : pending) {
+      queue_of.push_back(eventlog::all_queues[queue_index(p.queue)]);
+    }
+    detail::segment_claims claims(std::move(queue_of));
     std::atomic<std::size_t> handled{0};
     std::atomic<bool> give_up{false};
     std::atomic<bool> halted{false};
@@ -373,8 +378,9 @@ struct loader::impl {
     auto work = [&](std::size_t slot) {
       std::optional<pg::lease> lease;
       while (!give_up.load() && !halted.load()) {
-        const std::size_t i = next.fetch_add(1);
-        if (i >= pending.size()) break;
+        const auto claimed = claims.claim([&] { return give_up.load() || halted.load(); });
+        if (!claimed) break;
+        const std::size_t i = *claimed;
         const segment_ref& segment = pending[i];
         if (!lease) {
           auto l = pool.acquire(options.connect_timeout);
@@ -388,6 +394,9 @@ struct loader::impl {
         set_cancel(slot, &**lease);
         auto r = workers[slot]->load(**lease, segment, &cancel_requested);
         set_cancel(slot, nullptr);
+        claims.release(
+            i, r && r->rejects_by_reason.count(
+                        reject_reason{reject_code::duplicate_event_id, {}}.to_string()) > 0);
         if (!r) {
           record_error(r.error(), &segment);
           if (!(*lease)->is_open() || (*lease)->in_transaction()) {

@@ -138,6 +138,12 @@ void periodic_job::cancel() {
   });
 }
 
+void periodic_job::after_cancel(std::function<void()> fn) {
+  // The strand runs its handlers in the order posted, and cancel() posted the timers'
+  // cancellation before this.
+  boost::asio::post(strand_, std::move(fn));
+}
+
 void periodic_job::arm_next() {
   if (cancelled_.load()) return;
   auto self = shared_from_this();

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -68,8 +69,14 @@ class periodic_job : public std::enable_shared_from_this<periodic_job> {
   /// Starts a firing now. Errors: unavailable while stopping, not_found once cancelled,
   /// conflict (counted as a skip) while a firing is in flight.
   gg::status fire();
-  /// No more firings; a running attempt sees its stop token; a pending retry ends at once.
+  /// No more firings; a running attempt sees its stop token; a pending retry ends at once. The
+  /// timers are cancelled on the job's strand, so after this returns they may still hold their
+  /// handlers (and with them the job) until the strand has run; see after_cancel().
   void cancel();
+  /// Runs `fn` on the job's strand once the timer cancellation queued by an earlier cancel() has
+  /// run, so no timer of this job holds a handler any more. `fn` must not block; it is dropped
+  /// unrun if the io_context is stopped first.
+  void after_cancel(std::function<void()> fn);
 
   job_stats stats() const;
   const std::string& name() const noexcept { return name_; }

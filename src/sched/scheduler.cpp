@@ -91,8 +91,12 @@ struct scheduler::impl {
   bool pool_joined = false;
 
   detail::run_tracker tracker;
-  mutable std::mutex jobs_mtx;  // guards jobs, next_job; never held while taking tracker.mtx
+  // Guards jobs, retiring, next_job; never held while taking tracker.mtx.
+  mutable std::mutex jobs_mtx;
   std::map<std::uint64_t, std::shared_ptr<detail::periodic_job>> jobs;
+  // Jobs removed by cancel() whose strand has not yet run their timers' cancellation; stop()
+  // waits for those too.
+  std::map<std::uint64_t, std::shared_ptr<detail::periodic_job>> retiring;
   std::uint64_t next_job = 1;
 
   mutable std::mutex stages_mtx;  // guards the stage lists and flags
@@ -152,15 +156,19 @@ struct scheduler::impl {
     return found == jobs.end() ? nullptr : found->second;
   }
 
-  void cancel_jobs_and_wait() {
+  /// Cancels every job and waits for the running ones to return; returns every job whose timers'
+  /// cancellation may still be queued on its strand (the registered ones and those retiring).
+  std::vector<std::shared_ptr<detail::periodic_job>> cancel_jobs_and_wait() {
     {
       std::lock_guard lk(tracker.mtx);
       tracker.stopping = true;
     }
     std::vector<std::shared_ptr<detail::periodic_job>> all;
+    std::vector<std::shared_ptr<detail::periodic_job>> retired;
     {
       std::lock_guard lk(jobs_mtx);
       for (const auto& [id, j] : jobs) all.push_back(j);
+      for (const auto& [id, j] : retiring) retired.push_back(j);
     }
     for (const auto& j : all) j->cancel();
 
@@ -182,6 +190,32 @@ struct scheduler::impl {
       }
       log.warn("waiting for running jobs to stop", {{"running", left}, {"jobs", names}});
       lk.lock();
+    }
+    all.insert(all.end(), retired.begin(), retired.end());
+    return all;
+  }
+
+  /// Stops the io_context once the strand of every job in `cancelled` has run the timers'
+  /// cancellation that cancel() queued there. A pending timer holds a handler that holds its job,
+  /// and the job holds the timer: were the io_context stopped first, that cancellation would be
+  /// dropped unrun and each such job would keep itself alive for good (a manual clock's timers
+  /// keep their handlers outside the io_context, so its shutdown cannot break the cycle either).
+  /// The last strand to get there stops the io_context, so this never blocks on an io thread.
+  /// `io_ran` says whether the io threads were started; if not, this thread runs the queued
+  /// handlers itself until the io_context is stopped. Called once, by stop().
+  void stop_io_after(const std::vector<std::shared_ptr<detail::periodic_job>>& cancelled,
+                     bool io_ran) {
+    auto left = std::make_shared<std::atomic<std::size_t>>(cancelled.size() + 1);
+    auto arrive = [this, left] {
+      if (left->fetch_sub(1) == 1) io.stop();
+    };
+    for (const auto& j : cancelled) j->after_cancel(arrive);
+    arrive();
+    if (!io_ran) {
+      while (!io.stopped() && io.poll() > 0) {
+      }
+      // Whatever is still queued is dropped when the io_context goes, as it would be after run().
+      io.stop();
     }
   }
 
@@ -308,12 +342,14 @@ void scheduler::stop() {
     std::lock_guard lk(m.stop_mtx);
     if (!m.stop_done) {
       m.stopped.store(true);
-      m.cancel_jobs_and_wait();
+      const auto cancelled = m.cancel_jobs_and_wait();
+      bool io_ran = false;
       {
         std::lock_guard tl(m.threads_mtx);
         m.guard.reset();
+        io_ran = m.started;
       }
-      m.io.stop();
+      m.stop_io_after(cancelled, io_ran);
       m.stop_done = true;
       log.info("scheduler stopped");
     }
@@ -379,8 +415,13 @@ gg::status scheduler::cancel(job_id id) {
     }
     j = std::move(found->second);
     impl_->jobs.erase(found);
+    impl_->retiring.emplace(static_cast<std::uint64_t>(id), j);
   }
   j->cancel();
+  j->after_cancel([&m = *impl_, id] {
+    std::lock_guard lk(m.jobs_mtx);
+    m.retiring.erase(static_cast<std::uint64_t>(id));
+  });
   log.info("job cancelled", {{"job", j->name()}});
   return {};
 }

@@ -4,6 +4,7 @@
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/synthetic_marker.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/http/request.hpp>
@@ -315,9 +316,10 @@ void append_money(std::string& out, std::string_view key, std::int64_t cents) {
 }
 
 /// The properties of the order's server event: what was bought, for how much, and (for a
-/// declined payment) why it failed. No contact data: the browser's identify event has that.
+/// declined payment) why it failed, and the synthetic mark for a simulated shopper's order. No
+/// contact data: the browser's identify event has that.
 std::string order_properties(const pending_order& order, const checkout_request& req,
-                             const std::optional<session_view>& s) {
+                             const std::optional<session_view>& s, bool synthetic) {
   std::string out = R"({"order_id":)";
   gg::append_json_string(out, order.order_id);
   out += R"(,"items":[)";
@@ -360,6 +362,11 @@ std::string order_properties(const pending_order& order, const checkout_request&
   if (s) {
     out += R"(,"session_id":)";
     gg::append_json_string(out, (*s)->id);
+  }
+  if (synthetic) {
+    out.push_back(',');
+    gg::append_json_string(out, synthetic_property);
+    out += ":true";
   }
   out.push_back('}');
   return out;
@@ -410,7 +417,10 @@ void shop_service::routes::checkout(http::request&& req, http::responder res) co
     event.session_id = (*s)->id;
     event.user_id = (*s)->user.id;
   }
-  event.properties_json = order_properties(*order, *parsed, s);
+  // A simulated shopper's checkout (the traffic simulator marks its requests): the order's
+  // event is marked too, so the models can leave it out with the shopper's own events.
+  const bool synthetic = req.header(synthetic_header) == std::optional<std::string_view>{"1"};
+  event.properties_json = order_properties(*order, *parsed, s, synthetic);
   event.client_ip = req.remote_address;
   event.user_agent = req.header("User-Agent").value_or("");
 

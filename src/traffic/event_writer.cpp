@@ -1,6 +1,7 @@
 #include <gadgetgrove/traffic/event_writer.hpp>
 
 #include <gadgetgrove/core/json_escape.hpp>
+#include <gadgetgrove/core/synthetic_marker.hpp>
 
 #include <charconv>
 
@@ -26,6 +27,28 @@ void append_stamp(std::string& out, const event_stamp& s, bool with_user) {
   out.push_back('}');
 }
 
+/// `"_synthetic":true`, the member that marks a simulated shopper's event.
+void append_synthetic_member(std::string& out) {
+  append_json_string(out, synthetic_property);
+  out.append(":true");
+}
+
+/// The JSON object `object` (or {} when empty) with the synthetic mark as its first member
+/// when `synthetic`.
+void append_object(std::string& out, std::string_view object, bool synthetic) {
+  if (object.empty()) object = "{}";
+  if (!synthetic) {
+    out.append(object);
+    return;
+  }
+  out.push_back('{');
+  append_synthetic_member(out);
+  object.remove_prefix(1);  // the '{'
+  const auto first = object.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && object[first] != '}') out.push_back(',');
+  out.append(object);
+}
+
 void append_int(std::string& out, std::int64_t v) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -44,6 +67,11 @@ void append_page_view(std::string& out, std::string_view url, std::string_view p
   append_json_string(out, title);
   out.append(R"(,"referrer":)");
   append_json_string(out, referrer);
+  if (s.synthetic) {
+    out.append(R"(,"properties":{)");
+    append_synthetic_member(out);
+    out.push_back('}');
+  }
   append_stamp(out, s, true);
 }
 
@@ -52,7 +80,7 @@ void append_custom_event(std::string& out, std::string_view event, std::string_v
   out.append(R"({"type":"custom_event","event":)");
   append_json_string(out, event);
   out.append(R"(,"properties":)");
-  out.append(properties_json.empty() ? std::string_view{"{}"} : properties_json);
+  append_object(out, properties_json, s.synthetic);
   append_stamp(out, s, true);
 }
 
@@ -60,7 +88,12 @@ void append_identify(std::string& out, std::string_view user_id, std::string_vie
                      std::string_view email, const event_stamp& s) {
   out.append(R"({"type":"identify","userId":)");
   append_json_string(out, user_id);
-  out.append(R"(,"traits":{"name":)");
+  out.append(R"(,"traits":{)");
+  if (s.synthetic) {
+    append_synthetic_member(out);
+    out.push_back(',');
+  }
+  out.append(R"("name":)");
   append_json_string(out, name);
   out.append(R"(,"email":)");
   append_json_string(out, email);

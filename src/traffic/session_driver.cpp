@@ -4,6 +4,7 @@
 
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/random.hpp>
+#include <gadgetgrove/core/synthetic_marker.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/shop/pricing.hpp>
 #include <gadgetgrove/traffic/event_writer.hpp>
@@ -126,6 +127,11 @@ void session_driver::write_head(std::string& out, std::string_view method, std::
   if (method == "POST") {
     out.append("\r\nOrigin: ");
     out.append(settings_.origin);
+    // The shop carries it into the order events it records for a checkout (its events are
+    // not in this body, so the body's marks cannot reach them).
+    out.append("\r\n");
+    out.append(synthetic_header);
+    out.append(": 1");
   }
   if (json_body) out.append("\r\nContent-Type: application/json");
   if (!cookies_.empty()) {
@@ -267,7 +273,7 @@ void session_driver::write_events(std::string& body) {
   std::size_t i = 0;
   auto stamp = [&]() {
     return event_stamp{std::string_view(message_ids_[i].data(), 36), client_time_, session_id_,
-                       user};
+                       user, true};
   };
   auto begin_event = [&]() {
     if (i > 0) body.push_back(',');

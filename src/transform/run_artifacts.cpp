@@ -155,6 +155,8 @@ status store_run(pg::connection& conn, const run_summary& s, const run_options& 
   args["threads"] = o.threads;
   args["full_refresh"] = o.full_refresh;
   args["fail_fast"] = o.fail_fast;
+  // serve always passes include_synthetic: the history says whether simulated shoppers counted.
+  if (!o.vars.empty()) args["vars"] = o.vars;
   const std::string args_text = json::serialize(args);
   auto r = conn.exec(
       "insert into pipeline.transform_runs (run_id, command, trigger, project, started_at, "

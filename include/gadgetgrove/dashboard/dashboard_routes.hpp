@@ -32,6 +32,9 @@ struct dashboard_options {
   std::string time_zone = "UTC";
   /// The pipeline flows for the health panel, called on the blocking pool; empty: no flows.
   std::function<std::vector<flow_health>()> flows;
+  /// The models count simulated shoppers' events (var include_synthetic; serve's traffic demo):
+  /// the health panel says so, and the page shows it.
+  bool includes_synthetic = false;
 };
 
 /// Adds GET /api/dashboard/{panel} to `admin`. Every answer is JSON with Cache-Control:

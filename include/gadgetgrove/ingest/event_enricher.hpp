@@ -43,6 +43,9 @@ struct enriched_event {
   std::string line;  // the enriched JSON object: compact, no newline, no `_checksum`
   queue_id queue = queue_id::event_queue;
   gg::uuid event_id;
+  /// The event's `properties` or `traits` carry `"_synthetic": true`: a simulated shopper's
+  /// (docs/formats/enriched-event.md). Stored as it came; ingest only counts it.
+  bool synthetic = false;
 };
 
 /// The fate of one element of a batch.

@@ -26,6 +26,14 @@ enum class reject_reason : std::uint8_t {
   invalid_message_id,    // `messageId` present but not a usable identifier
   invalid_timestamp,     // `timestamp` present but not ISO-8601
   invalid_sent_at,       // `sentAt` present but not ISO-8601
+  invalid_event,         // `event` present but not a string (the api routes; a Segment call
+                         // names its own event)
+  invalid_url,           // `url` present but not a string
+  invalid_path,          // `path` present but not a string
+  invalid_properties,    // `properties` present but not an object
+  invalid_traits,        // `traits` present but not an object
+  unsupported_number,    // a number PostgreSQL's numeric cannot hold (|exponent| > 1000, or
+                         // a token longer than 15000 bytes)
   too_many_events,       // a batch with more events than the configured limit
   unauthorized,          // a write key is configured and the request did not carry it
   enriched_too_large,    // the enriched lines outgrow the body (see ingest_config), 413

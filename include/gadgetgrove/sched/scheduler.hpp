@@ -81,8 +81,10 @@ class scheduler {
   /// called from an io thread.
   void join();
   /// Cancels every job (timers stop, running jobs see their stop token), waits for running jobs
-  /// to return (logging the ones left every stop_report_interval), stops the io_context, joins the
-  /// io threads, then waits for the blocking pool to finish its queued work. Idempotent.
+  /// to return (logging the ones left every stop_report_interval), stops the io_context once every
+  /// job's timers have dropped their handlers (so no job outlives the scheduler), joins the io
+  /// threads, then waits for the blocking pool to finish its queued work. Idempotent. If run()
+  /// was never called, the calling thread runs the cancellations itself.
   void stop();
   bool stopped() const noexcept;
 

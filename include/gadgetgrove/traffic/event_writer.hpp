@@ -1,6 +1,8 @@
 #pragma once
-// The JSON bodies of tracker events, exactly as the storefront's tracker.js sends them to
-// POST /api/analytics (SPEC §2): the same members in the same order.
+// The JSON bodies of tracker events, as the storefront's tracker.js sends them to
+// POST /api/analytics (SPEC §2): the same members in the same order, plus, for a synthetic
+// event, the `"_synthetic": true` mark (core/synthetic_marker.hpp) in its properties (an
+// identify's traits), which comes first in them.
 
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/traffic/product_list.hpp>
@@ -17,15 +19,16 @@ struct event_stamp {
   sys_us time{};                // `timestamp`, written with milliseconds like toISOString()
   std::string_view session_id;
   std::string_view user_id;
+  bool synthetic = false;  // the event is a simulated shopper's: add the mark
 };
 
-/// {"type":"page_view","url","path","title","referrer","messageId","timestamp","sessionId",
-/// "userId"}
+/// {"type":"page_view","url","path","title","referrer",["properties":{"_synthetic":true},]
+/// "messageId","timestamp","sessionId","userId"}
 void append_page_view(std::string& out, std::string_view url, std::string_view path,
                       std::string_view title, std::string_view referrer, const event_stamp& s);
 
 /// {"type":"custom_event","event","properties","messageId","timestamp","sessionId","userId"};
-/// `properties_json` is a JSON object written as it is.
+/// `properties_json` is a JSON object written as it is (after the mark; empty: {}).
 void append_custom_event(std::string& out, std::string_view event, std::string_view properties_json,
                          const event_stamp& s);
 

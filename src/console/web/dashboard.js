@@ -226,7 +226,10 @@ function draw_health(h) {
   }
   node('health').dataset.stale = h.stale ? 'true' : 'false';
   const tz = h.timezone ? `Days in ${h.timezone}.` : '';
-  node('timezone-text').textContent = tz;
+  // serve's traffic demo counts its simulated shoppers; the figures say so, never silently.
+  const synthetic =
+      h.includes_synthetic ? ' Includes synthetic traffic (simulated shoppers).' : '';
+  node('timezone-text').textContent = tz + synthetic;
 }
 
 function panel_error(panel, message) {

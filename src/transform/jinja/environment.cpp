@@ -1,6 +1,8 @@
 #include "jinja/environment.hpp"
 
 #include "builtins.hpp"
+#include "cycle_collector.hpp"
+#include "print_limit.hpp"
 #include "renderer.hpp"
 
 #include <fmt/format.h>
@@ -16,21 +18,29 @@ gg::error type_error(std::string message) {
 // survives the loop (Jinja's answer to loop scoping).
 class namespace_object final : public object {
  public:
+  explicit namespace_object(dict attrs) : attrs_(std::make_shared<dict>(std::move(attrs))) {}
+
   std::optional<value> attr(std::string_view name) const override {
-    const value* v = attrs_.find(name);
+    const value* v = attrs_->find(name);
     if (!v) return std::nullopt;
     return *v;
   }
   gg::status set_attr(std::string_view name, value v) override {
-    attrs_.set(std::string(name), std::move(v));
+    attrs_->set(std::string(name), std::move(v));
     return {};
   }
-  std::string str() const override {
-    return "<Namespace " + value(std::make_shared<dict>(attrs_)).repr() + ">";
-  }
+  // Prints the attributes' own dict, not a copy, so a namespace that holds itself prints as
+  // Python's <Namespace {'self': <Namespace {...}>}> within the print it is part of.
+  std::string str() const override { return "<Namespace " + value(attrs_).repr() + ">"; }
   std::string type_name() const override { return "Namespace"; }
+  void for_each_value(const std::function<void(const value&)>& fn) const override {
+    for (const auto& [k, v] : *attrs_) fn(v);
+  }
+  void release_values() override { *attrs_ = dict(); }
 
-  dict attrs_;
+ private:
+  // Only this object holds the dict; a shared_ptr so printing can wrap it in a value.
+  std::shared_ptr<dict> attrs_;
 };
 
 gg::result<value> builtin_range(call_args& args, std::uint64_t max_items) {
@@ -112,9 +122,9 @@ environment::environment(struct limits l) : limits_(l) {
   set_global("namespace", value::make_function("namespace", [](call_args& args) {
                auto d = builtin_dict(args);
                if (!d) return d;
-               auto ns = std::make_shared<namespace_object>();
-               ns->attrs_ = d->as_dict();
-               return gg::result<value>(value(std::shared_ptr<object>(std::move(ns))));
+               std::shared_ptr<object> ns = std::make_shared<namespace_object>(d->as_dict());
+               detail::cycle_collector::track(ns);
+               return gg::result<value>(value(std::move(ns)));
              }));
   set_global("return", value(detail::return_function()));
 }
@@ -139,13 +149,22 @@ void environment::add_macros(const std::shared_ptr<const template_>& t) {
 }
 
 gg::result<std::string> environment::render(const template_& t, const context& ctx) const {
+  detail::print_limit printing(limits_.max_output_bytes);
+  detail::cycle_collector cycles;
   detail::renderer r(*this, ctx, limits_);
   return r.render(t.body());
 }
 
 gg::result<value> environment::call(const value& fn, call_args args, const context& ctx) const {
-  detail::renderer r(*this, ctx, limits_);
-  return r.call(fn, args);
+  detail::print_limit printing(limits_.max_output_bytes);
+  detail::cycle_collector cycles;
+  // The renderer (with its scopes) ends before the collector, the result after it: what the
+  // result holds is in use, the rest of the call's cycles are freed.
+  gg::result<value> out = [&] {
+    detail::renderer r(*this, ctx, limits_);
+    return r.call(fn, args);
+  }();
+  return out;
 }
 
 }  // namespace gg::transform::jinja

@@ -1,7 +1,9 @@
 #include "renderer.hpp"
 
 #include "builtins.hpp"
+#include "cycle_collector.hpp"
 #include "lexer.hpp"
+#include "print_limit.hpp"
 
 #include <fmt/format.h>
 
@@ -52,10 +54,42 @@ class loop_object final : public object {
            ">";
   }
   std::string type_name() const override { return "LoopContext"; }
+  // The items can hold the loop itself (`{% do items.append(loop) %}` over a list that holds
+  // itself); only this object holds the items list.
+  void for_each_value(const std::function<void(const value&)>& fn) const override {
+    for (const value& v : *items_) fn(v);
+  }
+  void release_values() override { *items_ = list(); }
 
  private:
   std::shared_ptr<list> items_;
   std::size_t index_ = 0;
+};
+
+// A method of a str, list or dict taken as a value (`l.append`): Python's bound method. An
+// object rather than a native function capturing `self`, so that a list holding its own method
+// is a cycle the end of the render can see and free.
+class bound_method final : public object {
+ public:
+  bound_method(value self, std::string name, const struct limits& lim)
+      : self_(std::move(self)), name_(std::move(name)), limits_(lim) {}
+
+  std::optional<value> attr(std::string_view) const override { return std::nullopt; }
+  std::string str() const override {
+    return fmt::format("<built-in method {} of {} object>", name_, self_.type_name());
+  }
+  std::string type_name() const override { return "builtin_function_or_method"; }
+  bool callable() const override { return true; }
+  gg::result<value> call(call_args& args) override {
+    return call_method(self_, name_, args, limits_);
+  }
+  void for_each_value(const std::function<void(const value&)>& fn) const override { fn(self_); }
+  void release_values() override { self_ = value(); }
+
+ private:
+  value self_;
+  std::string name_;
+  struct limits limits_;
 };
 
 // Recursion and macro nesting on this thread, summed over nested renders: a native function
@@ -146,6 +180,7 @@ gg::error renderer::wrap(position pos, const gg::error& e) const {
 }
 
 gg::status renderer::check_output(const std::string& out, position pos) const {
+  if (print_failed()) return error_at(pos, take_print_failure());
   if (out.size() > limits_.max_output_bytes) {
     return error_at(pos,
                     fmt::format("output exceeds the limit of {} bytes", limits_.max_output_bytes));
@@ -312,6 +347,7 @@ gg::status renderer::exec_for(const stmt& s, const std::shared_ptr<frame>& f, st
   if (items->empty()) return exec(s.else_body, f, out);
   auto loop = std::make_shared<loop_object>(items);
   value loop_value{std::shared_ptr<object>(loop)};
+  cycle_collector::track(loop_value.as_object());
   auto body_frame = std::make_shared<frame>();
   for (std::size_t i = 0; i < items->size(); ++i) {
     if (++iterations_ > limits_.max_loop_iterations) {
@@ -383,6 +419,15 @@ gg::result<value> renderer::lookup(const expr& e, const std::shared_ptr<frame>& 
 }
 
 gg::result<value> renderer::eval(const expr& e, const std::shared_ptr<frame>& f) {
+  auto v = eval_expr(e, f);
+  // A value printed while evaluating (str(), a filter, a native function's message) may have
+  // stopped at the print limits: its text is then cut short and must not be used, not even in
+  // an error message, so the print's failure is the error.
+  if (print_failed()) return error_at(e.pos, take_print_failure());
+  return v;
+}
+
+gg::result<value> renderer::eval_expr(const expr& e, const std::shared_ptr<frame>& f) {
   depth_guard guard(thread_depth);
   if (guard.too_deep()) return error_at(e.pos, "nesting too deep");
   switch (e.kind) {
@@ -566,9 +611,9 @@ gg::result<value> renderer::eval(const expr& e, const std::shared_ptr<frame>& f)
 
 gg::result<value> renderer::get_attr(const expr& e, const value& obj, const std::string& name) {
   if (has_method(obj, name)) {
-    struct limits lim = limits_;
-    return value::make_function(
-        name, [obj, name, lim](call_args& args) { return call_method(obj, name, args, lim); });
+    std::shared_ptr<object> method = std::make_shared<bound_method>(obj, name, limits_);
+    cycle_collector::track(method);
+    return value(std::move(method));
   }
   if (obj.is_dict()) {
     const value* v = obj.as_dict().find(name);

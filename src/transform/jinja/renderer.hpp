@@ -64,7 +64,9 @@ class renderer {
   gg::status exec_for(const stmt& s, const std::shared_ptr<frame>& f, std::string& out);
   gg::status assign(const target& t, value v, const std::shared_ptr<frame>& f);
 
+  /// eval_expr, failing when a print inside it stopped at the print limits.
   gg::result<value> eval(const expr& e, const std::shared_ptr<frame>& f);
+  gg::result<value> eval_expr(const expr& e, const std::shared_ptr<frame>& f);
   gg::result<value> eval_call(const expr& e, const std::shared_ptr<frame>& f);
   gg::result<value> eval_filter(const expr& e, const value* subject,
                                 const std::shared_ptr<frame>& f);

@@ -1,5 +1,10 @@
 #include "jinja/value.hpp"
 
+#include "cycle_collector.hpp"
+#include "print_limit.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -8,6 +13,10 @@
 
 namespace gg::transform::jinja {
 namespace {
+
+using detail::max_print_depth;
+using detail::print_state;
+using detail::thread_print_state;
 
 // Python's repr() of a float: the shortest digits that round-trip, in fixed notation when the
 // decimal exponent is in [-4, 16), else scientific with a two-digit minimum exponent.
@@ -101,19 +110,52 @@ void append_string_repr(std::string& out, const std::string& s) {
   out += quote;
 }
 
-void append_repr(std::string& out, const value& v, int depth);
+void append_repr(std::string& out, const value& v);
 
-// Containers that share sub-containers can describe exponentially long text; printing stops
-// past this size, and the renderer's output limit (never larger) then reports the error.
-constexpr std::size_t max_printed_bytes = std::size_t{128} << 20;
+// Counts what a print appended to `out` since `mark` against the budget; false (the print
+// stopped) once the budget is exceeded. Text shared by sub-containers can be exponentially
+// long, so the budget is what keeps a print's time and memory bounded.
+bool account(print_state& st, const std::string& out, std::size_t& mark) {
+  st.written += out.size() - mark;
+  mark = out.size();
+  if (st.stopped) return false;
+  if (st.written > st.limit) {
+    st.stopped = true;
+    if (st.failure.empty()) {
+      st.failure = fmt::format("printed value exceeds the limit of {} bytes", st.limit);
+    }
+    return false;
+  }
+  return true;
+}
 
-void append_container(std::string& out, const value& v, int depth) {
-  if (out.size() > max_printed_bytes) return;
-  // A self-referencing list prints as [...] in Python; a depth bound gives the same safety.
-  if (depth > 64) {
-    out += v.is_list() ? "[...]" : "{...}";
+// Prints a list, tuple or dict. As Python's repr, a container that is being printed already
+// (it holds itself, directly or through others) prints as [...], (...) or {...}.
+void append_container(std::string& out, const value& v) {
+  print_state& st = thread_print_state();
+  if (st.open.empty()) {
+    // The outermost print: nested prints (an object's str() inside it) share its budget.
+    st.written = 0;
+    st.stopped = false;
+  }
+  if (st.stopped) return;
+  std::size_t mark = out.size();
+  const void* id = v.is_list() ? static_cast<const void*>(v.list_ptr().get())
+                               : static_cast<const void*>(v.dict_ptr().get());
+  if (std::find(st.open.begin(), st.open.end(), id) != st.open.end()) {
+    out += v.is_tuple() ? "(...)" : v.is_list() ? "[...]" : "{...}";
+    account(st, out, mark);
     return;
   }
+  if (st.open.size() >= max_print_depth) {
+    st.stopped = true;
+    if (st.failure.empty()) {
+      st.failure =
+          fmt::format("value nested too deeply to print (more than {} levels)", max_print_depth);
+    }
+    return;
+  }
+  st.open.push_back(id);
   if (v.is_list()) {
     bool tuple = v.is_tuple();
     out += tuple ? '(' : '[';
@@ -121,35 +163,53 @@ void append_container(std::string& out, const value& v, int depth) {
     for (const value& e : v.as_list()) {
       if (!first) out += ", ";
       first = false;
-      append_repr(out, e, depth + 1);
+      append_repr(out, e);
+      if (!account(st, out, mark)) break;
     }
     if (tuple && v.as_list().size() == 1) out += ',';
     out += tuple ? ')' : ']';
-    return;
+  } else {
+    out += '{';
+    bool first = true;
+    for (const auto& [k, e] : v.as_dict()) {
+      if (!first) out += ", ";
+      first = false;
+      append_string_repr(out, k);
+      out += ": ";
+      append_repr(out, e);
+      if (!account(st, out, mark)) break;
+    }
+    out += '}';
   }
-  out += '{';
-  bool first = true;
-  for (const auto& [k, e] : v.as_dict()) {
-    if (!first) out += ", ";
-    first = false;
-    append_string_repr(out, k);
-    out += ": ";
-    append_repr(out, e, depth + 1);
-  }
-  out += '}';
+  account(st, out, mark);
+  st.open.pop_back();
 }
 
-void append_repr(std::string& out, const value& v, int depth) {
+// An object's text. Its str() may print values itself (a namespace prints its attributes):
+// that print continues this one, and its own buffer's bytes stop counting once it returns,
+// as the text is then counted where it is appended.
+void append_object(std::string& out, const object& o) {
+  print_state& st = thread_print_state();
+  std::size_t written = st.written;
+  std::string text = o.str();
+  if (!st.open.empty()) st.written = written;
+  out += text;
+}
+
+void append_repr(std::string& out, const value& v) {
   switch (v.kind()) {
     case value_kind::string:
       append_string_repr(out, v.as_string());
       return;
     case value_kind::list:
     case value_kind::dict:
-      append_container(out, v, depth);
+      append_container(out, v);
       return;
     case value_kind::undefined:
       out += "Undefined";
+      return;
+    case value_kind::object:
+      append_object(out, *v.as_object());
       return;
     default:
       v.append_str(out);
@@ -207,7 +267,12 @@ bool equals_at(const value& a, const value& b, int depth, std::size_t& budget) {
 
 }  // namespace
 
-value::value(dict d) : v_(std::make_shared<dict>(std::move(d))) {}
+value::value(list l) : v_(std::make_shared<list>(std::move(l))) {
+  detail::cycle_collector::track(std::get<std::shared_ptr<list>>(v_));
+}
+value::value(dict d) : v_(std::make_shared<dict>(std::move(d))) {
+  detail::cycle_collector::track(std::get<std::shared_ptr<dict>>(v_));
+}
 value::value(const value& other) = default;
 value::value(value&& other) noexcept = default;
 value& value::operator=(const value& other) = default;
@@ -274,10 +339,10 @@ void value::append_str(std::string& out) const {
       return;
     case value_kind::list:
     case value_kind::dict:
-      append_container(out, *this, 0);
+      append_container(out, *this);
       return;
     case value_kind::object:
-      out += as_object()->str();
+      append_object(out, *as_object());
       return;
     case value_kind::function:
       out += "<function ";
@@ -295,7 +360,7 @@ std::string value::str() const {
 
 std::string value::repr() const {
   std::string out;
-  append_repr(out, *this, 0);
+  append_repr(out, *this);
   return out;
 }
 
@@ -407,6 +472,10 @@ std::optional<value> object::item(const value& key) const {
   if (!key.is_string()) return std::nullopt;
   return attr(key.as_string());
 }
+
+void object::for_each_value(const std::function<void(const value&)>&) const {}
+
+void object::release_values() {}
 
 gg::result<value> object::call(call_args&) {
   return gg::fail(errc::invalid_input, "'" + type_name() + "' object is not callable");

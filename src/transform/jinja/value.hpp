@@ -71,7 +71,7 @@ class value {
   value(std::string s) noexcept : v_(std::move(s)) {}
   value(std::string_view s) : v_(std::string(s)) {}
   value(const char* s) : v_(std::string(s)) {}
-  value(list l) : v_(std::make_shared<list>(std::move(l))) {}
+  value(list l);
   value(dict d);
   value(std::shared_ptr<list> l) noexcept : v_(std::move(l)) {}
   value(std::shared_ptr<dict> d) noexcept : v_(std::move(d)) {}
@@ -239,6 +239,13 @@ class object {
   virtual gg::result<value> call(call_args& args);
   /// The type name used in messages, e.g. "Relation".
   virtual std::string type_name() const = 0;
+  /// Calls `fn` with each value the object holds, so the end of a render can free reference
+  /// cycles that run through objects (a namespace that holds itself). The default holds none,
+  /// which is always safe: what an object holds then counts as referenced from outside.
+  virtual void for_each_value(const std::function<void(const value&)>& fn) const;
+  /// Drops the values for_each_value reports. Called only at the end of a render, on an object
+  /// nothing outside that render's unreachable values refers to. The default does nothing.
+  virtual void release_values();
 };
 
 }  // namespace gg::transform::jinja

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <child_process.hpp>
+#include <eventually.hpp>
 #include <pg_fixture.hpp>
 #include <pg_query.hpp>
 #include <serve_process.hpp>
@@ -19,7 +20,6 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 namespace {
 
@@ -282,20 +282,25 @@ TEST_CASE("serve's transform flow runs the shipped project on its interval and s
        "--transform-project", (source_dir() / "sql/transform").string()});
   std::string why;
   REQUIRE(serve.wait_ready(60s, &why));
-  std::int64_t runs = 0;
-  for (int i = 0; i < 300 && runs == 0; ++i) {
-    std::this_thread::sleep_for(100ms);
-    runs = scalar(conn,
-                  "select count(*) from pipeline.transform_runs where trigger = 'flow:transform'");
-  }
-  CHECK(runs >= 1);
+  CHECK(gg::test::eventually(
+      [&] {
+        return scalar(conn,
+                      "select count(*) from pipeline.transform_runs where trigger = "
+                      "'flow:transform'") >= 1;
+      },
+      30s, 100ms, "a transform run started by the flow"));
   CHECK(text(conn,
              "select status from pipeline.transform_runs where trigger = 'flow:transform' order "
              "by run_id limit 1") == "success");
-  // The run is one of the transform flow's, recorded in the flow history with its artifacts.
-  CHECK(scalar(conn,
-               "select count(*) from pipeline.flow_runs where flow = 'transform' and state = "
-               "'completed'") >= 1);
+  // The run is one of the transform flow's, recorded in the flow history with its artifacts
+  // (the flow run completes just after its transform run is stored).
+  CHECK(gg::test::eventually(
+      [&] {
+        return scalar(conn,
+                      "select count(*) from pipeline.flow_runs where flow = 'transform' and "
+                      "state = 'completed'") >= 1;
+      },
+      10s, 50ms, "the transform flow run completed"));
   CHECK(scalar(conn,
                "select count(*) from pipeline.artifacts a join pipeline.flow_runs r on "
                "a.run_id = r.id::text where r.flow = 'transform' and a.key = 'model-results'") >=

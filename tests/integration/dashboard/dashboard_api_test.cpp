@@ -58,12 +58,14 @@ fs::path fixture(const char* name) {
 class dashboard_server {
  public:
   explicit dashboard_server(const gg::test::pg_database& db,
-                            std::vector<gg::dashboard::flow_health> flows = {})
+                            std::vector<gg::dashboard::flow_health> flows = {},
+                            bool includes_synthetic = false)
       : pool_(gg::pg::pool_options{.conninfo = db.conninfo(), .size = 2, .name = "dashboard"}) {
     gg::http::router routes;
     gg::dashboard::dashboard_options o;
     o.time_zone = "UTC";
     o.flows = [flows] { return flows; };
+    o.includes_synthetic = includes_synthetic;
     auto st = gg::dashboard::add_dashboard_routes(
         routes, [this] { return &pool_; }, blocking_.get_executor(), std::move(o));
     if (!st) FAIL(st.error().message);
@@ -580,6 +582,13 @@ TEST_CASE("on an empty database every panel answers zeros, empty lists and nulls
   CHECK(health.at("last_transform").is_null());
   CHECK(health.at("data_as_of").is_null());
   CHECK_FALSE(health.at("stale").as_bool());
+  CHECK_FALSE(health.at("includes_synthetic").as_bool());
+}
+
+TEST_CASE("health says when the figures include synthetic traffic", "[integration][dashboard]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  dashboard_server server(db, {}, true);
+  CHECK(server.ok("/api/dashboard/health").at("includes_synthetic").as_bool());
 }
 
 TEST_CASE("a bad query is a 400 with the reason and an unknown panel a 404",

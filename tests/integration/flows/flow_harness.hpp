@@ -9,6 +9,7 @@
 #include <gadgetgrove/sched/scheduler.hpp>
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include "pg_fixture.hpp"
 #include "pg_query.hpp"
@@ -20,9 +21,11 @@
 #include <memory>
 #include <mutex>
 #include <ostream>
+#include <source_location>
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace gg::flows {
 
@@ -71,14 +74,13 @@ inline std::string iso(time_point t) {
   return gg::format_iso8601_us(std::chrono::floor<std::chrono::microseconds>(t));
 }
 
-/// Polls `pred` (work another thread does, not the passing of time) for up to `timeout`.
-inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+/// The suite's bounded poll (gg::test::eventually) with this stage's longer default timeout: a
+/// flow's tasks run on a loaded blocking pool.
+template <class Pred>
+bool eventually(Pred&& pred, std::chrono::milliseconds timeout = 10s,
+                std::source_location where = std::source_location::current()) {
+  return gg::test::eventually(std::forward<Pred>(pred), timeout, std::chrono::milliseconds(5), {},
+                              where);
 }
 
 /// Holds the tasks that pass through it until opened; a stop request lets them out cancelled.

@@ -162,6 +162,73 @@ TEST_CASE("a batch refuses bad events one by one and appends the rest", "[integr
   CHECK(json_doc{empty.body}.size("/results") == 0);
 }
 
+TEST_CASE("an event the loader could not map is answered 400 with its reason on every route",
+          "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  const http_reply url = c.post("/api/analytics", R"({"type":"page_view","url":5})");
+  CHECK(url.status == 400);
+  CHECK(json_doc{url.body}.str("/error") == "invalid_url");
+  const http_reply traits =
+      c.post("/v1/identify", R"({"userId":"u","traits":{"a":1},"traits":["b"]})");
+  CHECK(traits.status == 400);
+  CHECK(json_doc{traits.body}.str("/error") == "invalid_traits");
+
+  // A batch keeps its contract: the element is refused, the others are stored.
+  const http_reply batch = c.post(
+      "/api/analytics/batch",
+      R"([{"type":"page_view","path":"/"},{"type":"page_view","properties":"x"},{"type":"a","n":1e1001}])");
+  REQUIRE(batch.status == 200);
+  const json_doc answer{batch.body};
+  CHECK(answer.str("/results/0/status") == "success");
+  CHECK(answer.str("/results/1/error") == "invalid_properties");
+  CHECK(answer.str("/results/2/error") == "unsupported_number");
+  CHECK(f.objects("page_views").size() == 1);
+  const http_reply none_valid = c.post("/api/analytics/batch", R"([{"type":"a","path":[]}])");
+  CHECK(none_valid.status == 400);
+  CHECK(json_doc{none_valid.body}.str("/results/0/error") == "invalid_path");
+
+  const http_reply segment_batch = c.post(
+      "/v1/batch",
+      R"({"batch":[{"type":"page","anonymousId":"a","url":{}},{"type":"track","userId":"u","event":"e"}]})");
+  CHECK(segment_batch.status == 200);
+  CHECK(f.objects("event_queue").size() == 1);
+  const http_reply segment_none =
+      c.post("/v1/batch", R"({"batch":[{"type":"page","anonymousId":"a","path":1}]})");
+  CHECK(segment_none.status == 400);
+  CHECK(json_doc{segment_none.body}.str("/error") == "invalid_path");
+
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "invalid_url"}}) == 2);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "invalid_traits"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "invalid_properties"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "invalid_path"}}) == 2);
+  CHECK(f.counter("gadgetgrove_ingest_rejected_total", {{"reason", "unsupported_number"}}) == 1);
+}
+
+TEST_CASE("accepted synthetic events are counted by source", "[integration][ingest]") {
+  ingest_fixture f;
+  auto c = f.client();
+  REQUIRE(c.post("/api/analytics/batch",
+                 R"([{"type":"page_view","properties":{"_synthetic":true}},{"type":"page_view"},)"
+                 R"({"type":"page_view","properties":{"_synthetic":true},"url":1}])")
+              .status == 200);
+  REQUIRE(c.post("/v1/track", R"({"userId":"u","event":"e","properties":{"_synthetic":true}})")
+              .status == 200);
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "api"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "segment"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "server"}}) == 0);
+  std::promise<gg::result<gg::uuid>> done;
+  gg::ingest::server_event ev;
+  ev.event = "order_completed";
+  ev.properties_json = R"({"order_id":"O-2","_synthetic":true})";
+  f.service().submit_server_event(ev, [&](gg::result<gg::uuid> r) { done.set_value(r); });
+  auto fut = done.get_future();
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  REQUIRE(fut.get().has_value());
+  CHECK(f.counter("gadgetgrove_ingest_synthetic_events_total", {{"source", "server"}}) == 1);
+  CHECK(f.counter("gadgetgrove_ingest_events_accepted_total", {{"queue", "page_views"}}) == 2);
+}
+
 TEST_CASE("a full queue is answered 503 with Retry-After", "[integration][ingest]") {
   // Declared before the fixture: completions and the observer may still run while it shuts
   // down.

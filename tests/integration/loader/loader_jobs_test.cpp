@@ -8,6 +8,7 @@
 #include "pg_query.hpp"
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include <pg_fixture.hpp>
 #include <temp_dir.hpp>
@@ -22,6 +23,8 @@
 #include <thread>
 
 namespace {
+
+using gg::test::eventually;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -40,16 +43,6 @@ gg::loader::loader_options options_for(const std::string& conninfo, const fs::pa
   o.connect_timeout = 2s;
   o.summary_interval = std::chrono::hours{1};
   return o;
-}
-
-template <class F>
-bool eventually(F&& condition, std::chrono::milliseconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
 }
 
 std::size_t files_in(const fs::path& dir) {

@@ -11,6 +11,7 @@
 #include "test_seed.hpp"
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include <pg_fixture.hpp>
 #include <temp_dir.hpp>
@@ -28,6 +29,8 @@
 #include <thread>
 
 namespace {
+
+using gg::test::eventually;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -83,16 +86,6 @@ std::int64_t distinct_events(gg::pg::connection& conn) {
     sql += std::string("SELECT event_id FROM raw_data.") + queues[i];
   }
   return scalar(conn, sql + ") e");
-}
-
-template <class F>
-bool eventually(F&& condition, std::chrono::milliseconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
 }
 
 }  // namespace
@@ -380,6 +373,34 @@ TEST_CASE("duplicates within and across segments never force a row-by-row load",
             conn,
             "SELECT rows || '/' || rejected FROM pipeline.loaded_segments WHERE segment LIKE "
             "'%-00000002.jsonl'") == "12/12");
+}
+
+TEST_CASE("two workers load segments whose retries repeat the previous segment exactly once",
+          "[integration][loader]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-loader-it");
+  const auto o = options_for(db.conninfo(), dir.path());  // two workers
+  // Eight page_views segments of 200 events, each also repeating 5 events of the one before
+  // (a client's retries), and four ecommerce segments between them: after the first duplicate
+  // the workers load one queue each instead of waiting on each other's open transactions.
+  std::uint64_t seq = 0;
+  for (int k = 0; k < 8; ++k) {
+    std::string body = segment_of("page_views", k * 1000, 200);
+    if (k > 0) body += segment_of("page_views", (k - 1) * 1000 + 100, 5);
+    write_segment(dir.path(), "page_views", ++seq, body);
+    if (k % 2 == 0)
+      write_segment(dir.path(), "ecommerce_events", ++seq,
+                    segment_of("ecommerce_events", 100'000 + k * 1000, 100));
+  }
+  const auto s = load(o);
+  CHECK(s.failed == 0);
+  CHECK(s.rows() == 8 * 200 + 4 * 100);
+  CHECK(s.rejects_by_reason.at("duplicate_event_id") == 7 * 5);
+  auto conn = db.connect();
+  CHECK(scalar(conn, "SELECT count(*) FROM raw_data.page_views") == 1600);
+  CHECK(scalar(conn, "SELECT count(DISTINCT event_id) FROM raw_data.page_views") == 1600);
+  CHECK(scalar(conn, "SELECT count(*) FROM raw_data.ecommerce_events") == 400);
+  CHECK(scalar(conn, "SELECT count(*) FROM raw_data.rejected_events") == 35);
 }
 
 TEST_CASE("a row PostgreSQL refuses becomes a database_error reject and the others load",

@@ -7,6 +7,7 @@
 #include <gadgetgrove/shop/catalog_writer.hpp>
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include <unistd.h>
 
@@ -14,19 +15,11 @@
 
 namespace {
 
+using gg::test::eventually;
+
 using namespace std::chrono_literals;
 using gg::shop::test::shop_server;
 using gg::test::pg_database;
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds within) {
-  const auto until = std::chrono::steady_clock::now() + within;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 std::int64_t count_products(gg::pg::connection& conn, std::int64_t seed) {
   auto r = conn.exec("SELECT count(*) FROM analytics.dim_products WHERE catalog_seed = $1", seed);

@@ -80,6 +80,26 @@ TEST_CASE("a successful checkout answers after its order event is recorded",
   CHECK(c.post("/api/session/refresh", "", "application/json", {{"Cookie", cookie}}).status == 200);
 }
 
+TEST_CASE("a simulated shopper's checkout records an order event marked synthetic",
+          "[integration][shop]") {
+  shop_server s;
+  auto c = s.client();
+  const auto& p = buyable(s);
+  REQUIRE(c.post("/checkout", order_body(p.id, 1), "application/json",
+                 {{"X-GadgetGrove-Synthetic", "1"}})
+              .status != 503);
+  // Without the header, or with another value, the order is a real one.
+  REQUIRE(c.post("/checkout", order_body(p.id, 1)).status != 503);
+  REQUIRE(c.post("/checkout", order_body(p.id, 1), "application/json",
+                 {{"X-GadgetGrove-Synthetic", "0"}})
+              .status != 503);
+  const auto events = s.sink->events();
+  REQUIRE(events.size() == 3);
+  CHECK(json_doc(events[0]).root["properties"]["_synthetic"].get_bool().value() == true);
+  CHECK(json_doc(events[1]).root["properties"]["_synthetic"].error() == simdjson::NO_SUCH_FIELD);
+  CHECK(json_doc(events[2]).root["properties"]["_synthetic"].error() == simdjson::NO_SUCH_FIELD);
+}
+
 TEST_CASE("end_session ends the session and clears its cookie", "[integration][shop]") {
   shop_server s;
   auto c = s.client();

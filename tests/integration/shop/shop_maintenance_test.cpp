@@ -6,10 +6,13 @@
 #include <gadgetgrove/pg/pool.hpp>
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include <future>
 
 namespace {
+
+using gg::test::eventually;
 
 using namespace std::chrono_literals;
 using gg::test::pg_database;
@@ -24,16 +27,6 @@ std::int64_t products_in_db(gg::pg::connection& conn) {
   auto r = conn.exec("SELECT count(*) FROM analytics.dim_products");
   REQUIRE(r.has_value());
   return r->get_int64(0, 0).value();
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds within) {
-  const auto until = std::chrono::steady_clock::now() + within;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
 }
 
 }  // namespace

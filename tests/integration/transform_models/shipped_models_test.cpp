@@ -305,3 +305,77 @@ TEST_CASE("a broken row fails the data test that guards it, and only that one",
     }
   }
 }
+
+TEST_CASE("simulated shoppers stay in staging and are left out of the models unless asked for",
+          "[integration][transform][models]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  auto conn = utc_connection(db);
+  load_fixture(conn);
+  // s8, day 1 13:00-13:03: a synthetic shopper's two page views, view and add of p1, and the
+  // shop's order T8 for its checkout (p1 20.00 x1, total 22.50), each tagged _synthetic.
+  const auto event = [](const char* table, const char* id, const char* type,
+                        std::optional<std::string> name, const char* at,
+                        std::optional<std::string> path, const char* properties) {
+    raw_event e;
+    e.table = table;
+    e.event_id = id;
+    e.type = type;
+    e.event = std::move(name);
+    e.timestamp = at;
+    e.session_id = "s8";
+    e.user_id = "u9";
+    e.path = std::move(path);
+    e.properties = properties;
+    return e;
+  };
+  const std::vector<raw_event> synthetic = {
+      event("page_views", "00000000-0000-4000-8000-000000000801", "page_view", std::nullopt,
+            "2026-11-02T13:00:00Z", "/", R"({"title": "GadgetGrove", "_synthetic": true})"),
+      event("page_views", "00000000-0000-4000-8000-000000000802", "page_view", std::nullopt,
+            "2026-11-02T13:01:00Z", "/p/p1", R"({"_synthetic": true})"),
+      event(
+          "ecommerce_events", "00000000-0000-4000-8000-000000000803", "custom_event",
+          "product_view", "2026-11-02T13:01:01Z", std::nullopt,
+          R"({"_synthetic": true, "product_id": "p1", "name": "Phone", "brand": "Acme", "category": "Phones", "price": 20.00})"),
+      event(
+          "ecommerce_events", "00000000-0000-4000-8000-000000000804", "custom_event", "add_to_cart",
+          "2026-11-02T13:02:00Z", std::nullopt,
+          R"({"_synthetic": true, "product_id": "p1", "name": "Phone", "brand": "Acme", "category": "Phones", "price": 20.00, "quantity": 1})"),
+      event(
+          "ecommerce_events", "00000000-0000-4000-8000-000000000805", "custom_event",
+          "order_completed", "2026-11-02T13:03:00Z", std::nullopt,
+          R"({"order_id": "T8", "items": [{"product_id": "p1", "name": "Phone", "brand": "Acme", "category": "Phones", "price": 20.00, "quantity": 1}], "item_count": 1, "subtotal": 20.00, "shipping": 0, "tax": 2.50, "total": 22.50, "currency": "USD", "_synthetic": true})"),
+  };
+  REQUIRE(load(conn, synthetic) == 5);
+
+  const char* const daily =
+      "select date, total_sessions, sessions, synthetic_sessions, page_views, product_views,"
+      " add_to_cart_events, purchase_events, total_revenue from analytics.daily_metrics"
+      " order by date";
+  const char* const p1 =
+      "select views, cart_adds, purchases, units_sold, revenue from analytics.product_performance"
+      " where product_id = 'p1'";
+
+  run_models(db, false);
+  // Staging keeps them, flagged, so they can be counted apart.
+  CHECK(scalar(conn, "select count(*) from staging.stg_page_views where is_synthetic") == "2");
+  CHECK(scalar(conn, "select count(*) from staging.stg_ecommerce_events where is_synthetic") ==
+        "3");
+  // The models are as if s8 never happened (the numbers of the fixed dataset).
+  CHECK(scalar(conn, "select count(*) from analytics.session_summary where session_id = 's8'") ==
+        "0");
+  CHECK(rows(conn, daily) ==
+        rows_t{"2026-11-02|3|3|0|8|4|3|1|45.00", "2026-11-09|3|3|0|5|1|1|1|30.50"});
+  CHECK(rows(conn, p1) == rows_t{"2|1|1|2|40.00"});
+  CHECK(scalar(conn, "select count(*) from staging.int_product_events where is_synthetic") == "0");
+
+  // With the var (serve's traffic demo sets it) they count, and are still told apart.
+  run_models(db, true, "{include_synthetic: true}");
+  CHECK(rows(conn,
+             "select session_id, total_page_views, purchases, purchase_value, session_outcome,"
+             " is_synthetic from analytics.session_summary where is_synthetic") ==
+        rows_t{"s8|2|1|22.50|purchase|t"});
+  CHECK(rows(conn, daily) ==
+        rows_t{"2026-11-02|4|3|1|10|5|4|2|67.50", "2026-11-09|3|3|0|5|1|1|1|30.50"});
+  CHECK(rows(conn, p1) == rows_t{"3|2|2|3|60.00"});
+}

@@ -302,3 +302,35 @@ TEST_CASE("admin credentials come from options or the environment and are masked
   CHECK(gg::app::format_origins(ok(q).origins).find("pw-secret") == std::string::npos);
   ok(run({"serve", "--admin-listen", "0.0.0.0:8050"}, {{"GADGETGROVE_ADMIN_PASSWORD", "pw"}}));
 }
+
+TEST_CASE("serve counts synthetic shoppers in the models exactly when it plays them, and says so",
+          "[unit][app]") {
+  const auto value_of = [](const parsed_cli& p) {
+    for (const auto& o : p.origins) {
+      if (o.name == "include-synthetic") return o.value;
+    }
+    return std::string{"<missing>"};
+  };
+  const auto demo = run({"serve"});
+  CHECK(ok(demo).opts.include_synthetic);
+  CHECK(value_of(ok(demo)) == "on");
+  CHECK(source_of(ok(demo), "include-synthetic") == "default (auto: --traffic on)");
+  CHECK(gg::app::format_origins(ok(demo).origins).find("include-synthetic") != std::string::npos);
+
+  const auto quiet = run({"serve", "--traffic", "off"});
+  CHECK_FALSE(ok(quiet).opts.include_synthetic);
+  CHECK(value_of(ok(quiet)) == "off");
+  CHECK(source_of(ok(quiet), "include-synthetic") == "default (auto: --traffic off)");
+
+  const auto excluded = run({"serve", "--include-synthetic", "off"});
+  CHECK_FALSE(ok(excluded).opts.include_synthetic);
+  CHECK(source_of(ok(excluded), "include-synthetic") == "command line");
+  const auto included =
+      run({"serve", "--traffic", "off"}, {{"GADGETGROVE_INCLUDE_SYNTHETIC", "on"}});
+  CHECK(ok(included).opts.include_synthetic);
+
+  // `run` plays no traffic: auto is off there.
+  CHECK_FALSE(ok(run({"run", "transform"})).opts.include_synthetic);
+  CHECK(ok(run({"run", "transform", "--include-synthetic", "on"})).opts.include_synthetic);
+  CHECK(code(run({"serve", "--include-synthetic", "maybe"})) == 2);
+}

@@ -229,7 +229,7 @@ TEST_CASE("each input rule refuses with its own reason", "[unit][ingest]") {
   CHECK(api_reason(R"({"type":""})") == reject_reason::missing_type);
   CHECK(api_reason(R"({"type":null})") == reject_reason::missing_type);
   CHECK(api_reason(R"({"type":"custom_event"})") == reject_reason::missing_event);
-  CHECK(api_reason(R"({"type":"custom_event","event":5})") == reject_reason::missing_event);
+  CHECK(api_reason(R"({"type":"custom_event","event":5})") == reject_reason::invalid_event);
   CHECK(api_reason(R"({"type":"custom_event","event":""})") == reject_reason::missing_event);
   CHECK(api_reason(R"({"type":"page_view","sessionId":12})") == reject_reason::invalid_session_id);
   CHECK(api_reason(R"({"type":"page_view","userId":{"id":1}})") == reject_reason::invalid_user_id);
@@ -245,6 +245,162 @@ TEST_CASE("each input rule refuses with its own reason", "[unit][ingest]") {
   CHECK(api_reason(R"({"type":"page_view","timestamp":"2026-02-30T00:00:00Z"})") ==
         reject_reason::invalid_timestamp);
   CHECK(api_reason(R"({"type":"page_view","sentAt":"soon"})") == reject_reason::invalid_sent_at);
+}
+
+namespace {
+
+/// A value of every JSON type but the ones a field may have.
+struct wrong_form {
+  const char* name;
+  const char* json;
+};
+
+constexpr wrong_form scalar_and_container_forms[] = {
+    {"a number", "5"},           {"a negative number", "-0.5e3"}, {"true", "true"},
+    {"false", "false"},          {"an array", R"(["/a"])"},       {"an empty array", "[]"},
+    {"an object", R"({"a":1})"}, {"an empty object", "{}"}};
+
+constexpr wrong_form string_forms[] = {{"a string", R"("x")"}, {"an empty string", R"("")"}};
+
+std::string with_member(std::string_view field, std::string_view value) {
+  return R"({"type":"page_view",")" + std::string{field} + R"(":)" + std::string{value} + "}";
+}
+
+}  // namespace
+
+TEST_CASE("url, path, event and the identifiers of any type but string are refused by name",
+          "[unit][ingest]") {
+  const std::pair<const char*, reject_reason> fields[] = {
+      {"url", reject_reason::invalid_url},
+      {"path", reject_reason::invalid_path},
+      {"event", reject_reason::invalid_event},
+      {"sessionId", reject_reason::invalid_session_id},
+      {"userId", reject_reason::invalid_user_id},
+      {"anonymousId", reject_reason::invalid_anonymous_id}};
+  for (const auto& [field, reason] : fields) {
+    for (const auto& form : scalar_and_container_forms) {
+      INFO(field << " as " << form.name);
+      CHECK(api_reason(with_member(field, form.json)) == reason);
+      // The Segment routes copy url, path and the identifiers too.
+      if (std::string_view{field} != "event") {
+        const std::string body =
+            R"({"anonymousId":"a",")" + std::string{field} + R"(":)" + form.json + "}";
+        const auto expected =
+            std::string_view{field} == "anonymousId" ? reject_reason::invalid_anonymous_id : reason;
+        CHECK(segment(segment_call::page, body).reason == expected);
+      }
+    }
+    for (const auto& form : string_forms) {
+      INFO(field << " as " << form.name);
+      CHECK(api_reason(with_member(field, form.json)) == reject_reason::none);
+    }
+    INFO(field << " as null");
+    CHECK(api_reason(with_member(field, "null")) == reject_reason::none);
+  }
+}
+
+TEST_CASE("properties and traits of any type but object are refused by name", "[unit][ingest]") {
+  const std::pair<const char*, reject_reason> fields[] = {
+      {"properties", reject_reason::invalid_properties}, {"traits", reject_reason::invalid_traits}};
+  const wrong_form not_objects[] = {{"a number", "5"},           {"true", "true"},
+                                    {"false", "false"},          {"an array", "[1]"},
+                                    {"an empty array", "[]"},    {"a string", R"("{}")"},
+                                    {"an empty string", R"("")"}};
+  for (const auto& [field, reason] : fields) {
+    for (const auto& form : not_objects) {
+      INFO(field << " as " << form.name);
+      CHECK(api_reason(with_member(field, form.json)) == reason);
+      const std::string body =
+          R"({"userId":"u",")" + std::string{field} + R"(":)" + form.json + "}";
+      CHECK(segment(segment_call::identify, body).reason == reason);
+    }
+    for (const char* ok : {"{}", R"({"a":[1,{"b":null}]})", "null"}) {
+      INFO(field << " as " << ok);
+      CHECK(api_reason(with_member(field, ok)) == reject_reason::none);
+    }
+  }
+}
+
+TEST_CASE("a Segment call's own event member is not type-checked, it is replaced",
+          "[unit][ingest]") {
+  // The path names the event of page and identify; the member is dropped, never stored.
+  const auto page = segment(segment_call::page, R"({"anonymousId":"a","event":5})");
+  REQUIRE(page.reason == reject_reason::none);
+  CHECK_FALSE(parsed_line{page.event.line}.has("event"));
+  CHECK(segment(segment_call::track, R"({"anonymousId":"a","event":5})").reason ==
+        reject_reason::missing_event);
+}
+
+TEST_CASE("every copy of a duplicated member is type-checked", "[unit][ingest]") {
+  // The loader reads each copy, so a good last copy must not hide a bad first one.
+  CHECK(api_reason(R"({"type":"page_view","url":5,"url":"/a"})") == reject_reason::invalid_url);
+  CHECK(api_reason(R"({"type":"page_view","path":"/a","path":[]})") == reject_reason::invalid_path);
+  CHECK(api_reason(R"({"type":"page_view","properties":1,"properties":{}})") ==
+        reject_reason::invalid_properties);
+  CHECK(api_reason(R"({"type":"identify","traits":{},"traits":"x"})") ==
+        reject_reason::invalid_traits);
+  CHECK(api_reason(R"({"type":"page_view","userId":5,"userId":"u"})") ==
+        reject_reason::invalid_user_id);
+  CHECK(api_reason(R"({"type":"page_view","sessionId":{},"sessionId":"s"})") ==
+        reject_reason::invalid_session_id);
+  CHECK(api_reason(R"({"type":"custom_event","event":true,"event":"buy"})") ==
+        reject_reason::invalid_event);
+  CHECK(segment(segment_call::page, R"({"anonymousId":1,"anonymousId":"a"})").reason ==
+        reject_reason::invalid_anonymous_id);
+  // Copies that are all of the right type are kept as they came (jsonb keeps the last).
+  const auto o = api(R"({"type":"page_view","url":"/a","url":null,"url":"/b"})");
+  REQUIRE(o.reason == reject_reason::none);
+  CHECK(o.event.line.find(R"("url":"/a","url":null,"url":"/b")") != std::string::npos);
+}
+
+TEST_CASE("the first wrong member names the reason, and a later syntax error still wins",
+          "[unit][ingest]") {
+  CHECK(api_reason(R"({"type":"page_view","url":1,"path":2})") == reject_reason::invalid_url);
+  CHECK(api_reason(R"({"type":"page_view","path":2,"url":1})") == reject_reason::invalid_path);
+  CHECK(api_reason(R"({"type":"page_view","url":1,"a":tru})") == reject_reason::not_json);
+  CHECK(api_reason(R"({"type":"page_view","url":1,"a":1e99999})") == reject_reason::invalid_url);
+  // The wrong type is reported before the checks that read the captured members.
+  CHECK(api_reason(R"({"url":1})") == reject_reason::invalid_url);
+}
+
+TEST_CASE("a number PostgreSQL's numeric cannot hold is refused wherever it is", "[unit][ingest]") {
+  CHECK(api_reason(R"({"type":"page_view","properties":{"x":1e1001}})") ==
+        reject_reason::unsupported_number);
+  CHECK(api_reason(R"({"type":"page_view","properties":{"x":[-2.5E+1001]}})") ==
+        reject_reason::unsupported_number);
+  CHECK(api_reason(R"({"type":"page_view","a":1e-99999999999999999999})") ==
+        reject_reason::unsupported_number);
+  CHECK(api_reason(R"({"type":"page_view","traits":{"x":)" + std::string(15001, '1') + "}}") ==
+        reject_reason::unsupported_number);
+  CHECK(api_reason(R"({"type":"page_view","properties":{"x":1e1000,"y":-1E-1000}})") ==
+        reject_reason::none);
+  CHECK(api_reason(R"({"type":"page_view","traits":{"x":)" + std::string(15000, '1') + "}}") ==
+        reject_reason::none);
+  // A batch keeps going: one such event is refused, the next is taken, and the body must
+  // still be well-formed.
+  const event_enricher e{ingest_config{}};
+  std::vector<batch_item> items;
+  REQUIRE(e.enrich_batch(R"([{"type":"a","n":1e2000},{"type":"b","url":[]},{"type":"c"}])",
+                         browser_request(), items) == reject_reason::none);
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].reason == reject_reason::unsupported_number);
+  CHECK(items[1].reason == reject_reason::invalid_url);
+  CHECK(items[2].reason == reject_reason::none);
+  CHECK(e.enrich_batch(R"([{"type":"a","n":1e2000,"m":01},{"type":"c"}])", browser_request(),
+                       items) == reject_reason::not_json);
+}
+
+TEST_CASE("every reject reason has its own stable name", "[unit][ingest]") {
+  std::vector<std::string_view> names;
+  for (std::size_t i = 0; i < reject_reason_count; ++i) {
+    names.push_back(to_string(static_cast<reject_reason>(i)));
+    CHECK_FALSE(names.back().empty());
+  }
+  CHECK(to_string(reject_reason::invalid_url) == "invalid_url");
+  CHECK(to_string(reject_reason::unsupported_number) == "unsupported_number");
+  CHECK(to_string(reject_reason::unsupported_encoding) == "unsupported_encoding");
+  std::sort(names.begin(), names.end());
+  CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
 }
 
 TEST_CASE("optional identifiers and times may be null", "[unit][ingest]") {
@@ -717,4 +873,38 @@ TEST_CASE("honest batches, even of small events, stay within the enrichment budg
   const std::string agent(8 * 1024, '\xff');
   req.user_agent = agent;
   CHECK(api(R"({"type":"a"})", cfg, req).reason == reject_reason::none);
+}
+
+TEST_CASE("an event whose properties or traits carry _synthetic true is marked synthetic",
+          "[unit][ingest]") {
+  const auto synthetic = [](std::string_view body) {
+    const auto o = api(body);
+    INFO(body);
+    REQUIRE(o.reason == reject_reason::none);
+    return o.event.synthetic;
+  };
+  CHECK(synthetic(R"({"type":"page_view","properties":{"_synthetic":true}})"));
+  CHECK(synthetic(R"({"type":"identify","traits":{"name":"A","_synthetic": true }})"));
+  CHECK(
+      synthetic(R"({"type":"custom_event","event":"x","properties":{"a":[1],"_synthetic":true}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view"})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","properties":{"_synthetic":false}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","properties":{"_synthetic":"true"}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","properties":{"a":{"_synthetic":true}}})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","_synthetic":true})"));
+  CHECK_FALSE(synthetic(R"({"type":"page_view","context":{"_synthetic":true}})"));
+
+  // Each element of a batch on its own; the flag does not leak into the next event.
+  const event_enricher e{ingest_config{}};
+  std::vector<batch_item> items;
+  REQUIRE(e.enrich_batch(
+              R"([{"type":"a","properties":{"_synthetic":true}},{"type":"b","properties":{}}])",
+              browser_request(), items) == reject_reason::none);
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].event.synthetic);
+  CHECK_FALSE(items[1].event.synthetic);
+  const auto page =
+      segment(segment_call::page, R"({"anonymousId":"a","properties":{"_synthetic":true}})");
+  REQUIRE(page.reason == reject_reason::none);
+  CHECK(page.event.synthetic);
 }

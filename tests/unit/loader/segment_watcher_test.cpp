@@ -1,6 +1,7 @@
 #include "segment_watcher.hpp"
 
 #include <catch2/catch.hpp>
+#include <eventually.hpp>
 
 #include <temp_dir.hpp>
 
@@ -13,6 +14,8 @@
 #include <thread>
 
 namespace {
+
+using gg::test::eventually;
 
 using namespace std::chrono_literals;
 using gg::loader::detail::segment_watcher;
@@ -32,16 +35,6 @@ struct executors {
   boost::asio::thread_pool blocking;
   std::thread io_thread{[this] { io.run(); }};
 };
-
-template <class F>
-bool eventually(F&& condition, std::chrono::milliseconds timeout = 5s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
-}
 
 // A batch that blocks until the test opens the gate, so wake-ups can arrive while it runs.
 struct gated_batch {

@@ -504,3 +504,40 @@ TEST_CASE(
   CHECK(s.jobs().empty());
   s.stop();
 }
+
+TEST_CASE("on a manual clock stop cancels every job's timers before the io threads end",
+          "[unit][sched]") {
+  quiet_log quiet;
+  auto clock = std::make_shared<manual_clock>();
+  // Each job function holds a share of `alive`: once the scheduler is gone, a job that is still
+  // alive (held by a timer's handler that stop() left behind) keeps it from expiring.
+  auto alive = std::make_shared<int>(0);
+  const std::weak_ptr<int> watch = alive;
+  const bool started = GENERATE(true, false);
+  INFO("io threads started: " << started);
+  {
+    scheduler s{on(clock)};
+    auto expr = gg::sched::cron_expr::parse("* * * * *");
+    REQUIRE(expr.has_value());
+    auto noop = [alive](std::stop_token) -> gg::status { return {}; };
+    auto failing = [alive](std::stop_token) -> gg::status { return gg::fail(gg::errc::io, "no"); };
+    REQUIRE(s.every("interval", 10s, noop).has_value());
+    REQUIRE(s.on_cron("cron", *expr, gg::sched::time_zone_spec::utc(), noop).has_value());
+    const auto retrying_id = s.every("retrying", 1h, failing, retrying(3, 1min));
+    REQUIRE(retrying_id.has_value());
+    const auto cancelled_id = s.every("cancelled", 10s, noop);
+    REQUIRE(cancelled_id.has_value());
+    alive.reset();
+    if (started) {
+      s.run();
+      REQUIRE(eventually([&] { return clock->pending() == 4; }));
+      REQUIRE(s.run_now(*retrying_id).has_value());
+      REQUIRE(eventually([&] { return stats_of(s, *retrying_id).retried == 1; }));
+      REQUIRE(eventually([&] { return clock->pending() == 5; }));  // the retry wait as well
+    }
+    REQUIRE(s.cancel(*cancelled_id).has_value());
+    s.stop();
+    CHECK(clock->pending() == 0);
+  }
+  CHECK(watch.expired());
+}

@@ -48,6 +48,36 @@ TEST_CASE("an identify carries traits and no second userId", "[unit][traffic]") 
   CHECK(parser.parse(out).error() == simdjson::SUCCESS);
 }
 
+TEST_CASE("a synthetic event carries _synthetic true in its properties or traits",
+          "[unit][traffic]") {
+  event_stamp stamp{mid, when, "s-1", "u-1"};
+  stamp.synthetic = true;
+  std::string page;
+  append_page_view(page, "http://h/", "/", "Home", "", stamp);
+  CHECK(page.find(R"("referrer":"","properties":{"_synthetic":true},"messageId")") !=
+        std::string::npos);
+  std::string custom;
+  append_custom_event(custom, "add_to_cart", R"({"product_id":"p1"})", stamp);
+  CHECK(custom.find(R"("properties":{"_synthetic":true,"product_id":"p1"},)") != std::string::npos);
+  std::string empty;
+  append_custom_event(empty, "logout", "", stamp);
+  CHECK(empty.find(R"("properties":{"_synthetic":true},)") != std::string::npos);
+  std::string blank;
+  append_custom_event(blank, "logout", "{ }", stamp);
+  CHECK(blank.find(R"("properties":{"_synthetic":true },)") != std::string::npos);
+  std::string identify;
+  append_identify(identify, "u-1", "Ava", "ava@example.com", stamp);
+  CHECK(identify.find(R"("traits":{"_synthetic":true,"name":"Ava","email")") != std::string::npos);
+  simdjson::dom::parser parser;
+  for (const std::string* body : {&page, &custom, &empty, &blank, &identify}) {
+    simdjson::dom::element root;
+    INFO(*body);
+    REQUIRE(parser.parse(*body).get(root) == simdjson::SUCCESS);
+    const char* where = body == &identify ? "/traits/_synthetic" : "/properties/_synthetic";
+    CHECK(root.at_pointer(where).get_bool().value() == true);
+  }
+}
+
 TEST_CASE("product properties use the SPEC names and the API's price", "[unit][traffic]") {
   product_entry p;
   p.id = "SM-1a2b3c4d";

@@ -80,15 +80,64 @@ TEST_CASE("output and string growth are bounded", "[unit][transform][jinja]") {
   CHECK(render_error(env, "{{ '%9999999d' % 1 }}").find("exceeds") != std::string::npos);
 }
 
-TEST_CASE("self-referencing containers print without recursing forever",
-          "[unit][transform][jinja]") {
+TEST_CASE("self-referencing containers print as Python prints them", "[unit][transform][jinja]") {
   jj::environment env;
   auto r = jj::test::render(env, "{% set l = [] %}{% do l.append(l) %}{{ l | length }}");
   REQUIRE(r);
   CHECK(*r == "1");
-  auto printed = jj::test::render(env, "{% set l = [] %}{% do l.append(l) %}{{ l }}");
-  REQUIRE(printed);
-  CHECK(printed->find("[...]") != std::string::npos);
+  CHECK(render_error(env, "{% set l = [1] %}{% do l.append(l) %}{{ l }} {{ [l, l] }}") ==
+        "<rendered: [1, [...]] [[1, [...]], [1, [...]]]>");
+  CHECK(render_error(env, "{% set d = {} %}{% do d.update({'me': d}) %}{{ d }}") ==
+        "<rendered: {'me': {...}}>");
+  CHECK(render_error(env, "{% set t = ([],) %}{% do t[0].append(t) %}{{ t }}") ==
+        "<rendered: ([(...)],)>");
+  CHECK(render_error(env, "{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}") ==
+        "<rendered: <Namespace {'me': <Namespace {...}>}>>");
+}
+
+TEST_CASE("a namespace that holds itself and doubles its text stops at the output limit",
+          "[unit][transform][jinja]") {
+  // Each step prints the namespace into its own attribute: the text doubles, and the print of
+  // the namespace inside its attribute must neither start over (unbounded recursion) nor grow
+  // past the limit before the concatenation checks it.
+  const std::string doubling =
+      "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns,s ~ ns.s %}"
+      "{% endfor %}";
+  jj::limits lim;
+  lim.max_output_bytes = 1 << 16;
+  CHECK(render_error(jj::environment(lim), doubling) ==
+        "t.sql:1:74: printed value exceeds the limit of 65536 bytes");
+  CHECK(render_error(jj::environment(lim), doubling + "{{ ns }}") ==
+        "t.sql:1:74: printed value exceeds the limit of 65536 bytes");
+  CHECK(render_error(jj::environment(), doubling) ==
+        "t.sql:1:74: printed value exceeds the limit of 67108864 bytes");
+  // Printed directly into the output, inside a filter and inside a method's message.
+  const std::string wide =
+      "{% set ns = namespace(l=[]) %}{% for i in range(20) %}{% do ns.l.append(ns) %}"
+      "{% do ns.l.append('x' * 4000) %}{% endfor %}";
+  CHECK(render_error(jj::environment(lim), wide + "{{ ns.l }}") ==
+        "t.sql:1:123: printed value exceeds the limit of 65536 bytes");
+  CHECK(render_error(jj::environment(lim), wide + "{{ ns.l | string | length }}") ==
+        "t.sql:1:133: printed value exceeds the limit of 65536 bytes");
+  CHECK(render_error(jj::environment(lim), wide + "{{ {}.pop(ns.l) }}") ==
+        "t.sql:1:128: printed value exceeds the limit of 65536 bytes");
+}
+
+TEST_CASE("values nested deeper than the print bound fail to print instead of recursing",
+          "[unit][transform][jinja]") {
+  jj::environment env;
+  const std::string nest =
+      "{% set ns = namespace(v=[]) %}{% for i in range(500) %}{% set ns.v = [ns.v] %}"
+      "{% endfor %}";
+  CHECK(render_error(env, nest + "{{ ns.v }}") ==
+        "t.sql:1:91: value nested too deeply to print (more than 200 levels)");
+  CHECK(render_error(env, nest + "{{ ns.v | length }}") == "<rendered: 1>");
+  // The bound counts through namespaces too: each prints its own dict inside the print.
+  const std::string chain =
+      "{% set ns = namespace(v=0) %}{% for i in range(500) %}"
+      "{% set ns.v = namespace(v=ns.v) %}{% endfor %}";
+  CHECK(render_error(env, chain + "{{ ns }}") ==
+        "t.sql:1:101: value nested too deeply to print (more than 200 levels)");
 }
 
 TEST_CASE("containers sharing sub-containers cannot make printing or comparing explode",
@@ -100,7 +149,7 @@ TEST_CASE("containers sharing sub-containers cannot make printing or comparing e
       "{% set ns = namespace(a=[], b=[]) %}{% for i in range(60) %}"
       "{% set ns.a = [ns.a, ns.a] %}{% set ns.b = [ns.b, ns.b] %}{% endfor %}";
   CHECK(render_error(env, build + "{{ ns.a }}") ==
-        "t.sql:1:131: output exceeds the limit of 65536 bytes");
+        "t.sql:1:131: printed value exceeds the limit of 65536 bytes");
   CHECK(render_error(env, build + "{{ ns.a | tojson }}").find("tojson: output too large") !=
         std::string::npos);
   // Python would compare for ages; a work budget answers (unequal) instead of hanging.
@@ -123,4 +172,72 @@ TEST_CASE("recursion through a native function that calls back into the environm
   CHECK(render_error(env, "{{ again() }}", ctx) ==
         "m.sql:1:4: macro calls nested deeper than the limit of 250 (runaway recursion in "
         "'again'?)");
+}
+
+namespace {
+
+// An object that counts its destructions, so a test sees whether a render freed a value.
+class probe final : public jj::object {
+ public:
+  explicit probe(int& destroyed) : destroyed_(destroyed) {}
+  ~probe() override { ++destroyed_; }
+  std::optional<jj::value> attr(std::string_view) const override { return std::nullopt; }
+  std::string str() const override { return "probe"; }
+  std::string type_name() const override { return "probe"; }
+
+ private:
+  int& destroyed_;
+};
+
+}  // namespace
+
+TEST_CASE("reference cycles made by a render are freed when it ends", "[unit][transform][jinja]") {
+  const char* cycles[] = {
+      "{% set l = [probe()] %}{% do l.append(l) %}{{ l | length }}",
+      "{% set d = {'p': probe()} %}{% do d.update({'me': [d]}) %}{{ d | length }}",
+      "{% set ns = namespace(p=probe()) %}{% set ns.me = ns %}{{ ns.p }}",
+      "{% set l = [probe()] %}{% set m = l.append %}{% do l.append(m) %}{{ l | length }}",
+      "{% set l = [probe()] %}{% do l.append(l) %}{% for x in l %}{% do l.append(loop) %}"
+      "{% endfor %}{{ l | length }}",
+      "{% macro keep(x) %}{% do x.append(x) %}{% endmacro %}{% set l = [probe()] %}"
+      "{{ keep(l) }}{{ l | length }}",
+  };
+  for (const char* text : cycles) {
+    CAPTURE(text);
+    int destroyed = 0;
+    jj::context ctx;
+    ctx.set("probe", jj::value::make_function("probe", [&destroyed](jj::call_args&) {
+              return gg::result<jj::value>(
+                  jj::value(std::shared_ptr<jj::object>(std::make_shared<probe>(destroyed))));
+            }));
+    jj::environment env;
+    auto r = jj::test::render(env, text, ctx);
+    REQUIRE(r);
+    CHECK(destroyed == 1);
+  }
+}
+
+TEST_CASE("the end of a render leaves the values its caller still holds intact",
+          "[unit][transform][jinja]") {
+  auto t = jj::parse_template("m.sql",
+                              "{% macro make() %}{% set l = [1] %}{% do l.append(l) %}"
+                              "{% set garbage = [2] %}{% do garbage.append(garbage) %}"
+                              "{{ return(l) }}{% endmacro %}");
+  REQUIRE(t);
+  jj::environment env;
+  env.add_macros(*t);
+  // A list made before the render and changed by it is the caller's, like the result.
+  jj::value outer(jj::list{jj::value(7)});
+  jj::context ctx;
+  ctx.set("outer", outer);
+  auto r = env.call(env.global("make"), jj::call_args{}, ctx);
+  REQUIRE(r);
+  REQUIRE(r->is_list());
+  CHECK(r->repr() == "[1, [...]]");
+  CHECK(jj::test::render(env, "{% do outer.append(outer) %}{{ outer }}", ctx).value() ==
+        "[7, [...]]");
+  CHECK(outer.repr() == "[7, [...]]");
+  // The caller's cycle is the caller's to break.
+  outer.as_list().clear();
+  r->as_list().clear();
 }

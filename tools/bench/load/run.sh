@@ -8,6 +8,7 @@
 #   tools/bench/load/run.sh --experiment dedup    # plain COPY vs unique event_id vs ON CONFLICT
 #   tools/bench/load/run.sh --experiment duplicates --events 150000 --segment-mb 1
 #                                   # the loader with 0/1/10 % duplicates across segments
+#                                   # (at least 5 runs, rotated order, median per-run ratio)
 # GG_BENCH_BUILD_DIR (default build-bench) selects the build directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)

@@ -1,5 +1,6 @@
 -- One row per session of a human visitor with at least one page view (SPEC §5). Bot events
--- (is_bot) are left out.
+-- (is_bot) are left out, and so are simulated shoppers' (is_synthetic) unless var
+-- include_synthetic is true (macros/synthetic_events.sql).
 --
 -- Incremental by session: the runner hands this model only the staging rows loaded within
 -- the lookback window (event_time loaded_at), and the sessions those rows belong to are
@@ -33,7 +34,7 @@ touched as (
 page_views as (
     select session_id, user_id, event_at, path, is_synthetic, loaded_at
     from {{ ref('stg_page_views').render() }}
-    where not is_bot
+    where not is_bot {{ and_not_synthetic() }}
       and session_id is not null
       {% if is_incremental() %}and session_id in (select session_id from touched){% endif %}
 ),
@@ -41,7 +42,7 @@ page_views as (
 user_events as (
     select session_id, user_id, event_id, event_name, user_name, user_email, event_at, loaded_at
     from {{ ref('stg_user_events').render() }}
-    where not is_bot
+    where not is_bot {{ and_not_synthetic() }}
       and session_id is not null
       {% if is_incremental() %}and session_id in (select session_id from touched){% endif %}
 ),
@@ -50,7 +51,7 @@ ecommerce as (
     select session_id, user_id, ecommerce_action, event_name, product_id, value,
            transaction_id, event_at, loaded_at
     from {{ ref('stg_ecommerce_events').render() }}
-    where not is_bot
+    where not is_bot {{ and_not_synthetic() }}
       and session_id is not null
       {% if is_incremental() %}and session_id in (select session_id from touched){% endif %}
 ),

@@ -18,7 +18,7 @@
 with events as (
     select *
     from {{ ref('stg_ecommerce_events') }}
-    where not is_bot
+    where not is_bot {{ and_not_synthetic() }}
 ),
 
 browsing as (
