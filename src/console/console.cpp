@@ -5,6 +5,7 @@
 #include <gadgetgrove/http/responder.hpp>
 #include <gadgetgrove/http/response.hpp>
 
+#include "content_coding.hpp"
 #include "gg_console_assets.hpp"
 
 #include <memory>
@@ -79,15 +80,28 @@ void add_console_routes(http::router& admin) {
       verb::get, std::string{asset_prefix}, [](http::request&& req, http::responder res) {
         std::string_view file = req.path();
         file.remove_prefix(asset_prefix.size());
-        // Pages are served only rendered, at their own path.
-        const auto* a = file.ends_with(".html") ? nullptr : detail::embedded_assets().find(file);
+        // Pages are served only rendered, at their own path; a compressed copy only as the
+        // encoding of its file.
+        const auto* a = file.ends_with(".html") || file.ends_with(".gz")
+                            ? nullptr
+                            : detail::embedded_assets().find(file);
         if (a == nullptr) {
           std::move(res).send(not_found());
           return;
         }
         // no-cache: revalidated by ETag each time, so the ES modules (which import
         // each other by unversioned name) never mix two builds.
-        auto r = http::asset_response(req, *a, "no-cache");
+        const auto* gz = detail::embedded_assets().find(std::string{file} + ".gz");
+        http::response r;
+        if (gz != nullptr && accepts_gzip(req.header("Accept-Encoding"))) {
+          // The compressed bytes are a representation of their own, with their own strong
+          // ETag (RFC 9110 §8.8.3), and the uncompressed file's content type.
+          r = http::validated_response(req, a->content_type, gz->body, gz->etag, "no-cache");
+          r.set_header("Content-Encoding", "gzip");
+        } else {
+          r = http::asset_response(req, *a, "no-cache");
+        }
+        if (gz != nullptr) r.set_header("Vary", "Accept-Encoding");
         add_console_headers(r);
         std::move(res).send(std::move(r));
       });

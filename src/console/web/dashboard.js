@@ -11,14 +11,18 @@ import {default_days, delta_arrow, empty_reason, filter_keys, filter_label, form
         kpi_delta, outcome_label, panel_csv, panel_is_empty, panel_path, parse_view, presets,
         range_problem, view_query, view_range, with_filter} from './dashboard_state.js';
 
-// The charting library (ECharts' "common" build: line, bar and pie with their components) is
-// loaded while the first answers are on their way: it is the largest file by far, and
-// evaluating it first would hold the requests back. It defines the global `echarts`.
+// The charting library (the dashboard's own ECharts build, src/console/charts: line, bar and pie
+// with grid, legend and tooltip) is loaded while the first answers are on their way: it is the
+// largest file by far, and evaluating it first would hold the requests back. It defines the
+// global `echarts`.
 const echarts_module = new Promise((resolve, reject) => {
   const script = document.createElement('script');
-  script.src = '/console/vendor/echarts.common.min.js';
+  script.src = '/console/vendor/echarts.dashboard.min.js';
   script.async = true;
-  script.addEventListener('load', () => resolve(window.echarts));
+  script.addEventListener('load', () => {
+    performance.mark('dashboard-charts-ready');
+    resolve(window.echarts);
+  });
   script.addEventListener('error', () => reject(new Error('the charting library did not load')));
   document.head.appendChild(script);
 });
@@ -55,10 +59,18 @@ function theme(box) {
           compact: box.clientWidth < 520};
 }
 
+// A chart is drawn again only when its box really changed size: the observer also reports
+// every box once when it starts observing it, right after the chart was drawn at that size, and
+// drawing all charts twice would double the first render.
+const drawn_size = new Map();  // chart box → "width×height" its chart was last laid out at
+const box_size = (box) => `${box.clientWidth}x${box.clientHeight}`;
 const resize = new ResizeObserver((entries) => {
   for (const e of entries) {
     const c = Object.values(charts).find((x) => x.getDom() === e.target);
-    if (c && e.contentRect.width > 0) c.resize();
+    const size = box_size(e.target);
+    if (!c || e.contentRect.width <= 0 || drawn_size.get(e.target) === size) continue;
+    drawn_size.set(e.target, size);
+    c.resize();
   }
 });
 
@@ -66,6 +78,7 @@ function chart(name) {
   if (charts[name]) return charts[name];
   const box = node(`chart-${name}`);
   const c = echarts.init(box, null, {renderer: 'canvas'});
+  drawn_size.set(box, box_size(box));
   resize.observe(box);
   if (name === 'outcomes' || name === 'products') {
     c.on('click', (params) => {
@@ -362,12 +375,14 @@ async function refresh() {
   });
   let failures = 0;
   let first_error = '';
+  // The KPI cards and the tables need no chart: they are drawn without waiting for the
+  // charting library, usually before it has been parsed.
   const drawn = panels.map(async (p) => {
     try {
       const [body, lib] = await Promise.all([
         get_json(panel_path(p, p === 'live' ? null : range, view.filters)),
-        echarts_module, health.catch(() => null)]);
-      echarts = lib;
+        chart_options[p] ? echarts_module : null, health.catch(() => null)]);
+      if (lib) echarts = lib;
       if (gen !== generation) return;
       if (!range && body.range && p !== 'live') {
         range = body.range;

@@ -64,6 +64,45 @@ const median = (xs) => {
       (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
 };
 
+// Where a first render's time went, in ms from navigation start (Performance API): the page's
+// HTML, DOMContentLoaded, the charting library's download (its size as sent) and evaluation (the
+// page marks `dashboard-charts-ready`), the first panel request and the first and last answer,
+// each panel drawn (the page marks
+// `dashboard-drawn-<panel>`) and the whole render. Runs in the page.
+const timeline = () => {
+  const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+  const nav = performance.getEntriesByType('navigation')[0];
+  const resources = performance.getEntriesByType('resource');
+  const charts_lib = resources.find((r) => r.name.includes('/console/vendor/echarts'));
+  const api = resources.filter((r) => r.name.includes('/api/dashboard/'));
+  const answers = api.map((r) => r.responseEnd);
+  const out = {html: nav?.responseEnd ?? null,
+               dom_content_loaded: nav?.domContentLoadedEventEnd ?? null,
+               charts_lib_bytes: charts_lib?.transferSize ?? null,
+               charts_lib_requested: charts_lib?.startTime ?? null,
+               charts_lib_loaded: charts_lib?.responseEnd ?? null,
+               charts_lib_ready: at('dashboard-charts-ready'),
+               answers: answers.length,
+               first_request: api.length ? Math.min(...api.map((r) => r.startTime)) : null,
+               first_answer: answers.length ? Math.min(...answers) : null,
+               last_answer: answers.length ? Math.max(...answers) : null};
+  for (const m of performance.getEntriesByType('mark')) {
+    if (m.name.startsWith('dashboard-drawn-')) out[m.name.slice(10)] = m.startTime;
+  }
+  out.first_render = at('dashboard-first-render');
+  return out;
+};
+
+// The median of each timeline field over the runs, rounded to ms.
+const median_timeline = (timelines) => {
+  const out = {};
+  for (const key of Object.keys(timelines[0] ?? {})) {
+    const xs = timelines.map((t) => t[key]).filter((x) => typeof x === 'number');
+    out[key] = xs.length ? Math.round(median(xs)) : null;
+  }
+  return out;
+};
+
 async function main() {
   const args = parse_args(process.argv.slice(2));
   mkdirSync(args.out, {recursive: true});
@@ -126,8 +165,10 @@ async function main() {
   const base = args.url.replace(/\/$/, '');
 
   try {
-    // First render of a cold page (new context: nothing cached), several times.
+    // First render of a cold page (new context: nothing cached), several times, with where
+    // its time went (timeline() below).
     const times = [];
+    const timelines = [];
     for (let i = 0; i < args.runs; i++) {
       const c = await new_context();
       const p = await c.newPage();
@@ -136,6 +177,7 @@ async function main() {
       await p.waitForSelector('main[data-renders="1"]');
       times.push(await p.evaluate(
           () => performance.getEntriesByName('dashboard-first-render')[0]?.startTime ?? -1));
+      timelines.push(await p.evaluate(timeline));
       await csp_of(p, `run ${i}`);
       await c.close();
     }
@@ -161,7 +203,8 @@ async function main() {
     result.first_render_ms = {cold_runs: times.map(Math.round),
                               cold_median: Math.round(median(times)),
                               warm_runs: warm.map(Math.round),
-                              warm_median: Math.round(median(warm))};
+                              warm_median: Math.round(median(warm)),
+                              cold_timeline_median: median_timeline(timelines)};
 
     const context = await new_context();
     const page = await context.newPage();

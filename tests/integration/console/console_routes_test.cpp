@@ -154,16 +154,25 @@ TEST_CASE(
   }
   CHECK(admin.get("/dashboard", {{"If-None-Match", etag}}).status == 304);
 
-  // The library npm installed at build time, with its licence, from the binary.
-  const auto lib = admin.get("/console/vendor/echarts.common.min.js");
+  // The library npm installed and esbuild bundled at build time, with its licences, from the
+  // binary; compressed for a client that accepts gzip.
+  const auto lib = admin.get("/console/vendor/echarts.dashboard.min.js");
   REQUIRE(lib.status == 200);
   CHECK(lib.header("Content-Type") == "text/javascript; charset=utf-8");
   CHECK(lib.body.size() > 300'000);
   CHECK(lib.body.find("Apache Software Foundation") != std::string::npos);
   check_console_headers(lib);
-  const auto license = admin.get("/console/vendor/echarts-LICENSE.txt");
-  CHECK(license.status == 200);
-  CHECK(license.body.find("Apache License") != std::string::npos);
+  const auto packed =
+      admin.get("/console/vendor/echarts.dashboard.min.js", {{"Accept-Encoding", "gzip"}});
+  REQUIRE(packed.status == 200);
+  CHECK(packed.header("Content-Encoding") == "gzip");
+  CHECK(packed.body.size() * 2 < lib.body.size());
+  CHECK(packed.header("Vary") == "Accept-Encoding");
+  for (const char* file : {"echarts-LICENSE.txt", "zrender-LICENSE.txt"}) {
+    const auto license = admin.get(std::string{"/console/vendor/"} + file);
+    CHECK(license.status == 200);
+    CHECK(license.body.find("License") != std::string::npos);
+  }
 
   http_client shop(serve.endpoints().public_port);
   const auto analytics = shop.get("/analytics");

@@ -16,11 +16,12 @@ namespace {
 
 /// Dispatches GET `target` through `r` in process, as the server would.
 gg::http::response get(const gg::http::router& r, std::string target,
-                       std::string if_none_match = {}) {
+                       std::string if_none_match = {}, std::string accept_encoding = {}) {
   gg::http::request req;
   req.method = verb::get;
   req.target = std::move(target);
   if (!if_none_match.empty()) req.headers.add("If-None-Match", if_none_match);
+  if (!accept_encoding.empty()) req.headers.add("Accept-Encoding", accept_encoding);
   const auto m = r.match(verb::get, req.path());
   REQUIRE(m.result == route_match::outcome::found);
   std::optional<gg::http::response> out;
@@ -69,4 +70,46 @@ TEST_CASE("the console cannot be added twice to one router", "[unit][console]") 
   gg::http::router r;
   gg::console::add_console_routes(r);
   CHECK_THROWS_AS(gg::console::add_console_routes(r), std::invalid_argument);
+}
+
+TEST_CASE(
+    "the charting library is sent gzip-compressed to a client that accepts it, with its "
+    "own validator",
+    "[unit][console]") {
+  gg::http::router r;
+  gg::console::add_console_routes(r);
+  const std::string path = "/console/vendor/echarts.dashboard.min.js";
+  const auto* lib = gg::console::console_assets().find("vendor/echarts.dashboard.min.js");
+  const auto* gz = gg::console::console_assets().find("vendor/echarts.dashboard.min.js.gz");
+  REQUIRE(lib != nullptr);
+  REQUIRE(gz != nullptr);
+
+  const auto plain = get(r, path);
+  CHECK(plain.status == 200);
+  CHECK(plain.body == lib->body);
+  CHECK_FALSE(plain.header("Content-Encoding").has_value());
+  CHECK(plain.header("Vary") == "Accept-Encoding");
+  CHECK(plain.header("ETag") == lib->etag);
+
+  const auto packed = get(r, path, {}, "gzip, deflate, br, zstd");
+  CHECK(packed.status == 200);
+  CHECK(packed.body == gz->body);
+  CHECK(packed.header("Content-Encoding") == "gzip");
+  CHECK(packed.header("Content-Type") == "text/javascript; charset=utf-8");
+  CHECK(packed.header("Vary") == "Accept-Encoding");
+  CHECK(packed.header("ETag") == gz->etag);
+  CHECK(packed.header("Cache-Control") == "no-cache");
+  CHECK(packed.header("Content-Security-Policy") == gg::console::content_security_policy);
+
+  // Each representation revalidates with its own ETag only.
+  CHECK(get(r, path, std::string{gz->etag}, "gzip").status == 304);
+  CHECK(get(r, path, std::string{lib->etag}, "gzip").status == 200);
+  CHECK(get(r, path, std::string{lib->etag}).status == 304);
+  // Refused gzip, and the compressed copy is no file of its own.
+  CHECK(get(r, path, {}, "gzip;q=0, identity").body == lib->body);
+  CHECK(get(r, path + ".gz").status == 404);
+  // Files without a compressed copy are sent as they are.
+  const auto css = get(r, "/console/console.css", {}, "gzip");
+  CHECK_FALSE(css.header("Content-Encoding").has_value());
+  CHECK_FALSE(css.header("Vary").has_value());
 }

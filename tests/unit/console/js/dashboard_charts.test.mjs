@@ -162,3 +162,42 @@ test('a narrow chart gets shorter labels', () => {
   assert.equal(p.yAxis.axisLabel.width, 110);
   assert.equal(p.xAxis.splitNumber, 2);
 });
+
+// ECharts draws nothing, silently, for a series type or component its build lacks: every one the
+// options use must be registered by the dashboard's build (src/console/charts/
+// echarts_dashboard.mjs).
+test('the dashboard\'s ECharts build registers every chart type and component the options use',
+     async () => {
+  const entry = await readFile(new URL('../charts/echarts_dashboard.mjs', web_dir), 'utf8');
+  const registered = new Set(
+      entry.match(/use\(\[([^\]]*)\]/)[1].split(',').map((s) => s.trim()).filter(Boolean));
+  const series_module = {bar: 'BarChart', line: 'LineChart', pie: 'PieChart'};
+  // Top-level option keys and the component drawing them; the others are plain settings.
+  const component_module = {xAxis: 'GridComponent', yAxis: 'GridComponent',
+                            grid: 'GridComponent', legend: 'LegendPlainComponent',
+                            tooltip: 'TooltipComponent'};
+  const settings = new Set(['animation', 'series', 'textStyle', 'color', 'backgroundColor']);
+  const per_minute = Array.from({length: 30}, (_, i) => ({
+    minute: new Date(Date.UTC(2026, 11, 5, 4, i)).toISOString(), events: i, visitors: 1}));
+  const stage = {stage: 'sessions', label: 'Sessions', sessions: 2, of_previous: 1, of_first: 1};
+  const options = [
+    c.daily_option({days}),
+    c.outcomes_option({outcomes: [{outcome: 'purchase', sessions: 1, previous_sessions: 0}]}),
+    c.funnel_option({stages: [stage]}),
+    c.products_option({products: [{product_id: 'P1', name: 'Phone', brand: 'B',
+                                   category: 'Phones', revenue: 9, units_sold: 1, views: 2}]}),
+    c.live_option({per_minute}),
+  ];
+  for (const o of options) {
+    for (const s of o.series) {
+      assert.ok(registered.has(series_module[s.type]), `series type ${s.type} is not in the build`);
+    }
+    for (const key of Object.keys(o)) {
+      if (settings.has(key)) continue;
+      assert.ok(component_module[key], `option ${key} needs a component the test does not know`);
+      assert.ok(registered.has(component_module[key]), `${component_module[key]} is not in the build`);
+      if (key === 'legend') assert.ok([undefined, 'plain'].includes(o.legend.type));
+    }
+  }
+  assert.ok(registered.has('CanvasRenderer'));
+});
