@@ -26,6 +26,8 @@ std::string_view to_string(rejection r) noexcept {
       return "responder_dropped";
     case rejection::guarded:
       return "guarded";
+    case rejection::evicted:
+      return "evicted";
     case rejection::count_:
       break;
   }

@@ -34,6 +34,7 @@ enum class rejection : std::uint8_t {
   handler_error,
   responder_dropped,
   guarded,
+  evicted,  // a connection waiting for a request, closed at the cap to make room for a new one
   count_,
 };
 
@@ -64,7 +65,7 @@ struct listener_state {
   std::atomic<bool> stopping{false};
 
   std::mutex sessions_mutex;
-  std::list<std::weak_ptr<session>> sessions;  // guarded by sessions_mutex
+  std::list<std::weak_ptr<session>> sessions;  // guarded by sessions_mutex; oldest first
 };
 
 }  // namespace gg::http::detail

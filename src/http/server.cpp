@@ -72,7 +72,7 @@ struct server::state : std::enable_shared_from_this<server::state> {
       return;
     }
     try {
-      if (shared->active.load() >= shared->options.max_connections) {
+      if (shared->active.load() >= shared->options.max_connections && !evict_one()) {
         refuse(std::move(socket));
       } else {
         std::make_shared<detail::session>(shared, std::move(socket))->start();
@@ -82,6 +82,35 @@ struct server::state : std::enable_shared_from_this<server::state> {
                 {{"listener", shared->options.name}, {"error", e.what()}});
     }
     do_accept();
+  }
+
+  /// At the cap: closes the oldest connection waiting for a request, so the new one can take
+  /// its place; false when none of the oldest ones waits (each owes a response). The scan is
+  /// bounded so that a listener full of busy connections does not pay for a walk of all of
+  /// them on every accept. The new connection is accepted before the evicted one has closed,
+  /// so the count passes the cap by the evictions in flight, briefly.
+  bool evict_one() {
+    constexpr std::size_t scan_limit = 256;
+    // Declared before the lock, so released after it: dropping the last reference to a session
+    // runs its destructor, which takes the registry's lock.
+    std::vector<std::shared_ptr<detail::session>> seen;
+    std::shared_ptr<detail::session> victim;
+    {
+      std::lock_guard lock{shared->sessions_mutex};
+      for (const auto& weak : shared->sessions) {
+        if (seen.size() >= scan_limit) break;
+        auto s = weak.lock();
+        if (!s) continue;
+        if (s->claim_for_eviction()) {
+          victim = std::move(s);
+          break;
+        }
+        seen.push_back(std::move(s));
+      }
+    }
+    if (!victim) return false;
+    victim->evict();
+    return true;
   }
 
   /// Answers 503 without reading the request and closes; best effort, never blocks.

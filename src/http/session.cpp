@@ -93,6 +93,19 @@ void session::shutdown() {
              [self = shared_from_this()] { self->guarded([&] { self->begin_shutdown(); }); });
 }
 
+void session::evict() {
+  asio::post(executor_, [self = shared_from_this()] {
+    self->guarded([&] {
+      // A request may have completed since the claim: a connection that owes a response stays.
+      if (self->closed_ || self->lingering_ || !self->queue_.empty()) return;
+      self->state_->stats.reject(rejection::evicted);
+      log.debug("connection evicted at the cap",
+                {{"listener", self->state_->options.name}, {"remote", self->remote_}});
+      self->close();
+    });
+  });
+}
+
 void session::deliver(std::uint64_t id, response&& r, bool dropped) noexcept {
   try {
     // dispatch(): a handler answering synchronously is already on the strand and its response
@@ -306,6 +319,7 @@ void session::reject(decode_error e) {
 // ---- responses ------------------------------------------------------------------------------
 
 std::uint64_t session::push_slot(slot s) {
+  waiting_.store(false, std::memory_order_relaxed);
   queue_.push_back(std::move(s));
   return next_id_++;
 }
@@ -387,6 +401,7 @@ void session::on_write(const error_code& ec) {
     linger_close();
     return;
   }
+  if (queue_.empty()) waiting_.store(true, std::memory_order_relaxed);
   if (queue_.empty() && reading_ && !decoder_.in_message()) {
     // Idle from now on, not from when the pending read started.
     arm(read_timer_, clock::now() + state_->options.idle_timeout, &session::on_read_deadline);
@@ -459,6 +474,7 @@ void session::begin_shutdown() {
 }
 
 void session::linger_close() {
+  waiting_.store(false, std::memory_order_relaxed);
   lingering_ = true;
   read_closed_ = true;
   error_code ec;
@@ -485,6 +501,7 @@ void session::close() {
   if (closed_) return;
   closed_ = true;
   read_closed_ = true;
+  waiting_.store(false, std::memory_order_relaxed);
   error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);

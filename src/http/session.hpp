@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -44,6 +45,12 @@ class session final : public response_sink, public std::enable_shared_from_this<
   /// Asks the connection to finish: an idle one closes, a busy one closes after its responses.
   void shutdown();
   void deliver(std::uint64_t id, response&& r, bool dropped) noexcept override;
+  /// For the acceptor at the connection cap: true (once) when this connection waits for a
+  /// request, with no response owed; evict() then closes it. Any thread.
+  bool claim_for_eviction() noexcept { return waiting_.exchange(false, std::memory_order_relaxed); }
+  /// Closes the connection if it still owes no response (checked again on its strand). Any
+  /// thread.
+  void evict();
 
  private:
   /// A response waiting to be written, in request order.
@@ -111,6 +118,9 @@ class session final : public response_sink, public std::enable_shared_from_this<
   bool stopping_ = false;
   bool closed_ = false;
   bool registered_ = false;
+  // No response owed and open: what the acceptor may evict at the cap. Written on the strand,
+  // read (and cleared by claim_for_eviction) by the acceptor.
+  std::atomic<bool> waiting_{true};
   std::list<std::weak_ptr<session>>::iterator registry_pos_;
 };
 

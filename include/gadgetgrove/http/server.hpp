@@ -41,7 +41,11 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds{60}};
   /// Time a client has to take one response; a client that does not read is disconnected.
   std::chrono::milliseconds write_timeout{std::chrono::seconds{30}};
-  /// Connections beyond this are answered 503 and closed at once.
+  /// At this many connections a new one takes the place of the oldest connection that is
+  /// waiting for a request (silent since it connected, idle between keep-alive requests, or
+  /// still sending one), which is closed: a flood of idle or slow connections cannot lock out
+  /// clients that send requests. Only when none of the oldest 256 is waiting (every one has a
+  /// request being answered) is the new connection answered 503 and closed at once.
   std::size_t max_connections = 10000;
   /// Pipelined requests read ahead of their responses, per connection; reading pauses at this
   /// bound until responses are written.

@@ -389,16 +389,60 @@ TEST_CASE("an idle keep-alive connection is closed after the idle timeout", "[in
   CHECK(s.rejections("read_timeout") == 0);
 }
 
-TEST_CASE("connections beyond the cap are refused with 503 and counted", "[integration][http]") {
+TEST_CASE("at the cap a new connection takes the place of the oldest one waiting for a request",
+          "[integration][http]") {
   router r;
+  text_route(r, verb::get, "/", "root");
+  auto opts = named("t-evict");
+  opts.max_connections = 2;
+  running_server s{std::move(r), opts};
+  // Two connections that will not send a request (an idle flood), the first one older.
+  auto silent_old = s.client();
+  REQUIRE(s.wait_connections(1));
+  auto silent_new = s.client();
+  REQUIRE(s.wait_connections(2));
+
+  // A client that sends a request is served: the oldest silent connection made room.
+  auto c = s.client();
+  CHECK(c.get("/").status == 200);
+  CHECK(silent_old.wait_closed(2s));
+  CHECK_FALSE(silent_new.wait_closed(100ms));
+  CHECK(s.rejections("evicted") == 1);
+  CHECK(s.rejections("connection_limit") == 0);
+  CHECK(s.wait_connections(2));
+
+  // An idle keep-alive connection waits for a request too: it is next in line after the
+  // remaining silent one.
+  auto d = s.client();
+  CHECK(d.get("/").status == 200);
+  CHECK(silent_new.wait_closed(2s));
+  auto e = s.client();
+  CHECK(e.get("/").status == 200);
+  CHECK(c.wait_closed(2s));
+  CHECK(s.rejections("evicted") == 3);
+}
+
+TEST_CASE("connections beyond the cap are refused with 503 when each one owes a response",
+          "[integration][http]") {
+  std::mutex m;
+  std::vector<responder> held;
+  router r;
+  r.add(verb::get, "/hold", [&](request&&, responder res) {
+    std::lock_guard lock{m};
+    held.push_back(std::move(res));
+  });
   text_route(r, verb::get, "/", "root");
   auto opts = named("t-cap");
   opts.max_connections = 2;
   running_server s{std::move(r), opts};
   auto a = s.client();
   auto b = s.client();
-  REQUIRE(a.get("/").status == 200);
-  REQUIRE(b.get("/").status == 200);
+  a.send_raw(http_client::format_request("GET", "/hold"));
+  b.send_raw(http_client::format_request("GET", "/hold"));
+  REQUIRE(gg::test::eventually([&] {
+    std::lock_guard lock{m};
+    return held.size() == 2;
+  }));
 
   // The refused client has sent nothing, so the server's close is a clean FIN after the 503.
   auto refused = s.client();
@@ -408,8 +452,16 @@ TEST_CASE("connections beyond the cap are refused with 503 and counted", "[integ
   CHECK(reply->header("connection") == "close");
   CHECK(refused.wait_closed(2s));
   CHECK(s.rejections("connection_limit") == 1);
+  CHECK(s.rejections("evicted") == 0);
   CHECK(s.server().active_connections() == 2);
 
+  {
+    std::lock_guard lock{m};
+    for (auto& res : held) std::move(res).send(response::text(200, "held"));
+    held.clear();
+  }
+  CHECK(a.read_reply().body == "held");
+  CHECK(b.read_reply().body == "held");
   a.close();
   REQUIRE(s.wait_connections(1));
   CHECK(s.client().get("/").status == 200);
