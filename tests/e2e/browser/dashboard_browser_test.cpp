@@ -86,8 +86,9 @@ void run_transform(unsigned short admin_port, simdjson::dom::parser& parser,
 }
 
 /// Runs dashboard_flow.mjs against `admin_port` and checks its summary; returns its stdout.
+/// With `shop_port`, the flow also follows the shop's /analytics to the dashboard.
 std::string run_flow(const std::string& node, unsigned short admin_port, const fs::path& logs,
-                     bool empty, bool stale = false) {
+                     bool empty, bool stale = false, unsigned short shop_port = 0) {
   std::vector<std::string> args{(gg::test::browser_dir() / "dashboard_flow.mjs").string(),
                                 "--url",
                                 "http://127.0.0.1:" + std::to_string(admin_port),
@@ -101,6 +102,10 @@ std::string run_flow(const std::string& node, unsigned short admin_port, const f
     args.emplace_back("1");
   }
   if (stale) args.emplace_back("--stale");
+  if (shop_port != 0) {
+    args.emplace_back("--shop-url");
+    args.emplace_back("http://127.0.0.1:" + std::to_string(shop_port));
+  }
   const auto flow = gg::test::run_to_end(node, args, logs, 300s);
   INFO("dashboard_flow.mjs stdout:\n" << flow.out << "\nstderr:\n" << flow.err);
   simdjson::dom::parser parser;
@@ -177,7 +182,9 @@ TEST_CASE(
   INFO("sessions in the models: " << seen << ", sent: " << sessions + live_sessions);
   REQUIRE(loaded);
 
-  const std::string out = run_flow(node, serve.endpoints().admin_port, logs, false);
+  const std::string out = run_flow(node, serve.endpoints().admin_port, logs, false, false,
+                                   serve.endpoints().public_port);
+  CHECK(out.find("\"analytics_redirect\":{\"status\":307") != std::string::npos);
   simdjson::dom::parser summary_parser;
   const auto summary = last_json_line(summary_parser, out);
   std::cout << "dashboard first render (ms, headless Chromium; cold: new profile, warm: reload): "

@@ -15,6 +15,7 @@
 //
 //   node dashboard_flow.mjs --url http://127.0.0.1:8050 --password <admin password>
 //                           --out <screenshot dir> [--empty [--stale]] [--runs 5]
+//                           [--shop-url http://127.0.0.1:8080 (follows its /analytics)]
 //
 // Prints one JSON line on stdout: {"ok":true,"problems":[],"first_render_ms":{...},...}.
 // Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
@@ -25,7 +26,7 @@ import {join} from 'node:path';
 
 function parse_args(argv) {
   const args = {url: null, password: null, out: null, empty: false, stale: false, runs: 5,
-                timeout: 30000};
+                timeout: 30000, shop_url: null};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--empty' || a === '--stale') {
@@ -33,7 +34,7 @@ function parse_args(argv) {
       continue;
     }
     const key = {'--url': 'url', '--password': 'password', '--out': 'out', '--runs': 'runs',
-                 '--timeout': 'timeout'}[a];
+                 '--timeout': 'timeout', '--shop-url': 'shop_url'}[a];
     if (!key || argv[i + 1] === undefined) throw new Error(`bad argument ${a}`);
     args[key] = key === 'runs' || key === 'timeout' ? Number(argv[++i]) : argv[++i];
   }
@@ -198,6 +199,24 @@ async function main() {
             () => performance.getEntriesByName('dashboard-first-render')[0]?.startTime ?? -1));
       }
       await csp_of(p, 'warm');
+      await c.close();
+    }
+    // The shop's /analytics leads a browser to the dashboard on the admin listener (another
+    // origin): the redirect is followed and the dashboard renders there.
+    if (args.shop_url) {
+      const c = await new_context();
+      const p = await c.newPage();
+      watch(p, 'shop /analytics');
+      const first = await p.goto(`${args.shop_url.replace(/\/$/, '')}/analytics`);
+      const hop = first?.request().redirectedFrom();
+      check(hop !== null && hop !== undefined, 'the shop\'s /analytics did not redirect');
+      if (hop) {
+        const status = (await hop.response())?.status();
+        check(status === 307, `the shop's /analytics redirected with ${status}, not 307`);
+      }
+      check(p.url() === `${base}/dashboard`, `the shop's /analytics led to ${p.url()}`);
+      await p.waitForSelector('main[data-renders="1"]');
+      result.analytics_redirect = {status: 307, location: p.url()};
       await c.close();
     }
     result.first_render_ms = {cold_runs: times.map(Math.round),
