@@ -78,19 +78,47 @@ TEST_CASE("the pipeline page and its files are served with CSP, ETag, 304 and HE
   CHECK(js_head.header("ETag") == std::string{js->etag});
   check_console_headers(js_head);
 
+  int compressed = 0;
   for (const auto& a : gg::console::console_assets()) {
-    if (a.path.ends_with(".html")) continue;
     CAPTURE(a.path);
-    const auto r = admin.get("/console/" + std::string{a.path});
+    const std::string url = "/console/" + std::string{a.path};
+    if (a.path.ends_with(".gz")) {
+      // A compressed copy is served only as the gzip encoding of its file, never by its name.
+      ++compressed;
+      const std::string_view plain_name = a.path.substr(0, a.path.size() - 3);
+      const auto* plain = gg::console::console_assets().find(plain_name);
+      REQUIRE(plain != nullptr);
+      CHECK(admin.get(url).status == 404);
+      const auto zipped = admin.get("/console/" + std::string{plain_name},
+                                    {{"Accept-Encoding", "gzip, deflate, br"}});
+      CHECK(zipped.status == 200);
+      CHECK(zipped.header("Content-Encoding") == "gzip");
+      CHECK(zipped.header("Vary") == "Accept-Encoding");
+      CHECK(zipped.header("Content-Type") == std::string{plain->content_type});
+      CHECK(zipped.header("ETag") == std::string{a.etag});
+      CHECK(zipped.body == a.body);
+      check_console_headers(zipped);
+      // Refused gzip (q=0): the identity bytes, with the identity ETag.
+      const auto identity = admin.get("/console/" + std::string{plain_name},
+                                      {{"Accept-Encoding", "gzip;q=0"}});
+      CHECK(identity.status == 200);
+      CHECK_FALSE(identity.header("Content-Encoding").has_value());
+      CHECK(identity.header("ETag") == std::string{plain->etag});
+      CHECK(identity.body == plain->body);
+      continue;
+    }
+    if (a.path.ends_with(".html")) continue;
+    const auto r = admin.get(url);
     CHECK(r.status == 200);
     CHECK(r.body == a.body);
     CHECK(r.header("Content-Type") == std::string{a.content_type});
     CHECK(r.header("ETag") == std::string{a.etag});
     CHECK(r.header("Cache-Control") == "no-cache");
     check_console_headers(r);
-    CHECK(admin.get("/console/" + std::string{a.path}, {{"If-None-Match", std::string{a.etag}}})
-              .status == 304);
+    CHECK(admin.get(url, {{"If-None-Match", std::string{a.etag}}}).status == 304);
   }
+  // The charting library is embedded with its gzip copy.
+  CHECK(compressed >= 1);
 
   for (const char* missing :
        {"/console/nope.js", "/console/", "/console/pipeline.html", "/console/header.html",
