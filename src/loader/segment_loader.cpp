@@ -3,9 +3,9 @@
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
-#include <gadgetgrove/loader/segment_reader.hpp>
 #include <gadgetgrove/pg/sqlstate.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
+#include "segment_reader.hpp"
 
 #include <chrono>
 

@@ -3,10 +3,10 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/uuid.hpp>
-#include <gadgetgrove/loader/copy_encoder.hpp>
-#include <gadgetgrove/loader/line_parser.hpp>
 #include <gadgetgrove/loader/segment_store.hpp>
 #include <gadgetgrove/pg/connection.hpp>
+#include "copy_encoder.hpp"
+#include "line_parser.hpp"
 
 #include "guarded_copy.hpp"
 

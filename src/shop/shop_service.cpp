@@ -13,8 +13,8 @@
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/static_assets.hpp>
 #include <gadgetgrove/pg/pool.hpp>
-#include <gadgetgrove/shop/catalog_writer.hpp>
-#include <gadgetgrove/shop/static_assets.hpp>
+#include "catalog_writer.hpp"
+#include "static_assets.hpp"
 
 #include <algorithm>
 #include <cmath>

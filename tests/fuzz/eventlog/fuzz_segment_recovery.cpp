@@ -6,7 +6,7 @@
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/fault_file_system.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
-#include <gadgetgrove/eventlog/segment_recovery.hpp>
+#include "segment_recovery.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,7 @@
 // identify's traits), which comes first in them.
 
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/product_list.hpp>
+#include "product_list.hpp"
 
 #include <cstdint>
 #include <string>

@@ -3,10 +3,10 @@
 
 #include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/product_list.hpp>
-#include <gadgetgrove/traffic/session_plan.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>
-#include <gadgetgrove/traffic/visitor_pool.hpp>
+#include "product_list.hpp"
+#include "session_plan.hpp"
+#include "visitor_pool.hpp"
 
 #include <cstdint>
 #include <string>
