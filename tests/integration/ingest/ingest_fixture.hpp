@@ -5,10 +5,10 @@
 
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
-#include <gadgetgrove/eventlog/fault_file_system.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
 #include <gadgetgrove/http/server.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
+#include "fault_file_system.hpp"
 
 #include "http_client.hpp"
 #include "temp_dir.hpp"
