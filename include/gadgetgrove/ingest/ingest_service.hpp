@@ -11,6 +11,7 @@
 #include <gadgetgrove/ingest/cors_policy.hpp>
 #include <gadgetgrove/ingest/event_enricher.hpp>
 #include <gadgetgrove/ingest/ingest_config.hpp>
+#include <gadgetgrove/ingest/server_event.hpp>
 #include <gadgetgrove/ingest/trusted_proxies.hpp>
 
 #include <atomic>
@@ -25,24 +26,6 @@
 #include <vector>
 
 namespace gg::ingest {
-
-/// An event the server itself records (the shop's order_completed / order_failed). It takes
-/// the same path as a browser's event, with `_source` "server".
-struct server_event {
-  std::string type = "custom_event";
-  std::string event;            // the custom event's name, e.g. "order_completed"
-  std::string session_id;       // empty: none
-  std::string user_id;          // empty: none
-  std::string properties_json;  // a JSON object stored as `properties`; empty: none
-  std::string client_ip;        // of the shopper's request, if any
-  std::string user_agent;       // of the shopper's request, if any
-};
-
-/// Receives the event id once the event is safe in the log, or why it is not (invalid_input
-/// with the reject reason as message, unavailable when the log refused it or failed to write
-/// it). Called exactly once: on the calling thread when the event is refused at once, else
-/// later on the event log's writer thread, so it must be quick and must not block.
-using server_event_callback = std::function<void(gg::result<gg::uuid>)>;
 
 /// Routes (see add_routes):
 ///   POST /api/analytics         one event; 200 {"status":"success","queue","event_id"} once

@@ -3,7 +3,7 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
-#include <gadgetgrove/ingest/ingest_service.hpp>
+#include <gadgetgrove/ingest/server_event.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
 #include <gadgetgrove/shop/checkout.hpp>
 #include <gadgetgrove/shop/session_store.hpp>
