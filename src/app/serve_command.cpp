@@ -2,7 +2,6 @@
 #include "database.hpp"
 #include "health_routes.hpp"
 #include "instance_lock.hpp"
-#include "listeners.hpp"
 #include "loaded_sources.hpp"
 #include "loader_stage.hpp"
 #include "pipeline_api.hpp"
@@ -19,6 +18,7 @@
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/flows/engine.hpp>
 #include <gadgetgrove/http/connection_budget.hpp>
+#include <gadgetgrove/http/listeners_stage.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
@@ -253,7 +253,7 @@ int run_serve(const parsed_cli& cli) {
   capture->add_admin_routes(*admin_routes);
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
-  auto listeners = std::make_shared<listeners_stage>(
+  auto listeners = std::make_shared<http::listeners_stage>(
       sched.io(), s.listen, s.admin_listen, public_routes, admin_routes,
       std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"},
       http::admin_access_options{.token = s.admin_token, .password = s.admin_password});
