@@ -1,8 +1,7 @@
 #pragma once
 // The file operations the event log needs, behind an interface so tests can inject faults
 // (short writes, EIO, ENOSPC, slow or failing fsync, a crash that drops unsynced bytes).
-// posix_file_system is the real one; the tests' in-memory
-// one is fault_file_system (tests/support/fault_file_system).
+// posix_file_system is the real one; fault_file_system is the in-memory one for tests.
 
 #include <gadgetgrove/core/result.hpp>
 
