@@ -40,13 +40,46 @@ endif()
 # Asio: no deprecated interfaces, and one io_context per process is the norm here.
 target_compile_definitions(gg_options INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_ALLOW_DEPRECATED_HEADERS)
 
-# gg_stage(<name> SOURCES ... DEPS ...): the library gg_<name> for src/<name>.
+# gg_stage(<name> SOURCES ... DEPENDS <stage>... DEPS <library>...): the library gg_<name> for
+# src/<name>. DEPENDS is the stage graph: the stages whose public headers (include/gadgetgrove/
+# <stage>/) this one may include and whose libraries it links; each must already be defined
+# (src/CMakeLists.txt adds stages in dependency order, so the graph has no cycle). DEPS are
+# third-party libraries only. Private headers stay in src/<name>/, on this target's include path
+# alone. The graph is written to <build>/stage_graph.txt for tools/check-layering.py, which fails
+# when a source includes a header of a stage it does not depend on; docs/layering.md draws it.
 function(gg_stage name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;DEPS" ${ARGN})
+  gg_stage_record(${name} ${ARG_DEPENDS})
+  foreach(lib ${ARG_DEPS})
+    if(lib MATCHES "^gg_")
+      message(FATAL_ERROR "gg_stage(${name}): ${lib} is a stage; name it in DEPENDS, not DEPS")
+    endif()
+  endforeach()
   add_library(gg_${name} STATIC ${ARG_SOURCES})
   target_include_directories(gg_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include
                                         PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-  target_link_libraries(gg_${name} PUBLIC gg_options ${ARG_DEPS})
+  list(TRANSFORM ARG_DEPENDS PREPEND gg_ OUTPUT_VARIABLE stage_libs)
+  target_link_libraries(gg_${name} PUBLIC gg_options ${stage_libs} ${ARG_DEPS})
+endfunction()
+
+# gg_stage_record(<name> <stage>...): adds <name> and the stages it may use to the stage graph
+# (gg_stage calls it; the composition root, src/app, calls it itself).
+function(gg_stage_record name)
+  foreach(dep ${ARGN})
+    if(NOT TARGET gg_${dep})
+      message(FATAL_ERROR "stage ${name} depends on ${dep}, which is not defined before it: "
+                          "stages are added in dependency order (src/CMakeLists.txt)")
+    endif()
+  endforeach()
+  string(REPLACE ";" " " deps "${ARGN}")
+  set_property(GLOBAL APPEND PROPERTY GG_STAGE_GRAPH "${name}:${deps}")
+endfunction()
+
+# gg_stage_graph_write(<file>): one line per stage, "<stage>: <stage it may use>...".
+function(gg_stage_graph_write file)
+  get_property(graph GLOBAL PROPERTY GG_STAGE_GRAPH)
+  list(JOIN graph "\n" text)
+  file(CONFIGURE OUTPUT ${file} CONTENT "${text}\n")
 endfunction()
 
 # gg_test(<name> LABEL unit|integration|e2e SOURCES ... DEPS ...): one Catch2 executable,

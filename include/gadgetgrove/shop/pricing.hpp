@@ -2,8 +2,8 @@
 // The shop's pricing rules, the one source for everything that prices an order: the checkout
 // (shop), the storefront's initial state (which hands these figures to the browser's mirror in
 // web/format.js, held to them by tests/unit/shop/pricing_mirror_test.cpp) and the traffic
-// generator, which predicts what the shop will charge. Header-only and constexpr, so a client
-// of the shop uses the rules without linking the shop.
+// generator, which predicts what the shop will charge. Header-only and constexpr: this header is
+// all that traffic uses of the shop (docs/layering.md).
 
 #include <cstdint>
 
