@@ -251,7 +251,7 @@ int run_serve(const parsed_cli& cli) {
   }
   console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
-  capture->add_admin_routes(*admin_routes);
+  capture->add_admin_routes(*admin_routes, sched.blocking_executor());
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
   auto listeners = std::make_shared<listeners_stage>(
