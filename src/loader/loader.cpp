@@ -107,9 +107,9 @@ struct loader_metrics {
       auto it = rejects.find(reason);
       if (it == rejects.end()) {
         it = rejects
-                 .emplace(reason, &reg.get_counter("gadgetgrove_loader_rejects_total",
-                                                   "Lines rejected, by reason",
-                                                   {{"reason", reason}}))
+                 .emplace(reason,
+                          &reg.get_counter("gadgetgrove_loader_rejects_total",
+                                           "Lines rejected, by reason", {{"reason", reason}}))
                  .first;
       }
       it->second->inc(n);

@@ -53,17 +53,14 @@ session_store::session_store(session_store_options& options, metrics::registry& 
       clock_(std::move(options.clock)),
       fresh_per_address_(std::max<std::size_t>(options.fresh_per_address, 1)),
       user_entropy_(random_u64()),
-      active_(reg.get_gauge("gadgetgrove_shop_sessions_active",
-                                          "Shop sessions held in memory")),
-      created_(reg.get_counter("gadgetgrove_shop_sessions_created_total",
-                                             "Shop sessions created")),
+      active_(reg.get_gauge("gadgetgrove_shop_sessions_active", "Shop sessions held in memory")),
+      created_(reg.get_counter("gadgetgrove_shop_sessions_created_total", "Shop sessions created")),
       expired_(reg.get_counter("gadgetgrove_shop_sessions_expired_total",
-                                             "Shop sessions removed after their expiry")),
-      evicted_(reg.get_counter(
-          "gadgetgrove_shop_sessions_evicted_total",
-          "Live shop sessions evicted because the session cap was reached")),
+                               "Shop sessions removed after their expiry")),
+      evicted_(reg.get_counter("gadgetgrove_shop_sessions_evicted_total",
+                               "Live shop sessions evicted because the session cap was reached")),
       ended_(reg.get_counter("gadgetgrove_shop_sessions_ended_total",
-                                           "Shop sessions ended by their visitor")),
+                             "Shop sessions ended by their visitor")),
       refused_(reg.get_counter(
           "gadgetgrove_shop_sessions_refused_total",
           "New shop sessions refused: the client address holds too many never used again")) {
