@@ -175,7 +175,7 @@ struct shop_service::routes {
       std::move(res).send(api_json(200, all_products));
       return;
     }
-    // Unknown categories filter to nothing, as the original did.
+    // Unknown categories filter to nothing (docs/reference/behaviour.md §1).
     const category_info* c = find_category(*key);
     const auto it = c == nullptr ? by_category.end() : by_category.find(c->slug);
     std::move(res).send(
