@@ -13,6 +13,7 @@
 #include <gadgetgrove/core/serve_info.hpp>
 
 #include <gadgetgrove/console/console.hpp>
+#include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/dashboard/dashboard_routes.hpp>
@@ -250,7 +251,7 @@ int run_serve(const parsed_cli& cli) {
   }
   console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
-  capture->add_admin_routes(*admin_routes);
+  capture->add_admin_routes(*admin_routes, sched.blocking_executor());
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
   auto listeners = std::make_shared<listeners_stage>(
@@ -301,8 +302,16 @@ int run_serve(const parsed_cli& cli) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
 
-  if (s.dashboard_url.empty())
-    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/dashboard");
+  if (s.dashboard_url.empty()) {
+    // A wildcard address names no host a browser can reach: send it to the host it used to
+    // reach the shop, on the admin port.
+    const auto admin = gg::parse_host_port(listeners->admin_endpoint());
+    if (admin && (admin->host == "0.0.0.0" || admin->host == "::")) {
+      store->set_dashboard_redirect(shop::dashboard_redirect::on_request_host(admin->port));
+    } else {
+      store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/dashboard");
+    }
+  }
 
   serve_info info;
   info.public_address = listeners->public_endpoint();

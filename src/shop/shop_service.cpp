@@ -503,7 +503,7 @@ shop_service::shop_service(shop_config config, event_submit submit,
       sessions_(session_store_options{config_.session_cap, config_.session_ttl,
                                       config_.session_fresh_per_address, config_.clock}),
       payments_(config_.checkout_failure_rate, config_.checkout_seed),
-      dashboard_url_(config_.dashboard_url) {
+      dashboard_(dashboard_redirect::fixed(config_.dashboard_url)) {
   routes_ = std::make_shared<routes>(*this);
 }
 
@@ -533,13 +533,21 @@ void shop_service::add_routes(http::router& r) {
         }));
   r.add(verb::get, "/shop",
         [](http::request&&, http::responder res) { std::move(res).send(redirect("/")); });
-  r.add(verb::get, "/analytics", [this](http::request&&, http::responder res) {
-    std::string url;
+  r.add(verb::get, "/analytics", [this](http::request&& req, http::responder res) {
+    dashboard_redirect target;
     {
       std::lock_guard lock(dashboard_mutex_);
-      url = dashboard_url_;
+      target = dashboard_;
     }
-    std::move(res).send(redirect(std::move(url)));
+    auto url = dashboard_location(target, req.header("Host"));
+    if (!url) {
+      std::move(res).send(api_error(400, "bad request",
+                                    "/analytics needs a Host header naming this server (a host "
+                                    "name or address, optionally with a port) to lead to the "
+                                    "dashboard; or set --dashboard-url"));
+      return;
+    }
+    std::move(res).send(redirect(std::move(*url)));
   });
   r.add_prefix(
       verb::get, std::string{static_prefix},
@@ -604,8 +612,12 @@ gg::health shop_service::health() const {
 }
 
 void shop_service::set_dashboard_url(std::string url) {
+  set_dashboard_redirect(dashboard_redirect::fixed(std::move(url)));
+}
+
+void shop_service::set_dashboard_redirect(dashboard_redirect target) {
   std::lock_guard lock(dashboard_mutex_);
-  dashboard_url_ = std::move(url);
+  dashboard_ = std::move(target);
 }
 
 std::chrono::milliseconds shop_service::maintenance_interval() const noexcept {

@@ -6,6 +6,7 @@
 #include <gadgetgrove/ingest/ingest_service.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
 #include <gadgetgrove/shop/checkout.hpp>
+#include <gadgetgrove/shop/dashboard_redirect.hpp>
 #include <gadgetgrove/shop/session_store.hpp>
 #include <gadgetgrove/shop/shop_config.hpp>
 #include <gadgetgrove/shop/storefront_pages.hpp>
@@ -79,6 +80,9 @@ class shop_service final : public gg::stage {
 
   /// Changes where GET /analytics redirects (e.g. once the admin listener's port is known).
   void set_dashboard_url(std::string url);
+  /// As above; with dashboard_redirect::on_request_host, the host the browser asked for on the
+  /// admin port (a missing or malformed Host is answered 400).
+  void set_dashboard_redirect(dashboard_redirect target);
 
   const catalog& products() const noexcept { return catalog_; }
   session_store& sessions() noexcept { return sessions_; }
@@ -110,7 +114,7 @@ class shop_service final : public gg::stage {
   payment_simulator payments_;
 
   mutable std::mutex dashboard_mutex_;
-  std::string dashboard_url_;
+  dashboard_redirect dashboard_;
 
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
