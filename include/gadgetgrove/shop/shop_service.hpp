@@ -108,6 +108,9 @@ class shop_service final : public gg::stage {
   std::function<pg::pool*()> pool_source_;
   std::atomic<pg::pool*> pool_{nullptr};
   std::vector<std::string> depends_on_;
+
+  /// config_.metrics, or the process-wide registry when none was given.
+  metrics::registry& metrics_registry() const noexcept;
   catalog catalog_;
   storefront_pages pages_;
   session_store sessions_;
