@@ -114,6 +114,7 @@ shop::shop_config shop_config_for(const settings& s) {
   if (!s.dashboard_url.empty()) c.dashboard_url = s.dashboard_url;
   c.cookie_secure = s.cookie_secure;
   c.static_max_age = std::chrono::duration_cast<std::chrono::seconds>(s.static_max_age);
+  c.metrics = &metrics::global();
   return c;
 }
 
@@ -202,7 +203,7 @@ int run_serve(const parsed_cli& cli) {
   auto capture = std::make_shared<ingest::ingest_service>(ingest_config_for(s), *events);
   sched.add_stage(capture);
   auto loader = std::make_shared<loader_stage>(
-      s, db, loader::loader_runtime{&sched.io(), sched.blocking_executor()});
+      s, db, loader::loader_runtime{&sched.io(), sched.blocking_executor(), &metrics::global()});
   sched.add_stage(loader);
   std::filesystem::path transform_project = s.transform_project;
   if (transform_project.empty()) {
