@@ -13,9 +13,9 @@
 
 namespace gg::traffic {
 
-/// Plans synthetic sessions (SPEC §7) from a seed: home; unless the visitor bounces, 2-6
-/// categories with 1-3 product views each, adding in-stock products to the cart; with a
-/// non-empty cart, begin_checkout, then a purchase or a checkout_error; sometimes a logout.
+/// Plans synthetic sessions (docs/reference/behaviour.md §7) from a seed: home; unless the visitor
+/// bounces, 2-6 categories with 1-3 product views each, adding in-stock products to the cart; with
+/// a non-empty cart, begin_checkout, then a purchase or a checkout_error; sometimes a logout.
 /// Returning visitors come from a visitor_pool, so the user of a session depends on the
 /// sessions planned before it and on their start times.
 ///
