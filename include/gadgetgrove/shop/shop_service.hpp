@@ -3,7 +3,7 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
-#include <gadgetgrove/ingest/ingest_service.hpp>
+#include <gadgetgrove/ingest/server_event.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
 #include <gadgetgrove/shop/checkout.hpp>
 #include <gadgetgrove/shop/dashboard_redirect.hpp>
@@ -37,7 +37,8 @@ namespace gg::shop {
 using event_submit =
     std::function<void(const ingest::server_event& event, ingest::server_event_callback done)>;
 
-/// The shop. add_routes() puts its routes on the public router (SPEC §1): the storefront
+/// The shop. add_routes() puts its routes on the public router (docs/reference/behaviour.md §1):
+/// the storefront
 /// (`/`, `/category/{slug}`, `/category/{slug}/product/{id}`, and any other path without a dot
 /// outside /api/), `/shop` and `/analytics` redirects, `/static/...`, `/api/products`,
 /// `/api/session[/refresh|/end]` and `POST /checkout`; it also installs the router's fallback
@@ -108,6 +109,9 @@ class shop_service final : public gg::stage {
   std::function<pg::pool*()> pool_source_;
   std::atomic<pg::pool*> pool_{nullptr};
   std::vector<std::string> depends_on_;
+
+  /// config_.metrics, or the process-wide registry when none was given.
+  metrics::registry& metrics_registry() const noexcept;
   catalog catalog_;
   storefront_pages pages_;
   session_store sessions_;
