@@ -40,16 +40,24 @@ endif()
 # Asio: no deprecated interfaces, and one io_context per process is the norm here.
 target_compile_definitions(gg_options INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_ALLOW_DEPRECATED_HEADERS)
 
-# gg_stage(<name> SOURCES ... DEPENDS <stage>... DEPS <library>...): the library gg_<name> for
-# src/<name>. DEPENDS is the stage graph: the stages whose public headers (include/gadgetgrove/
-# <stage>/) this one may include and whose libraries it links; each must already be defined
+# gg_stage(<name> SOURCES ... DEPENDS <stage>... HEADERS <stage>/<header>... DEPS <library>...):
+# the library gg_<name> for src/<name>. DEPENDS and HEADERS are the stage graph. DEPENDS: the
+# stages whose public headers (include/gadgetgrove/<stage>/) this one may include and whose
+# libraries it links. HEADERS: single header-only public headers of other stages it may include
+# without linking them (e.g. ingest/server_event.hpp). Each stage named must already be defined
 # (src/CMakeLists.txt adds stages in dependency order, so the graph has no cycle). DEPS are
 # third-party libraries only. Private headers stay in src/<name>/, on this target's include path
 # alone. The graph is written to <build>/stage_graph.txt for tools/check-layering.py, which fails
 # when a source includes a header of a stage it does not depend on; docs/layering.md draws it.
 function(gg_stage name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;DEPS" ${ARGN})
-  gg_stage_record(${name} ${ARG_DEPENDS})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS;HEADERS;DEPS" ${ARGN})
+  foreach(header ${ARG_HEADERS})
+    if(NOT EXISTS ${PROJECT_SOURCE_DIR}/include/gadgetgrove/${header})
+      message(FATAL_ERROR "gg_stage(${name}): HEADERS ${header} is not a public header "
+                          "(include/gadgetgrove/<stage>/<header>)")
+    endif()
+  endforeach()
+  gg_stage_record(${name} ${ARG_DEPENDS} ${ARG_HEADERS})
   foreach(lib ${ARG_DEPS})
     if(lib MATCHES "^gg_")
       message(FATAL_ERROR "gg_stage(${name}): ${lib} is a stage; name it in DEPENDS, not DEPS")
@@ -62,10 +70,11 @@ function(gg_stage name)
   target_link_libraries(gg_${name} PUBLIC gg_options ${stage_libs} ${ARG_DEPS})
 endfunction()
 
-# gg_stage_record(<name> <stage>...): adds <name> and the stages it may use to the stage graph
-# (gg_stage calls it; the composition root, src/app, calls it itself).
+# gg_stage_record(<name> <stage>|<stage>/<header>...): adds <name> and what it may use to the
+# stage graph (gg_stage calls it; the composition root, src/app, calls it itself).
 function(gg_stage_record name)
-  foreach(dep ${ARGN})
+  foreach(entry ${ARGN})
+    string(REGEX REPLACE "/.*" "" dep "${entry}")
     if(NOT TARGET gg_${dep})
       message(FATAL_ERROR "stage ${name} depends on ${dep}, which is not defined before it: "
                           "stages are added in dependency order (src/CMakeLists.txt)")

@@ -1,10 +1,10 @@
 #include "cli.hpp"
 #include "flow_schedule.hpp"
 #include "flows_options.hpp"
-#include "listeners.hpp"
 #include "transform_options.hpp"
 
 #include <gadgetgrove/core/host_port.hpp>
+#include <gadgetgrove/http/listeners_stage.hpp>
 #include <gadgetgrove/ingest/trusted_proxies.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/cron_expr.hpp>
@@ -869,7 +869,7 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
     http::admin_access_options admin;
     admin.token = s.admin_token;
     admin.password = s.admin_password;
-    if (auto st = check_admin_exposure(s.admin_listen, admin); !st) {
+    if (auto st = http::check_admin_exposure(s.admin_listen, admin); !st) {
       err = fmt::format("gadgetgrove: {}", st.error().message);
       return 2;
     }

@@ -2,7 +2,6 @@
 #include "database.hpp"
 #include "health_routes.hpp"
 #include "instance_lock.hpp"
-#include "listeners.hpp"
 #include "loaded_sources.hpp"
 #include "loader_stage.hpp"
 #include "pipeline_api.hpp"
@@ -13,12 +12,14 @@
 #include <gadgetgrove/core/serve_info.hpp>
 
 #include <gadgetgrove/console/console.hpp>
+#include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/dashboard/dashboard_routes.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/flows/engine.hpp>
 #include <gadgetgrove/http/connection_budget.hpp>
+#include <gadgetgrove/http/listeners_stage.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
@@ -113,6 +114,7 @@ shop::shop_config shop_config_for(const settings& s) {
   if (!s.dashboard_url.empty()) c.dashboard_url = s.dashboard_url;
   c.cookie_secure = s.cookie_secure;
   c.static_max_age = std::chrono::duration_cast<std::chrono::seconds>(s.static_max_age);
+  c.metrics = &metrics::global();
   return c;
 }
 
@@ -201,7 +203,7 @@ int run_serve(const parsed_cli& cli) {
   auto capture = std::make_shared<ingest::ingest_service>(ingest_config_for(s), *events);
   sched.add_stage(capture);
   auto loader = std::make_shared<loader_stage>(
-      s, db, loader::loader_runtime{&sched.io(), sched.blocking_executor()});
+      s, db, loader::loader_runtime{&sched.io(), sched.blocking_executor(), &metrics::global()});
   sched.add_stage(loader);
   std::filesystem::path transform_project = s.transform_project;
   if (transform_project.empty()) {
@@ -250,10 +252,10 @@ int run_serve(const parsed_cli& cli) {
   }
   console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   capture->add_routes(*public_routes);
-  capture->add_admin_routes(*admin_routes);
+  capture->add_admin_routes(*admin_routes, sched.blocking_executor());
   store->add_routes(*public_routes);  // also the storefront's fallback for deep links
 
-  auto listeners = std::make_shared<listeners_stage>(
+  auto listeners = std::make_shared<http::listeners_stage>(
       sched.io(), s.listen, s.admin_listen, public_routes, admin_routes,
       std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"},
       http::admin_access_options{.token = s.admin_token, .password = s.admin_password});
@@ -301,8 +303,16 @@ int run_serve(const parsed_cli& cli) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
 
-  if (s.dashboard_url.empty())
-    store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/dashboard");
+  if (s.dashboard_url.empty()) {
+    // A wildcard address names no host a browser can reach: send it to the host it used to
+    // reach the shop, on the admin port.
+    const auto admin = gg::parse_host_port(listeners->admin_endpoint());
+    if (admin && (admin->host == "0.0.0.0" || admin->host == "::")) {
+      store->set_dashboard_redirect(shop::dashboard_redirect::on_request_host(admin->port));
+    } else {
+      store->set_dashboard_url("http://" + listeners->admin_endpoint() + "/dashboard");
+    }
+  }
 
   serve_info info;
   info.public_address = listeners->public_endpoint();

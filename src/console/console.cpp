@@ -1,9 +1,9 @@
 #include <gadgetgrove/console/console.hpp>
 
-#include <gadgetgrove/console/page_template.hpp>
 #include <gadgetgrove/http/request.hpp>
 #include <gadgetgrove/http/responder.hpp>
 #include <gadgetgrove/http/response.hpp>
+#include "page_template.hpp"
 
 #include "content_coding.hpp"
 #include "gg_console_assets.hpp"

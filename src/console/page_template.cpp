@@ -1,4 +1,4 @@
-#include <gadgetgrove/console/page_template.hpp>
+#include "page_template.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include <gadgetgrove/dashboard/dashboard_query.hpp>
+#include "dashboard_query.hpp"
 
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/utf8.hpp>

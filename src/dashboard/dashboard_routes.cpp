@@ -4,11 +4,11 @@
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/dashboard/dashboard_query.hpp>
 #include <gadgetgrove/http/request.hpp>
 #include <gadgetgrove/http/responder.hpp>
 #include <gadgetgrove/http/response.hpp>
 #include <gadgetgrove/sched/time_zone_spec.hpp>
+#include "dashboard_query.hpp"
 
 #include <boost/asio/post.hpp>
 

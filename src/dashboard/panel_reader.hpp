@@ -5,9 +5,9 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/dashboard/dashboard_query.hpp>
 #include <gadgetgrove/dashboard/dashboard_routes.hpp>
 #include <gadgetgrove/pg/connection.hpp>
+#include "dashboard_query.hpp"
 
 #include <optional>
 #include <string>

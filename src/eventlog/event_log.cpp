@@ -4,7 +4,7 @@
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/eventlog/posix_file_system.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
-#include <gadgetgrove/eventlog/segment_recovery.hpp>
+#include "segment_recovery.hpp"
 
 #include <algorithm>
 #include <exception>

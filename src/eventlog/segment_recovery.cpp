@@ -1,4 +1,4 @@
-#include <gadgetgrove/eventlog/segment_recovery.hpp>
+#include "segment_recovery.hpp"
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>

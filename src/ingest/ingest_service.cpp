@@ -1,5 +1,10 @@
 #include <gadgetgrove/ingest/ingest_service.hpp>
 
+#include "ingest_metrics.hpp"
+#include "ingest_reply.hpp"
+#include "server_event_body.hpp"
+#include "unavailable_cause.hpp"
+
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/time.hpp>
@@ -15,117 +20,21 @@ namespace {
 
 const gg::logger ingest_log{"ingest"};
 
-constexpr std::array<std::string_view, 3> source_names = {"api", "segment", "server"};
-
-// Why a submission could not be made durable; the `reason` label of
-// gadgetgrove_ingest_unavailable_total and the `error` of the 503 answer.
-constexpr std::array<std::string_view, 6> unavailable_names = {
-    "queue_full", "not_running", "shutting_down", "disk_full", "write_error", "write_failed"};
-
-std::string_view refusal_name(const eventlog::submit_result& r) noexcept {
-  if (r.status == eventlog::submit_status::queue_full) return "queue_full";
-  if (r.status == eventlog::submit_status::invalid) return "write_failed";
-  switch (r.reason) {
-    case eventlog::unavailable_reason::not_running:
-      return "not_running";
-    case eventlog::unavailable_reason::shutting_down:
-      return "shutting_down";
-    case eventlog::unavailable_reason::disk_full:
-      return "disk_full";
-    case eventlog::unavailable_reason::write_error:
-      return "write_error";
-    case eventlog::unavailable_reason::none:
-      break;
-  }
-  return "write_failed";
-}
-
-std::string_view failure_name(const gg::error& e) noexcept {
-  switch (e.code) {
-    case errc::no_space:
-      return "disk_full";
-    case errc::io:
-      return "write_error";
-    case errc::unavailable:
-    case errc::cancelled:
-      return "shutting_down";
-    default:
-      return "write_failed";
-  }
-}
-
-void append_uuid(std::string& out, const gg::uuid& id) {
-  const std::size_t at = out.size();
-  out.resize(at + uuid_text_size);
-  id.write(out.data() + at);
-}
-
-/// `{"status":"success","queue":"<q>","event_id":"<id>"}` without the braces' neighbours.
-void append_success(std::string& out, queue_id q, const gg::uuid& id) {
-  out.append(R"({"status":"success","queue":")");
-  out.append(to_string(q));
-  out.append(R"(","event_id":")");
-  append_uuid(out, id);
-  out.append("\"}");
-}
-
-void append_error(std::string& out, std::string_view reason) {
-  out.append(R"({"status":"error","error":)");
-  append_json_string(out, reason);
-  out.push_back('}');
-}
-
 }  // namespace
 
-struct ingest_service::metric_set {
-  std::array<metrics::counter*, reject_reason_count> rejected{};
-  std::array<metrics::counter*, source_names.size()> received{};
-  std::array<metrics::counter*, eventlog::queue_count> accepted{};
-  std::array<metrics::counter*, source_names.size()> synthetic{};
-  std::array<metrics::counter*, unavailable_names.size()> unavailable{};
-  metrics::histogram* ack_latency = nullptr;
-  metrics::gauge* in_flight = nullptr;
-  std::array<metrics::counter*, 2> decoded{};  // gzip, deflate
+using detail::reply_kind;
+using detail::settled_event;
+using detail::unavailable_cause;
 
-  explicit metric_set(metrics::registry& r) {
-    for (std::size_t i = 1; i < reject_reason_count; ++i) {
-      rejected[i] = &r.get_counter(
-          "gadgetgrove_ingest_rejected_total", "Event submissions refused, by reason",
-          {{"reason", std::string{to_string(static_cast<reject_reason>(i))}}});
-    }
-    for (std::size_t i = 0; i < source_names.size(); ++i) {
-      received[i] = &r.get_counter("gadgetgrove_ingest_events_received_total",
-                                   "Events received, valid or not, by source",
-                                   {{"source", std::string{source_names[i]}}});
-    }
-    for (std::size_t i = 0; i < source_names.size(); ++i) {
-      synthetic[i] = &r.get_counter(
-          "gadgetgrove_ingest_synthetic_events_total",
-          "Accepted events of simulated shoppers (properties or traits _synthetic: true), by "
-          "source",
-          {{"source", std::string{source_names[i]}}});
-    }
-    for (const queue_id q : eventlog::all_queues) {
-      accepted[eventlog::index_of(q)] = &r.get_counter(
-          "gadgetgrove_ingest_events_accepted_total",
-          "Events the event log reported safe, by queue", {{"queue", std::string{to_string(q)}}});
-    }
-    for (std::size_t i = 0; i < unavailable_names.size(); ++i) {
-      unavailable[i] = &r.get_counter("gadgetgrove_ingest_unavailable_total",
-                                      "Submissions answered 503, by reason",
-                                      {{"reason", std::string{unavailable_names[i]}}});
-    }
-    ack_latency = &r.get_histogram("gadgetgrove_ingest_ack_latency_seconds",
-                                   "From request to the event log's acknowledgement",
-                                   metrics::latency_buckets());
-    in_flight = &r.get_gauge("gadgetgrove_ingest_requests_in_flight",
-                             "Submissions waiting for the event log");
-    const char* codings[] = {"gzip", "deflate"};
-    for (std::size_t i = 0; i < decoded.size(); ++i) {
-      decoded[i] = &r.get_counter("gadgetgrove_ingest_decoded_bodies_total",
-                                  "Compressed request bodies decoded, by Content-Encoding",
-                                  {{"coding", codings[i]}});
-    }
+/// How a submission route reads its body and answers.
+struct ingest_service::submission_route {
+  event_source source = event_source::api;  // api or segment
+  bool batch = false;
+  std::optional<segment_call> call;  // a single Segment call: the one its path names
+
+  reply_kind reply() const noexcept {
+    if (source == event_source::segment) return reply_kind::segment;
+    return batch ? reply_kind::api_batch : reply_kind::api_single;
   }
 };
 
@@ -133,15 +42,6 @@ struct ingest_service::metric_set {
 /// events completes. Each completion writes only its own slot; the acq_rel countdown makes
 /// every slot visible to the completion that finishes.
 struct ingest_service::pending {
-  struct slot {
-    reject_reason reason = reject_reason::none;
-    queue_id queue = queue_id::event_queue;
-    gg::uuid id;
-    bool submitted = false;
-    bool synthetic = false;
-    std::optional<gg::error> failure;
-  };
-
   explicit pending(admission a) : ticket(std::move(a)) {}
 
   admission ticket;  // released (and counted out of in-flight) when the last reference goes
@@ -151,7 +51,7 @@ struct ingest_service::pending {
   server_event_callback server_done;  // server events answer through this instead
   std::vector<http::header> cors;
   sys_us received{};
-  std::vector<slot> slots;
+  std::vector<settled_event> slots;
   std::atomic<std::size_t> remaining{0};
 };
 
@@ -169,8 +69,9 @@ std::optional<ingest_service::admission> ingest_service::admit() {
   return a;
 }
 
-std::string_view ingest_service::closed_reason() const noexcept {
-  return stopped_.load(std::memory_order_relaxed) ? "shutting_down" : "not_running";
+detail::unavailable_cause ingest_service::closed_reason() const noexcept {
+  return stopped_.load(std::memory_order_relaxed) ? unavailable_cause::shutting_down
+                                                  : unavailable_cause::not_running;
 }
 
 ingest_service::ingest_service(ingest_config config, eventlog::event_log& log,
@@ -226,12 +127,6 @@ gg::health ingest_service::health() const {
   return {health_state::starting, "not started"};
 }
 
-void ingest_service::add_admin_routes(http::router& r) {
-  r.add(http::verb::get, "/api/analytics/stats", [this](http::request&& req, http::responder res) {
-    handle_stats(std::move(req), std::move(res));
-  });
-}
-
 void ingest_service::add_routes(http::router& r) {
   const http::route_options single{config_.single_body_limit};
   const http::route_options batch{config_.batch_body_limit};
@@ -241,19 +136,15 @@ void ingest_service::add_routes(http::router& r) {
     };
   };
 
-  r.add(
-      http::verb::post, "/api/analytics",
-      [this](http::request&& req, http::responder res) {
-        handle_api(std::move(req), std::move(res));
-      },
-      single);
+  const auto submission = [this](submission_route route) {
+    return [this, route](http::request&& req, http::responder res) {
+      handle_submission(route, std::move(req), std::move(res));
+    };
+  };
+
+  r.add(http::verb::post, "/api/analytics", submission({event_source::api, false, {}}), single);
   r.add(http::verb::options, "/api/analytics", preflight("POST, OPTIONS"));
-  r.add(
-      http::verb::post, "/api/analytics/batch",
-      [this](http::request&& req, http::responder res) {
-        handle_api_batch(std::move(req), std::move(res));
-      },
-      batch);
+  r.add(http::verb::post, "/api/analytics/batch", submission({event_source::api, true, {}}), batch);
   r.add(http::verb::options, "/api/analytics/batch", preflight("POST, OPTIONS"));
 
   struct segment_route {
@@ -277,22 +168,9 @@ void ingest_service::add_routes(http::router& r) {
       {"/v1/import", std::nullopt},
   };
   for (const segment_route& route : segment_routes) {
-    if (route.call) {
-      const segment_call call = *route.call;
-      r.add(
-          http::verb::post, route.path,
-          [this, call](http::request&& req, http::responder res) {
-            handle_segment(call, std::move(req), std::move(res));
-          },
-          single);
-    } else {
-      r.add(
-          http::verb::post, route.path,
-          [this](http::request&& req, http::responder res) {
-            handle_segment_batch(std::move(req), std::move(res));
-          },
-          batch);
-    }
+    r.add(http::verb::post, route.path,
+          submission({event_source::segment, !route.call.has_value(), route.call}),
+          route.call ? single : batch);
     r.add(http::verb::options, route.path, preflight("POST, OPTIONS"));
   }
 }
@@ -320,25 +198,14 @@ void ingest_service::count_rejected(reject_reason r) {
   if (i > 0 && i < reject_reason_count) metrics_->rejected[i]->inc();
 }
 
-void ingest_service::count_unavailable(std::string_view why) {
-  for (std::size_t i = 0; i < unavailable_names.size(); ++i) {
-    if (unavailable_names[i] == why) {
-      metrics_->unavailable[i]->inc();
-      return;
-    }
-  }
-}
-
-http::response ingest_service::unavailable_response(std::string_view why) const {
-  http::response r = http::error_json(503, why);
-  r.set_header("Retry-After", std::to_string(config_.retry_after_seconds));
-  return r;
+void ingest_service::count_unavailable(unavailable_cause why) {
+  metrics_->unavailable[static_cast<std::size_t>(why)]->inc();
 }
 
 void ingest_service::answer_unavailable(const http::request* req, http::responder res,
-                                        std::string_view why) {
+                                        unavailable_cause why) {
   count_unavailable(why);
-  http::response r = unavailable_response(why);
+  http::response r = detail::unavailable_response(why, config_.retry_after_seconds);
   if (req != nullptr) cors_.apply(*req, r);
   std::move(res).send(std::move(r));
 }
@@ -398,96 +265,47 @@ void ingest_service::request_done() {
   }
 }
 
-void ingest_service::handle_api(http::request&& req, http::responder res) {
-  count_received(event_source::api, 1);
-  auto ticket = admit();
-  if (!ticket) {
-    answer_unavailable(&req, std::move(res), closed_reason());
-    return;
+reject_reason ingest_service::enrich(const submission_route& route, std::string_view body,
+                                     const request_info& info, std::vector<batch_item>& items) {
+  if (route.source == event_source::segment) {
+    if (route.batch) return enricher_.enrich_segment_batch(body, info, items);
+    items.resize(1);
+    return enricher_.enrich_segment(*route.call, body, info, items[0].event);
   }
-  if (!api_authorized(req)) {
-    refuse(req, std::move(res), reject_reason::unauthorized);
-    return;
-  }
-  if (!decode_body(req, res, config_.single_body_limit)) return;
-  const request_info info = info_of(req);
-  std::vector<batch_item> items(1);
-  const reject_reason reason =
-      enricher_.enrich_one(event_source::api, req.body, info, items[0].event);
-  if (reason != reject_reason::none) {
-    refuse(req, std::move(res), reason);
-    return;
-  }
-  accept(reply_kind::api_single, std::move(*ticket), req, std::move(res), info, items);
+  if (route.batch) return enricher_.enrich_batch(body, info, items);
+  items.resize(1);
+  return enricher_.enrich_one(event_source::api, body, info, items[0].event);
 }
 
-void ingest_service::handle_api_batch(http::request&& req, http::responder res) {
+void ingest_service::handle_submission(const submission_route& route, http::request&& req,
+                                       http::responder res) {
+  // A refused request counts as one event received, whatever it held.
   auto ticket = admit();
   if (!ticket) {
-    count_received(event_source::api, 1);
+    count_received(route.source, 1);
     answer_unavailable(&req, std::move(res), closed_reason());
     return;
   }
-  if (!api_authorized(req)) {
-    count_received(event_source::api, 1);
+  // The Segment routes check the write key inside the body (it may come as writeKey).
+  if (route.source == event_source::api && !api_authorized(req)) {
+    count_received(route.source, 1);
     refuse(req, std::move(res), reject_reason::unauthorized);
     return;
   }
-  if (!decode_body(req, res, config_.batch_body_limit)) {
-    count_received(event_source::api, 1);
+  if (!decode_body(req, res, route.batch ? config_.batch_body_limit : config_.single_body_limit)) {
+    count_received(route.source, 1);
     return;
   }
   const request_info info = info_of(req);
   std::vector<batch_item> items;
-  const reject_reason reason = enricher_.enrich_batch(req.body, info, items);
+  const reject_reason reason = enrich(route, req.body, info, items);
   if (reason != reject_reason::none) {
-    count_received(event_source::api, 1);
+    count_received(route.source, 1);
     refuse(req, std::move(res), reason);
     return;
   }
-  count_received(event_source::api, items.size());
-  accept(reply_kind::api_batch, std::move(*ticket), req, std::move(res), info, items);
-}
-
-void ingest_service::handle_segment(segment_call call, http::request&& req, http::responder res) {
-  count_received(event_source::segment, 1);
-  auto ticket = admit();
-  if (!ticket) {
-    answer_unavailable(&req, std::move(res), closed_reason());
-    return;
-  }
-  if (!decode_body(req, res, config_.single_body_limit)) return;
-  const request_info info = info_of(req);
-  std::vector<batch_item> items(1);
-  const reject_reason reason = enricher_.enrich_segment(call, req.body, info, items[0].event);
-  if (reason != reject_reason::none) {
-    refuse(req, std::move(res), reason);
-    return;
-  }
-  accept(reply_kind::segment, std::move(*ticket), req, std::move(res), info, items);
-}
-
-void ingest_service::handle_segment_batch(http::request&& req, http::responder res) {
-  auto ticket = admit();
-  if (!ticket) {
-    count_received(event_source::segment, 1);
-    answer_unavailable(&req, std::move(res), closed_reason());
-    return;
-  }
-  if (!decode_body(req, res, config_.batch_body_limit)) {
-    count_received(event_source::segment, 1);
-    return;
-  }
-  const request_info info = info_of(req);
-  std::vector<batch_item> items;
-  const reject_reason reason = enricher_.enrich_segment_batch(req.body, info, items);
-  if (reason != reject_reason::none) {
-    count_received(event_source::segment, 1);
-    refuse(req, std::move(res), reason);
-    return;
-  }
-  count_received(event_source::segment, items.size());
-  accept(reply_kind::segment, std::move(*ticket), req, std::move(res), info, items);
+  count_received(route.source, items.size());
+  accept(route.reply(), std::move(*ticket), req, std::move(res), info, items);
 }
 
 void ingest_service::accept(reply_kind kind, admission ticket, const http::request& req,
@@ -509,7 +327,7 @@ void ingest_service::submit(std::shared_ptr<pending> p, std::vector<batch_item>&
   std::vector<eventlog::append_request> requests;
   requests.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    pending::slot& s = p->slots[i];
+    settled_event& s = p->slots[i];
     s.reason = items[i].reason;
     if (s.reason != reject_reason::none) {
       count_rejected(s.reason);
@@ -545,13 +363,13 @@ void ingest_service::submit(std::shared_ptr<pending> p, std::vector<batch_item>&
   // Nothing was taken: no completion will run, and dropping `requests` releases their
   // references to `p`.
   requests.clear();
-  const std::string_view why = refusal_name(r);
+  const unavailable_cause why = detail::cause_of(r);
   count_unavailable(why);
   if (p->server_done) {
-    p->server_done(gg::fail(errc::unavailable, std::string{why}, true));
+    p->server_done(gg::fail(errc::unavailable, std::string{to_string(why)}, true));
     return;
   }
-  http::response answer = unavailable_response(why);
+  http::response answer = detail::unavailable_response(why, config_.retry_after_seconds);
   for (auto& h : p->cors) answer.headers.push_back(std::move(h));
   std::move(p->res).send(std::move(answer));
 }
@@ -560,155 +378,42 @@ void ingest_service::finish(pending& p) {
   const auto latency = std::chrono::duration<double>(now_us() - p.received).count();
   metrics_->ack_latency->observe(latency);
 
-  std::size_t submitted = 0;
-  std::size_t durable = 0;
+  std::uint64_t failed = 0;
   const gg::error* first_failure = nullptr;
-  reject_reason first_reason = reject_reason::none;
-  for (const pending::slot& s : p.slots) {
-    if (s.submitted) {
-      ++submitted;
-      if (s.failure) {
-        if (first_failure == nullptr) first_failure = &*s.failure;
-      } else {
-        ++durable;
-      }
-    } else if (first_reason == reject_reason::none) {
-      first_reason = s.reason;
+  for (const settled_event& s : p.slots) {
+    if (s.submitted && s.failure) {
+      ++failed;
+      if (first_failure == nullptr) first_failure = &*s.failure;
     }
   }
   if (first_failure != nullptr) {
-    count_unavailable(failure_name(*first_failure));
+    count_unavailable(detail::cause_of(*first_failure));
     ingest_log.warn("events not made durable",
-                    {{"failed", static_cast<std::uint64_t>(submitted - durable)},
-                     {"error", std::string_view{first_failure->message}}});
+                    {{"failed", failed}, {"error", std::string_view{first_failure->message}}});
   }
 
   if (p.server_done) {
     if (first_failure != nullptr) {
-      p.server_done(gg::fail(errc::unavailable, std::string{failure_name(*first_failure)}, true));
+      p.server_done(gg::fail(errc::unavailable,
+                             std::string{to_string(detail::cause_of(*first_failure))}, true));
     } else {
       p.server_done(p.slots.front().id);
     }
     return;
   }
 
-  http::response answer;
-  switch (p.kind) {
-    case reply_kind::api_single: {
-      const pending::slot& s = p.slots.front();
-      if (first_failure != nullptr) {
-        answer = unavailable_response(failure_name(*first_failure));
-      } else {
-        std::string body;
-        body.reserve(96);
-        append_success(body, s.queue, s.id);
-        answer = http::response::json(200, std::move(body));
-      }
-      break;
-    }
-    case reply_kind::api_batch: {
-      std::string body;
-      body.reserve(32 + p.slots.size() * 96);
-      unsigned status = 200;
-      if (submitted == 0 && !p.slots.empty()) {
-        status = 400;
-        body.append(R"({"status":"error","error":"no_valid_events","results":[)");
-      } else if (submitted > 0 && durable == 0) {
-        status = 503;
-        body.append(R"({"status":"error","error":)");
-        append_json_string(body, failure_name(*first_failure));
-        body.append(R"(,"results":[)");
-      } else {
-        body.append(R"({"status":"success","results":[)");
-      }
-      bool first = true;
-      for (const pending::slot& s : p.slots) {
-        if (!first) body.push_back(',');
-        first = false;
-        if (!s.submitted) {
-          append_error(body, to_string(s.reason));
-        } else if (s.failure) {
-          append_error(body, failure_name(*s.failure));
-        } else {
-          append_success(body, s.queue, s.id);
-        }
-      }
-      body.append("]}");
-      answer = http::response::json(status, std::move(body));
-      if (status == 503) {
-        answer.set_header("Retry-After", std::to_string(config_.retry_after_seconds));
-      }
-      break;
-    }
-    case reply_kind::segment: {
-      // A retried Segment batch is resent whole with the same messageIds, which map to the same
-      // event ids, so any failure is answered 503 and the duplicates collapse downstream.
-      if (first_failure != nullptr) {
-        answer = unavailable_response(failure_name(*first_failure));
-      } else if (submitted == 0 && !p.slots.empty()) {
-        answer = http::error_json(400, to_string(first_reason));
-      } else {
-        answer = http::response::json(200, R"({"success":true})");
-      }
-      break;
-    }
-  }
+  http::response answer = detail::build_reply(p.kind, p.slots, config_.retry_after_seconds);
   for (auto& h : p.cors) answer.headers.push_back(std::move(h));
   std::move(p.res).send(std::move(answer));
-}
-
-void ingest_service::handle_stats(http::request&& req, http::responder res) {
-  const eventlog::event_log_stats st = log_.stats();
-  std::string body;
-  body.reserve(1024);
-  body.append(R"({"status":"success","health":")");
-  body.append(to_string(st.health.state));
-  body.append(R"(","queue_depth":)");
-  body.append(std::to_string(st.queue_depth));
-  body.append(R"(,"queue_capacity":)");
-  body.append(std::to_string(st.queue_capacity));
-  body.append(R"(,"requests_in_flight":)");
-  body.append(std::to_string(in_flight_.load(std::memory_order_relaxed)));
-  body.append(R"(,"queues":{)");
-  bool first = true;
-  for (const eventlog::queue_stats& q : st.queues) {
-    if (!first) body.push_back(',');
-    first = false;
-    append_json_string(body, to_string(q.queue));
-    body.append(R"(:{"events_accepted":)");
-    body.append(std::to_string(q.events_accepted));
-    body.append(R"(,"bytes_written":)");
-    body.append(std::to_string(q.bytes_written));
-    body.append(R"(,"active_segment":)");
-    if (q.active_segment.empty()) {
-      body.append("null");
-    } else {
-      append_json_string(body, q.active_segment);
-    }
-    body.append(R"(,"sealed_segments_waiting":)");
-    body.append(std::to_string(q.sealed_waiting));
-    body.append(R"(,"oldest_sealed_age_seconds":)");
-    if (q.oldest_sealed_age) {
-      body.append(std::to_string(std::chrono::duration<double>(*q.oldest_sealed_age).count()));
-    } else {
-      body.append("null");
-    }
-    body.push_back('}');
-  }
-  body.append("}}");
-  http::response answer = http::response::json(200, std::move(body));
-  answer.set_header("Cache-Control", "no-store");
-  cors_.apply(req, answer);
-  std::move(res).send(std::move(answer));
 }
 
 void ingest_service::submit_server_event(const server_event& ev, server_event_callback done) {
   count_received(event_source::server, 1);
   auto ticket = admit();
   if (!ticket) {
-    const std::string_view why = closed_reason();
+    const unavailable_cause why = closed_reason();
     count_unavailable(why);
-    done(gg::fail(errc::unavailable, std::string{why}, true));
+    done(gg::fail(errc::unavailable, std::string{to_string(why)}, true));
     return;
   }
   request_info info;
@@ -716,31 +421,7 @@ void ingest_service::submit_server_event(const server_event& ev, server_event_ca
   info.user_agent = ev.user_agent;
   info.received = now_us();
 
-  std::string body;
-  body.reserve(128 + ev.event.size() + ev.properties_json.size());
-  body.append(R"({"type":)");
-  append_json_string(body, ev.type);
-  if (!ev.event.empty()) {
-    body.append(R"(,"event":)");
-    append_json_string(body, ev.event);
-  }
-  if (!ev.session_id.empty()) {
-    body.append(R"(,"sessionId":)");
-    append_json_string(body, ev.session_id);
-  }
-  if (!ev.user_id.empty()) {
-    body.append(R"(,"userId":)");
-    append_json_string(body, ev.user_id);
-  }
-  if (!ev.properties_json.empty()) {
-    body.append(R"(,"properties":)");
-    body.append(ev.properties_json);
-  }
-  body.append(R"(,"timestamp":")");
-  char stamp[iso8601_us_size];
-  format_iso8601_us(info.received, stamp);
-  body.append(stamp, sizeof stamp);
-  body.append("\"}");
+  const std::string body = detail::server_event_body(ev, info.received);
 
   std::vector<batch_item> items(1);
   const reject_reason reason =

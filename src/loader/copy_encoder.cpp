@@ -1,4 +1,4 @@
-#include <gadgetgrove/loader/copy_encoder.hpp>
+#include "copy_encoder.hpp"
 
 #include <cstring>
 

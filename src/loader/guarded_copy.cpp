@@ -1,7 +1,7 @@
 #include "guarded_copy.hpp"
 
-#include <gadgetgrove/loader/copy_encoder.hpp>
 #include <gadgetgrove/pg/sqlstate.hpp>
+#include "copy_encoder.hpp"
 
 namespace gg::loader::detail {
 

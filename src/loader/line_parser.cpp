@@ -1,4 +1,4 @@
-#include <gadgetgrove/loader/line_parser.hpp>
+#include "line_parser.hpp"
 
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/json_number.hpp>

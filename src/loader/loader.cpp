@@ -54,32 +54,41 @@ std::size_t queue_index(std::string_view queue) {
   return q ? eventlog::index_of(*q) : 0;
 }
 
-// Per-queue and per-reason metric objects, registered once per process.
+// The loader's metrics, registered with the registry the stage was given. Reject counters
+// are registered the first time a reason is seen and cached, so a run does not look a counter
+// up in the registry per reason per segment.
 struct loader_metrics {
+  metrics::registry& reg;
   std::vector<metrics::counter*> rows;
   std::vector<metrics::counter*> bytes;
   std::vector<metrics::counter*> segments;
   metrics::counter& failures;
   metrics::counter& replayed;
+  metrics::counter& guarded;
   metrics::gauge& pending;
   metrics::gauge& lag;
   metrics::histogram& copy_seconds;
+  std::mutex rejects_mutex;
+  std::map<std::string, metrics::counter*, std::less<>> rejects;
 
-  loader_metrics()
-      : failures(metrics::global().get_counter(
+  explicit loader_metrics(metrics::registry& r)
+      : reg(r),
+        failures(reg.get_counter(
             "gadgetgrove_loader_segment_failures_total",
             "Segment load attempts that failed and left the segment for a later run")),
-        replayed(metrics::global().get_counter("gadgetgrove_loader_replayed_rows_total",
-                                               "Rejected lines loaded by a replay")),
-        pending(metrics::global().get_gauge("gadgetgrove_loader_segments_pending",
-                                            "Sealed segments waiting in log/ at the last scan")),
-        lag(metrics::global().get_gauge(
+        replayed(reg.get_counter("gadgetgrove_loader_replayed_rows_total",
+                                 "Rejected lines loaded by a replay")),
+        guarded(reg.get_counter(
+            "gadgetgrove_loader_guarded_segments_total",
+            "Segments loaded again row by row under savepoints after PostgreSQL refused a row")),
+        pending(reg.get_gauge("gadgetgrove_loader_segments_pending",
+                              "Sealed segments waiting in log/ at the last scan")),
+        lag(reg.get_gauge(
             "gadgetgrove_loader_lag_seconds",
             "Age of the oldest unloaded segment (since its first event) at the last scan")),
-        copy_seconds(metrics::global().get_histogram("gadgetgrove_loader_copy_duration_seconds",
-                                                     "Time to load one segment, BEGIN to COMMIT",
-                                                     metrics::latency_buckets())) {
-    auto& reg = metrics::global();
+        copy_seconds(reg.get_histogram("gadgetgrove_loader_copy_duration_seconds",
+                                       "Time to load one segment, BEGIN to COMMIT",
+                                       metrics::latency_buckets())) {
     for (const auto q : eventlog::all_queues) {
       const metrics::labels l{{"queue", std::string{to_string(q)}}};
       rows.push_back(&reg.get_counter("gadgetgrove_loader_rows_total",
@@ -91,17 +100,19 @@ struct loader_metrics {
     }
   }
 
-  static loader_metrics& get() {
-    static loader_metrics m;
-    return m;
-  }
-
   void count_rejects(const std::map<std::string, std::uint64_t>& by_reason) {
+    if (by_reason.empty()) return;
+    std::lock_guard lock(rejects_mutex);
     for (const auto& [reason, n] : by_reason) {
-      metrics::global()
-          .get_counter("gadgetgrove_loader_rejects_total", "Lines rejected, by reason",
-                       {{"reason", reason}})
-          .inc(n);
+      auto it = rejects.find(reason);
+      if (it == rejects.end()) {
+        it = rejects
+                 .emplace(reason,
+                          &reg.get_counter("gadgetgrove_loader_rejects_total",
+                                           "Lines rejected, by reason", {{"reason", reason}}))
+                 .first;
+      }
+      it->second->inc(n);
     }
   }
 };
@@ -199,7 +210,7 @@ struct loader::impl {
   unsigned threads;
   segment_store store;
   pg::pool pool;
-  loader_metrics& metrics = loader_metrics::get();
+  loader_metrics metrics;
 
   // One run at a time (micro-batches, load_once, replay): each worker slot below is used by
   // one worker of the current run only.
@@ -243,10 +254,11 @@ struct loader::impl {
                                      : std::max(1u, std::thread::hardware_concurrency())),
         store(options.data_dir, queue_names()),
         pool(pg::pool_options{options.conninfo, threads + 1, std::chrono::milliseconds{30'000},
-                              "loader"}) {
+                              "loader"}),
+        metrics(runtime.metrics != nullptr ? *runtime.metrics : gg::metrics::global()) {
     for (unsigned i = 0; i < threads; ++i) {
-      workers.push_back(std::make_unique<detail::segment_loader>(options.read_chunk_bytes,
-                                                                 options.copy_chunk_bytes));
+      workers.push_back(std::make_unique<detail::segment_loader>(
+          options.read_chunk_bytes, options.copy_chunk_bytes, metrics.guarded));
     }
     cancels.assign(threads + 1, nullptr);
   }

@@ -1,4 +1,4 @@
-#include <gadgetgrove/loader/reject_reason.hpp>
+#include "reject_reason.hpp"
 
 #include <gadgetgrove/core/utf8.hpp>
 

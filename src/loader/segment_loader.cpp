@@ -3,9 +3,9 @@
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
-#include <gadgetgrove/loader/segment_reader.hpp>
 #include <gadgetgrove/pg/sqlstate.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
+#include "segment_reader.hpp"
 
 #include <chrono>
 
@@ -25,13 +25,6 @@ constexpr int max_attempts = 4;
 
 constexpr std::string_view reject_copy_sql =
     "COPY raw_data.rejected_events (segment, line_no, reason, raw) FROM STDIN (FORMAT binary)";
-
-metrics::counter& guarded_segments() {
-  static metrics::counter& c = metrics::global().get_counter(
-      "gadgetgrove_loader_guarded_segments_total",
-      "Segments loaded again row by row under savepoints after PostgreSQL refused a row");
-  return c;
-}
 
 std::string hex16(std::uint64_t v) {
   std::string s(16, '0');
@@ -69,8 +62,11 @@ std::string copy_rows_sql(std::string_view queue) {
   return sql;
 }
 
-segment_loader::segment_loader(std::size_t read_chunk_bytes, std::size_t copy_chunk_bytes)
-    : read_chunk_bytes_(read_chunk_bytes), copy_chunk_bytes_(copy_chunk_bytes) {
+segment_loader::segment_loader(std::size_t read_chunk_bytes, std::size_t copy_chunk_bytes,
+                               metrics::counter& guarded_segments)
+    : read_chunk_bytes_(read_chunk_bytes),
+      copy_chunk_bytes_(copy_chunk_bytes),
+      guarded_segments_(guarded_segments) {
   batch_.data.reserve(copy_chunk_bytes_ + (copy_chunk_bytes_ >> 2));
 }
 
@@ -93,7 +89,7 @@ result<segment_result> segment_loader::load(pg::connection& conn, const segment_
       // offending lines become rejects.
       log.info("PostgreSQL refused a row; loading the segment again with row-level guards",
                {{"segment", segment.key()}, {"error", e.message}});
-      guarded_segments().inc();
+      guarded_segments_.inc();
       guarded = true;
     } else if (pg::retry_of(e) == pg::retry_scope::transaction && attempt_no < max_attempts) {
       // Two workers inserting the same duplicated event_ids in opposite orders: the server

@@ -1,12 +1,13 @@
 #pragma once
 // Loads one segment in one transaction: ledger row, rows by binary COPY, rejected lines.
 
+#include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/uuid.hpp>
-#include <gadgetgrove/loader/copy_encoder.hpp>
-#include <gadgetgrove/loader/line_parser.hpp>
 #include <gadgetgrove/loader/segment_store.hpp>
 #include <gadgetgrove/pg/connection.hpp>
+#include "copy_encoder.hpp"
+#include "line_parser.hpp"
 
 #include "guarded_copy.hpp"
 
@@ -48,7 +49,9 @@ struct uuid_hash {
 /// One worker's reusable state (parser, buffers). Not thread-safe: one per worker thread.
 class segment_loader {
  public:
-  segment_loader(std::size_t read_chunk_bytes, std::size_t copy_chunk_bytes);
+  /// `guarded_segments` counts the segments loaded again under savepoints; it must outlive this.
+  segment_loader(std::size_t read_chunk_bytes, std::size_t copy_chunk_bytes,
+                 metrics::counter& guarded_segments);
 
   /// Loads `segment` on `conn` (which must be outside a transaction) and commits. Does not move
   /// the file. On error nothing was committed, except when the error is COMMIT's own
@@ -79,6 +82,7 @@ class segment_loader {
 
   std::size_t read_chunk_bytes_;
   std::size_t copy_chunk_bytes_;
+  metrics::counter& guarded_segments_;
   line_parser parser_;
   event_row row_;
   std::string reject_buffer_;  // binary COPY rows for raw_data.rejected_events

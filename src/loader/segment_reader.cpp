@@ -1,6 +1,6 @@
-#include <gadgetgrove/loader/segment_reader.hpp>
+#include "segment_reader.hpp"
 
-#include <gadgetgrove/loader/line_parser.hpp>
+#include "line_parser.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

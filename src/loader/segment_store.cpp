@@ -15,30 +15,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-status fsync_dir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return from_errno("open " + dir.string(), errno);
-  int rc = 0;
-  do {
-    rc = ::fsync(fd);
-  } while (rc != 0 && errno == EINTR);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return from_errno("fsync " + dir.string(), err);
-  return {};
-}
-
-// mkdir -p, fsyncing the parent of every directory it creates so the new entry survives a crash.
-status make_dirs(const fs::path& dir) {
+// mkdir -p through `fs`, fsyncing the directories above a new one up to `root` so its entry
+// survives a crash. The existence check is a plain stat: a directory that exists costs no fsync.
+status make_dirs(eventlog::file_system& fs, const fs::path& dir, const fs::path& root) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return {};
-  if (dir.has_parent_path() && dir.parent_path() != dir) {
-    if (auto st = make_dirs(dir.parent_path()); !st) return st;
+  if (auto st = fs.create_dirs(dir.string()); !st) return st;
+  for (fs::path d = dir.parent_path();; d = d.parent_path()) {
+    if (auto st = fs.sync_dir(d.empty() ? std::string{"."} : d.string()); !st) return st;
+    if (d.empty() || d == root || !d.has_parent_path() || d.parent_path() == d) break;
   }
-  // Archived and quarantined events stay readable by the service's user only.
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return from_errno("mkdir " + dir.string(), errno);
-  return fsync_dir(dir.parent_path().empty() ? fs::path{"."} : dir.parent_path());
+  return {};
 }
 
 std::string date_folder(sys_us t) {
@@ -56,21 +43,6 @@ sys_us mtime_of(const struct stat& st) noexcept {
                     std::chrono::nanoseconds{st.st_mtim.tv_nsec})};
 }
 
-// rename(2) of `from` to `dir/name`; recreates `dir` once when a concurrent cleanup removed it
-// between make_dirs and rename.
-status move_into(const fs::path& from, const fs::path& dir, const std::string& name) {
-  const fs::path to = dir / name;
-  for (int attempt = 0;; ++attempt) {
-    if (auto st = make_dirs(dir); !st) return st;
-    if (::rename(from.c_str(), to.c_str()) == 0) break;
-    const int err = errno;
-    if (err == ENOENT && ::access(from.c_str(), F_OK) != 0) return {};  // moved already
-    if (err != ENOENT || attempt > 0) return from_errno("rename " + from.string(), err);
-  }
-  if (auto st = fsync_dir(dir); !st) return st;
-  return fsync_dir(from.parent_path());
-}
-
 }  // namespace
 
 std::string segment_ref::key() const { return queue + "/" + name; }
@@ -81,8 +53,27 @@ std::optional<sys_us> segment_time(std::string_view name) noexcept {
   return parsed->first_event_time;
 }
 
-segment_store::segment_store(std::filesystem::path data_dir, std::vector<std::string> queues)
-    : data_dir_(std::move(data_dir)), queues_(std::move(queues)) {}
+segment_store::segment_store(std::filesystem::path data_dir, std::vector<std::string> queues,
+                             std::shared_ptr<eventlog::file_system> fs)
+    : data_dir_(std::move(data_dir)), queues_(std::move(queues)), fs_(std::move(fs)) {}
+
+// rename(2) of `from` to `dir/name`; recreates `dir` once when a concurrent cleanup removed it
+// between make_dirs and rename.
+status segment_store::move_into(const fs::path& from, const fs::path& dir,
+                                const std::string& name) const {
+  const fs::path to = dir / name;
+  for (int attempt = 0;; ++attempt) {
+    if (auto st = make_dirs(*fs_, dir, data_dir_); !st) return st;
+    auto renamed = fs_->rename(from.string(), to.string());
+    if (renamed) break;
+    const error e = renamed.error();  // result::error() returns a copy
+    const bool missing = e.code == errc::not_found;
+    if (missing && ::access(from.c_str(), F_OK) != 0) return {};  // moved already
+    if (!missing || attempt > 0) return e;
+  }
+  if (auto st = fs_->sync_dir(dir.string()); !st) return st;
+  return fs_->sync_dir(from.parent_path().string());
+}
 
 fs::path segment_store::log_dir(std::string_view queue) const { return data_dir_ / "log" / queue; }
 fs::path segment_store::archive_dir(std::string_view queue) const {
@@ -95,7 +86,7 @@ fs::path segment_store::quarantine_dir(std::string_view queue) const {
 status segment_store::prepare() const {
   for (const auto& q : queues_) {
     for (const auto& dir : {log_dir(q), archive_dir(q), quarantine_dir(q)}) {
-      if (auto st = make_dirs(dir); !st) return st;
+      if (auto st = make_dirs(*fs_, dir, data_dir_); !st) return st;
     }
   }
   return {};

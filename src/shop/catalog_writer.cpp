@@ -1,4 +1,4 @@
-#include <gadgetgrove/shop/catalog_writer.hpp>
+#include "catalog_writer.hpp"
 
 #include <gadgetgrove/pg/connection.hpp>
 

@@ -1,4 +1,4 @@
-#include <gadgetgrove/shop/html_escape.hpp>
+#include "html_escape.hpp"
 
 namespace gg::shop {
 

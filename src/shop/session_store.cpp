@@ -38,24 +38,30 @@ bool plausible_session_token(std::string_view token) noexcept {
   return token.size() == token_chars && std::all_of(token.begin(), token.end(), base64url_char);
 }
 
+namespace {
+metrics::registry& registry_of(const session_store_options& o) {
+  return o.metrics != nullptr ? *o.metrics : metrics::global();
+}
+}  // namespace
+
 session_store::session_store(session_store_options options)
+    : session_store(options, registry_of(options)) {}
+
+session_store::session_store(session_store_options& options, metrics::registry& reg)
     : cap_(std::max<std::size_t>(options.cap, 1)),
       ttl_(std::max(options.ttl, std::chrono::seconds{1})),
       clock_(std::move(options.clock)),
       fresh_per_address_(std::max<std::size_t>(options.fresh_per_address, 1)),
       user_entropy_(random_u64()),
-      active_(metrics::global().get_gauge("gadgetgrove_shop_sessions_active",
-                                          "Shop sessions held in memory")),
-      created_(metrics::global().get_counter("gadgetgrove_shop_sessions_created_total",
-                                             "Shop sessions created")),
-      expired_(metrics::global().get_counter("gadgetgrove_shop_sessions_expired_total",
-                                             "Shop sessions removed after their expiry")),
-      evicted_(metrics::global().get_counter(
-          "gadgetgrove_shop_sessions_evicted_total",
-          "Live shop sessions evicted because the session cap was reached")),
-      ended_(metrics::global().get_counter("gadgetgrove_shop_sessions_ended_total",
-                                           "Shop sessions ended by their visitor")),
-      refused_(metrics::global().get_counter(
+      active_(reg.get_gauge("gadgetgrove_shop_sessions_active", "Shop sessions held in memory")),
+      created_(reg.get_counter("gadgetgrove_shop_sessions_created_total", "Shop sessions created")),
+      expired_(reg.get_counter("gadgetgrove_shop_sessions_expired_total",
+                               "Shop sessions removed after their expiry")),
+      evicted_(reg.get_counter("gadgetgrove_shop_sessions_evicted_total",
+                               "Live shop sessions evicted because the session cap was reached")),
+      ended_(reg.get_counter("gadgetgrove_shop_sessions_ended_total",
+                             "Shop sessions ended by their visitor")),
+      refused_(reg.get_counter(
           "gadgetgrove_shop_sessions_refused_total",
           "New shop sessions refused: the client address holds too many never used again")) {
   const std::size_t n = cap_ >= sharded_from ? shard_count : 1;

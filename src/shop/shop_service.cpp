@@ -13,8 +13,8 @@
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/static_assets.hpp>
 #include <gadgetgrove/pg/pool.hpp>
-#include <gadgetgrove/shop/catalog_writer.hpp>
-#include <gadgetgrove/shop/static_assets.hpp>
+#include "catalog_writer.hpp"
+#include "static_assets.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -175,7 +175,7 @@ struct shop_service::routes {
       std::move(res).send(api_json(200, all_products));
       return;
     }
-    // Unknown categories filter to nothing, as the original did.
+    // Unknown categories filter to nothing (docs/reference/behaviour.md §1).
     const category_info* c = find_category(*key);
     const auto it = c == nullptr ? by_category.end() : by_category.find(c->slug);
     std::move(res).send(
@@ -261,12 +261,19 @@ struct shop_service::routes {
   metrics::counter& checkout_declined = checkout_counter("declined");
   metrics::counter& checkout_invalid = checkout_counter("invalid");
   metrics::counter& checkout_unrecorded = checkout_counter("unrecorded");
+  metrics::counter& catalog_writes_ok = catalog_write_counter("ok");
+  metrics::counter& catalog_writes_failed = catalog_write_counter("error");
 
  private:
-  static metrics::counter& checkout_counter(std::string outcome) {
-    return metrics::global().get_counter("gadgetgrove_shop_checkouts_total",
-                                         "Checkouts answered, by outcome",
-                                         {{"outcome", std::move(outcome)}});
+  metrics::counter& checkout_counter(std::string outcome) {
+    return svc.metrics_registry().get_counter("gadgetgrove_shop_checkouts_total",
+                                              "Checkouts answered, by outcome",
+                                              {{"outcome", std::move(outcome)}});
+  }
+  metrics::counter& catalog_write_counter(std::string result) {
+    return svc.metrics_registry().get_counter("gadgetgrove_shop_catalog_writes_total",
+                                              "Attempts to write the catalog to the database",
+                                              {{"result", std::move(result)}});
   }
 };
 
@@ -501,10 +508,15 @@ shop_service::shop_service(shop_config config, event_submit submit,
       catalog_(catalog::generate(config_.catalog_seed)),
       pages_(catalog_, index_template()),
       sessions_(session_store_options{config_.session_cap, config_.session_ttl,
-                                      config_.session_fresh_per_address, config_.clock}),
+                                      config_.session_fresh_per_address, config_.clock,
+                                      &metrics_registry()}),
       payments_(config_.checkout_failure_rate, config_.checkout_seed),
-      dashboard_url_(config_.dashboard_url) {
+      dashboard_(dashboard_redirect::fixed(config_.dashboard_url)) {
   routes_ = std::make_shared<routes>(*this);
+}
+
+metrics::registry& shop_service::metrics_registry() const noexcept {
+  return config_.metrics != nullptr ? *config_.metrics : metrics::global();
 }
 
 shop_service::~shop_service() {
@@ -533,13 +545,21 @@ void shop_service::add_routes(http::router& r) {
         }));
   r.add(verb::get, "/shop",
         [](http::request&&, http::responder res) { std::move(res).send(redirect("/")); });
-  r.add(verb::get, "/analytics", [this](http::request&&, http::responder res) {
-    std::string url;
+  r.add(verb::get, "/analytics", [this](http::request&& req, http::responder res) {
+    dashboard_redirect target;
     {
       std::lock_guard lock(dashboard_mutex_);
-      url = dashboard_url_;
+      target = dashboard_;
     }
-    std::move(res).send(redirect(std::move(url)));
+    auto url = dashboard_location(target, req.header("Host"));
+    if (!url) {
+      std::move(res).send(api_error(400, "bad request",
+                                    "/analytics needs a Host header naming this server (a host "
+                                    "name or address, optionally with a port) to lead to the "
+                                    "dashboard; or set --dashboard-url"));
+      return;
+    }
+    std::move(res).send(redirect(std::move(*url)));
   });
   r.add_prefix(
       verb::get, std::string{static_prefix},
@@ -604,8 +624,12 @@ gg::health shop_service::health() const {
 }
 
 void shop_service::set_dashboard_url(std::string url) {
+  set_dashboard_redirect(dashboard_redirect::fixed(std::move(url)));
+}
+
+void shop_service::set_dashboard_redirect(dashboard_redirect target) {
   std::lock_guard lock(dashboard_mutex_);
-  dashboard_url_ = std::move(url);
+  dashboard_ = std::move(target);
 }
 
 std::chrono::milliseconds shop_service::maintenance_interval() const noexcept {
@@ -631,12 +655,8 @@ status shop_service::maintain_once(std::stop_token stop) {
   using clock = std::chrono::steady_clock;
   pg::pool* const pool = pool_.load();
   if (pool != nullptr && !catalog_written_.load() && clock::now() >= next_catalog_write_) {
-    static auto& writes_ok = metrics::global().get_counter(
-        "gadgetgrove_shop_catalog_writes_total", "Attempts to write the catalog to the database",
-        {{"result", "ok"}});
-    static auto& writes_failed = metrics::global().get_counter(
-        "gadgetgrove_shop_catalog_writes_total", "Attempts to write the catalog to the database",
-        {{"result", "error"}});
+    auto& writes_ok = routes_->catalog_writes_ok;
+    auto& writes_failed = routes_->catalog_writes_failed;
     gg::status st = [&]() -> gg::status {
       auto lease = pool->acquire(catalog_acquire_timeout);
       if (!lease) return lease.error();

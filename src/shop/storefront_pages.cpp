@@ -3,7 +3,7 @@
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/shop/checkout.hpp>
-#include <gadgetgrove/shop/html_escape.hpp>
+#include "html_escape.hpp"
 
 namespace gg::shop {
 namespace {

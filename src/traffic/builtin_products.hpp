@@ -2,7 +2,7 @@
 // A stand-in catalog for targets that do not serve GET /api/products (a plain web server in a
 // benchmark, or a shop that is down when the run starts).
 
-#include <gadgetgrove/traffic/product_list.hpp>
+#include "product_list.hpp"
 
 namespace gg::traffic::detail {
 

@@ -1,4 +1,4 @@
-#include <gadgetgrove/traffic/event_writer.hpp>
+#include "event_writer.hpp"
 
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/synthetic_marker.hpp>

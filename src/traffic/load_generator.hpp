@@ -7,10 +7,10 @@
 
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/traffic/load_report.hpp>
-#include <gadgetgrove/traffic/product_list.hpp>
-#include <gadgetgrove/traffic/session_model.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>
-#include <gadgetgrove/traffic/volume_curve.hpp>
+#include "product_list.hpp"
+#include "session_model.hpp"
+#include "volume_curve.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -7,8 +7,8 @@
 #include <gadgetgrove/core/synthetic_marker.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/shop/pricing.hpp>
-#include <gadgetgrove/traffic/event_writer.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>
+#include "event_writer.hpp"
 
 #include <algorithm>
 #include <charconv>

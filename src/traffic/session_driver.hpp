@@ -5,8 +5,8 @@
 
 #include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/product_list.hpp>
-#include <gadgetgrove/traffic/session_plan.hpp>
+#include "product_list.hpp"
+#include "session_plan.hpp"
 
 #include <array>
 #include <cstdint>

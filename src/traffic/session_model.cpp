@@ -1,7 +1,7 @@
-#include <gadgetgrove/traffic/session_model.hpp>
+#include "session_model.hpp"
 
 #include <gadgetgrove/core/uuid.hpp>
-#include <gadgetgrove/traffic/event_writer.hpp>
+#include "event_writer.hpp"
 
 #include <array>
 #include <cmath>

@@ -9,7 +9,7 @@
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/core/random.hpp>
 #include <gadgetgrove/http/router.hpp>
-#include <gadgetgrove/traffic/session_model.hpp>
+#include "session_model.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>

@@ -1,4 +1,4 @@
-#include <gadgetgrove/traffic/visitor_pool.hpp>
+#include "visitor_pool.hpp"
 
 #include <algorithm>
 #include <chrono>

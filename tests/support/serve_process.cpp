@@ -5,6 +5,7 @@
 #include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/serve_info.hpp>
 
+#include <algorithm>
 #include <thread>
 
 namespace gg::test {
@@ -21,9 +22,14 @@ std::optional<serve_endpoints> read_serve_json(const std::filesystem::path& data
 serve_process::serve_process(const std::filesystem::path& data_dir, std::vector<std::string> extra,
                              const std::map<std::string, std::string>& env)
     : data_dir_(data_dir) {
-  std::vector<std::string> args{"serve",       "--data-dir",   data_dir.string(),
-                                "--listen",    "127.0.0.1:0",  "--admin-listen",
-                                "127.0.0.1:0", "--log-format", "json"};
+  std::vector<std::string> args{"serve", "--data-dir", data_dir.string(), "--log-format", "json"};
+  // A listener address given in `extra` replaces the default one (each may be given once).
+  for (const char* listen : {"--listen", "--admin-listen"}) {
+    if (std::find(extra.begin(), extra.end(), listen) == extra.end()) {
+      args.emplace_back(listen);
+      args.emplace_back("127.0.0.1:0");
+    }
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   std::filesystem::create_directories(data_dir.parent_path());
   child_ = std::make_unique<child_process>(binary_path(), args, data_dir.parent_path(), env);

@@ -27,7 +27,8 @@ std::optional<serve_endpoints> read_serve_json(const std::filesystem::path& data
 class serve_process {
  public:
   /// Starts serve with `--data-dir data_dir --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0`
-  /// plus `extra` arguments; logs go next to the data directory.
+  /// plus `extra` arguments (a --listen or --admin-listen there replaces the default one); logs
+  /// go next to the data directory.
   serve_process(const std::filesystem::path& data_dir, std::vector<std::string> extra = {},
                 const std::map<std::string, std::string>& env = {});
 

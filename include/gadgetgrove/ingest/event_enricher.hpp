@@ -1,14 +1,18 @@
 #pragma once
 // Parse, validate, enrich and route: turns the body of an event submission into the lines the
 // event log stores (the enriched-event format agreed with eventlog and loader). Pure
-// computation, no I/O.
+// computation, no I/O. The work is spread over src/ingest: enrich_session (one parse: checks
+// and the line), event_key (the keys ingest reads or owns), client_fields and enrich_scratch
+// (per-thread caches), segment_call (Segment mapping), message_id (event ids), write_key_auth.
 
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/ingest/bot_detector.hpp>
 #include <gadgetgrove/ingest/ingest_config.hpp>
+#include <gadgetgrove/ingest/message_id.hpp>
 #include <gadgetgrove/ingest/reject_reason.hpp>
 #include <gadgetgrove/ingest/route.hpp>
+#include <gadgetgrove/ingest/segment_call.hpp>
 #include <gadgetgrove/ingest/visitor_hash.hpp>
 
 #include <cstdint>
@@ -22,12 +26,6 @@ namespace gg::ingest {
 /// Where an event came from; stored as `_source`.
 enum class event_source : std::uint8_t { api, segment, server };
 std::string_view to_string(event_source s) noexcept;
-
-/// The Segment Tracking API calls.
-enum class segment_call : std::uint8_t { track, page, screen, identify, group, alias };
-std::string_view to_string(segment_call c) noexcept;
-/// "track", "page", "screen", "identify", "group" or "alias"; nullopt otherwise.
-std::optional<segment_call> parse_segment_call(std::string_view text) noexcept;
 
 /// What ingest takes from the HTTP request besides the body. The views must stay valid for the
 /// duration of the enrich call only.
@@ -53,12 +51,6 @@ struct batch_item {
   reject_reason reason = reject_reason::none;
   enriched_event event;  // meaningful when reason == none
 };
-
-/// The message id rule: a UUID (any version, either case) is used as the event id as it is; any
-/// other string of 1 to 128 characters from [A-Za-z0-9._:-] becomes a version 8 UUID whose 122
-/// free bits are the XXH3-128 hash of the string, so a retried message keeps its id; anything
-/// else is nullopt (the event is refused with invalid_message_id).
-std::optional<gg::uuid> event_id_from_message_id(std::string_view message_id) noexcept;
 
 /// Validates and enriches event bodies under one ingest_config. The config-derived state (bot
 /// markers, visitor-hash key) is immutable; each thread keeps its own parser, so every member
@@ -101,8 +93,6 @@ class event_enricher {
   const ingest_config& config() const noexcept { return config_; }
 
  private:
-  struct request_fields;
-  struct object_facts;
   class session;
   friend class session;
 

@@ -11,7 +11,10 @@
 #include <gadgetgrove/ingest/cors_policy.hpp>
 #include <gadgetgrove/ingest/event_enricher.hpp>
 #include <gadgetgrove/ingest/ingest_config.hpp>
+#include <gadgetgrove/ingest/server_event.hpp>
 #include <gadgetgrove/ingest/trusted_proxies.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -26,23 +29,10 @@
 
 namespace gg::ingest {
 
-/// An event the server itself records (the shop's order_completed / order_failed). It takes
-/// the same path as a browser's event, with `_source` "server".
-struct server_event {
-  std::string type = "custom_event";
-  std::string event;            // the custom event's name, e.g. "order_completed"
-  std::string session_id;       // empty: none
-  std::string user_id;          // empty: none
-  std::string properties_json;  // a JSON object stored as `properties`; empty: none
-  std::string client_ip;        // of the shopper's request, if any
-  std::string user_agent;       // of the shopper's request, if any
-};
-
-/// Receives the event id once the event is safe in the log, or why it is not (invalid_input
-/// with the reject reason as message, unavailable when the log refused it or failed to write
-/// it). Called exactly once: on the calling thread when the event is refused at once, else
-/// later on the event log's writer thread, so it must be quick and must not block.
-using server_event_callback = std::function<void(gg::result<gg::uuid>)>;
+namespace detail {
+enum class reply_kind : std::uint8_t;
+enum class unavailable_cause : std::uint8_t;
+}  // namespace detail
 
 /// Routes (see add_routes):
 ///   POST /api/analytics         one event; 200 {"status":"success","queue","event_id"} once
@@ -65,10 +55,10 @@ using server_event_callback = std::function<void(gg::result<gg::uuid>)>;
 /// gadgetgrove_ingest_ack_latency_seconds, gadgetgrove_ingest_requests_in_flight.
 ///
 /// Thread safety: the handlers and submit_server_event run on any thread, concurrently; they
-/// never block (the stats route lists the log's five queue directories). Completions arrive on
-/// the log's writer thread. start/request_stop/drain follow gg::stage. The service must outlive
-/// the HTTP server its routes are registered with and every pending completion: drain() waits
-/// for those.
+/// never block (the stats route lists the log's queue directories on the blocking pool).
+/// Completions arrive on the log's writer thread. start/request_stop/drain follow gg::stage. The
+/// service must outlive the HTTP server its routes are registered with and every pending
+/// completion: drain() waits for those.
 class ingest_service final : public gg::stage {
  public:
   /// `log` must outlive the service. `metrics` null means gg::metrics::global().
@@ -92,8 +82,9 @@ class ingest_service final : public gg::stage {
   /// Registers the routes above, with the configured body limits, on `r`.
   void add_routes(http::router& r);
   /// Registers GET /api/analytics/stats (per-queue figures from the event log: segment names,
-  /// queue depths) on `r`; it belongs on the admin listener, not the public one.
-  void add_admin_routes(http::router& r);
+  /// queue depths) on `r`; it belongs on the admin listener, not the public one. The answer,
+  /// which lists directories, is built on `blocking`; drain() waits for it.
+  void add_admin_routes(http::router& r, boost::asio::any_io_executor blocking);
 
   /// Records a server-made event through the same validation, enrichment and routing.
   void submit_server_event(const server_event& ev, server_event_callback done);
@@ -108,6 +99,7 @@ class ingest_service final : public gg::stage {
  private:
   struct metric_set;
   struct pending;
+  struct submission_route;
 
   /// One submission counted as in flight, from admission until it is answered; drain() waits
   /// for every one to be released.
@@ -121,17 +113,17 @@ class ingest_service final : public gg::stage {
    private:
     ingest_service* service_;
   };
-  enum class reply_kind : std::uint8_t { api_single, api_batch, segment };
 
-  void handle_api(http::request&& req, http::responder res);
-  void handle_api_batch(http::request&& req, http::responder res);
-  void handle_segment(segment_call call, http::request&& req, http::responder res);
-  void handle_segment_batch(http::request&& req, http::responder res);
-  void handle_stats(http::request&& req, http::responder res);
+  /// Every POST route: admission, write key, Content-Encoding, enrichment, then accept().
+  void handle_submission(const submission_route& route, http::request&& req, http::responder res);
+  reject_reason enrich(const submission_route& route, std::string_view body,
+                       const request_info& info, std::vector<batch_item>& items);
+  void handle_stats(const boost::asio::any_io_executor& blocking, http::request&& req,
+                    http::responder res);
 
   /// An admission while the service accepts submissions, else nullopt.
   std::optional<admission> admit();
-  std::string_view closed_reason() const noexcept;
+  detail::unavailable_cause closed_reason() const noexcept;
   request_info info_of(const http::request& req) const;
   /// True unless write_key_everywhere is set and the request lacks the key (Basic user name).
   bool api_authorized(const http::request& req) const noexcept;
@@ -141,16 +133,16 @@ class ingest_service final : public gg::stage {
   /// Refuses the whole request: counts `reason` and answers.
   void refuse(const http::request& req, http::responder res, reject_reason reason);
   /// Builds the pending reply for a request whose events passed validation, then submits them.
-  void accept(reply_kind kind, admission ticket, const http::request& req, http::responder res,
-              const request_info& info, std::vector<batch_item>& items);
+  void accept(detail::reply_kind kind, admission ticket, const http::request& req,
+              http::responder res, const request_info& info, std::vector<batch_item>& items);
   /// Hands the accepted items to the log; answers when the last completion arrives.
   void submit(std::shared_ptr<pending> p, std::vector<batch_item>& items);
   void finish(pending& p);
-  void answer_unavailable(const http::request* req, http::responder res, std::string_view why);
-  http::response unavailable_response(std::string_view why) const;
+  void answer_unavailable(const http::request* req, http::responder res,
+                          detail::unavailable_cause why);
   void count_received(event_source s, std::size_t n);
   void count_rejected(reject_reason r);
-  void count_unavailable(std::string_view why);
+  void count_unavailable(detail::unavailable_cause why);
   void request_done();
 
   ingest_config config_;

@@ -1,5 +1,6 @@
 #pragma once
-// The one routing rule of event capture (SPEC §2): which durable queue an event goes to.
+// The one routing rule of event capture (docs/reference/behaviour.md §2): which durable queue an
+// event goes to.
 
 #include <gadgetgrove/eventlog/queue_id.hpp>
 

@@ -7,6 +7,7 @@
 // was not committed (crash, PostgreSQL down) stays in log/ and is loaded in full later. After
 // the commit the file moves to archive/<queue>/<yyyy-mm-dd>/.
 
+#include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
 #include <gadgetgrove/core/time.hpp>
@@ -124,6 +125,9 @@ struct cleanup_summary {
 struct loader_runtime {
   boost::asio::io_context* io = nullptr;
   std::optional<boost::asio::thread_pool::executor_type> blocking;
+  /// Where the loader's metrics are registered (it must outlive the loader); null means
+  /// gg::metrics::global().
+  metrics::registry* metrics = nullptr;
 };
 
 /// Called with a run's summary after every run that committed rows (a continuous-mode

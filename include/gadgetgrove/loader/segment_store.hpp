@@ -4,10 +4,13 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/time.hpp>
+#include <gadgetgrove/eventlog/file_system.hpp>
+#include <gadgetgrove/eventlog/posix_file_system.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,10 +43,13 @@ std::optional<sys_us> segment_time(std::string_view name) noexcept;
 
 /// File operations on the segment directories. Stateless apart from its paths, so concurrent
 /// calls are safe; each call blocks on the file system. Every move is a rename(2) followed by
-/// fsync of both directories, so a crash leaves the file in exactly one place.
+/// fsync of both directories, so a crash leaves the file in exactly one place. The durable steps
+/// (mkdir, rename, directory fsync) go through `fs`, the event log's fault-injectable file
+/// system; listing, stat and mtime stamping use the real one.
 class segment_store {
  public:
-  segment_store(std::filesystem::path data_dir, std::vector<std::string> queues);
+  segment_store(std::filesystem::path data_dir, std::vector<std::string> queues,
+                std::shared_ptr<eventlog::file_system> fs = eventlog::posix_file_system::shared());
 
   /// Creates log/<queue>, archive/<queue> and quarantine/<queue> for every queue.
   status prepare() const;
@@ -71,8 +77,12 @@ class segment_store {
   std::filesystem::path quarantine_dir(std::string_view queue) const;
 
  private:
+  status move_into(const std::filesystem::path& from, const std::filesystem::path& dir,
+                   const std::string& name) const;
+
   std::filesystem::path data_dir_;
   std::vector<std::string> queues_;
+  std::shared_ptr<eventlog::file_system> fs_;
 };
 
 }  // namespace gg::loader

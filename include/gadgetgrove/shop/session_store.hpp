@@ -21,6 +21,7 @@
 namespace gg::metrics {
 class counter;
 class gauge;
+class registry;
 }  // namespace gg::metrics
 
 namespace gg::shop {
@@ -51,6 +52,9 @@ struct session_store_options {
   std::size_t fresh_per_address = 256;
   /// Time source; empty means gg::now_us.
   std::function<sys_us()> clock;
+  /// Where the session metrics are registered (it must outlive the store); null means
+  /// gg::metrics::global().
+  metrics::registry* metrics = nullptr;
 };
 
 /// True when `token` has the shape of a session token (43 base64url characters), so that
@@ -101,6 +105,8 @@ class session_store {
   sys_us now() const;
 
  private:
+  session_store(session_store_options& options, metrics::registry& reg);
+
   struct entry {
     std::shared_ptr<const session_identity> identity;
     sys_us expires{};

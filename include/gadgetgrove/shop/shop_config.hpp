@@ -9,6 +9,10 @@
 #include <functional>
 #include <string>
 
+namespace gg::metrics {
+class registry;
+}  // namespace gg::metrics
+
 namespace gg::shop {
 
 struct shop_config {
@@ -40,6 +44,9 @@ struct shop_config {
   std::chrono::seconds static_max_age{3600};
   /// Time source of session expiry; empty means gg::now_us. Tests inject their own.
   std::function<sys_us()> clock;
+  /// Where the shop's metrics are registered (it must outlive the shop); null means
+  /// gg::metrics::global().
+  metrics::registry* metrics = nullptr;
 };
 
 }  // namespace gg::shop

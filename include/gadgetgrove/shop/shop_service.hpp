@@ -3,9 +3,10 @@
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
-#include <gadgetgrove/ingest/ingest_service.hpp>
+#include <gadgetgrove/ingest/server_event.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
 #include <gadgetgrove/shop/checkout.hpp>
+#include <gadgetgrove/shop/dashboard_redirect.hpp>
 #include <gadgetgrove/shop/session_store.hpp>
 #include <gadgetgrove/shop/shop_config.hpp>
 #include <gadgetgrove/shop/storefront_pages.hpp>
@@ -36,7 +37,8 @@ namespace gg::shop {
 using event_submit =
     std::function<void(const ingest::server_event& event, ingest::server_event_callback done)>;
 
-/// The shop. add_routes() puts its routes on the public router (SPEC §1): the storefront
+/// The shop. add_routes() puts its routes on the public router (docs/reference/behaviour.md §1):
+/// the storefront
 /// (`/`, `/category/{slug}`, `/category/{slug}/product/{id}`, and any other path without a dot
 /// outside /api/), `/shop` and `/analytics` redirects, `/static/...`, `/api/products`,
 /// `/api/session[/refresh|/end]` and `POST /checkout`; it also installs the router's fallback
@@ -79,6 +81,9 @@ class shop_service final : public gg::stage {
 
   /// Changes where GET /analytics redirects (e.g. once the admin listener's port is known).
   void set_dashboard_url(std::string url);
+  /// As above; with dashboard_redirect::on_request_host, the host the browser asked for on the
+  /// admin port (a missing or malformed Host is answered 400).
+  void set_dashboard_redirect(dashboard_redirect target);
 
   const catalog& products() const noexcept { return catalog_; }
   session_store& sessions() noexcept { return sessions_; }
@@ -104,13 +109,16 @@ class shop_service final : public gg::stage {
   std::function<pg::pool*()> pool_source_;
   std::atomic<pg::pool*> pool_{nullptr};
   std::vector<std::string> depends_on_;
+
+  /// config_.metrics, or the process-wide registry when none was given.
+  metrics::registry& metrics_registry() const noexcept;
   catalog catalog_;
   storefront_pages pages_;
   session_store sessions_;
   payment_simulator payments_;
 
   mutable std::mutex dashboard_mutex_;
-  std::string dashboard_url_;
+  dashboard_redirect dashboard_;
 
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};

@@ -1,6 +1,6 @@
 #pragma once
-// The probabilities and ranges behind a synthetic session (SPEC §7). Every field is a knob;
-// the defaults reproduce the original stack's traffic.
+// The probabilities and ranges behind a synthetic session (docs/reference/behaviour.md §7). Every
+// field is a knob; the defaults give the traffic described there.
 
 #include <array>
 #include <chrono>
@@ -9,7 +9,7 @@
 
 namespace gg::traffic {
 
-/// The reasons a simulated checkout fails on the shopper's side (SPEC §7), in draw order.
+/// The reasons a simulated checkout fails on the shopper's side (behaviour.md §7), in draw order.
 inline constexpr std::array<std::string_view, 3> checkout_error_reasons{
     "Payment Declined", "Shipping Address Invalid", "Item Out of Stock"};
 

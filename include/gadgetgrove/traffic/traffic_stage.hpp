@@ -30,7 +30,8 @@ struct traffic_config {
   /// false (`--traffic off`): no background sessions; GET /simulate still works.
   bool enabled = true;
   /// > 0 (`--traffic-rate R`): a steady, clock-driven stream of R sessions per second.
-  /// 0: a batch of batch_min..batch_max sessions every batch_interval, like the original.
+  /// 0: a batch of batch_min..batch_max sessions every batch_interval (docs/reference/behaviour.md
+  /// §7).
   double sessions_per_second = 0;
   std::chrono::milliseconds batch_interval{60'000};
   unsigned batch_min = 1;

@@ -170,7 +170,7 @@ export function format_percent(v, digits = 1) {
   return missing(v) ? '—' : `${(Number(v) * 100).toFixed(digits)}%`;
 }
 
-/** The KPI cards, in the order SPEC §6 lists them: key, title, format and delta kind. */
+/** The KPI cards, in the order docs/reference/behaviour.md §6 lists them: key, title, format and delta kind. */
 export const kpi_cards = [
   {key: 'total_sessions', title: 'Total Sessions', format: format_count, delta: 'relative'},
   {key: 'conversion_rate', title: 'Conversion Rate', format: format_percent, delta: 'points'},

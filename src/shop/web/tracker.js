@@ -1,5 +1,5 @@
 // GadgetGrove's browser tracker: page(), identify() and track() in the event format of
-// POST /api/analytics (docs: SPEC §2). Events are queued in localStorage, sent in micro-batches
+// POST /api/analytics (docs/reference/behaviour.md §2). Events are queued in localStorage, sent in micro-batches
 // (one event: /api/analytics; several: /api/analytics/batch), retried with exponential backoff
 // on network errors, 429 and 5xx (honouring Retry-After), and handed to sendBeacon when the
 // page goes away. Every event carries a messageId, so a retried or beaconed duplicate is

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include <pthread.h>
+
 namespace gg::transform::jinja::detail {
 namespace {
 
@@ -97,10 +99,36 @@ class bound_method final : public object {
 thread_local std::size_t thread_depth = 0;
 thread_local std::size_t thread_macro_depth = 0;
 
-// Stack bytes one render may use below the frame that started it. Frames differ in size
-// between builds (sanitizers make them several times larger), so the recursion count alone
-// cannot protect the stack; threads here have at least 8 MiB.
-constexpr std::ptrdiff_t max_stack_bytes = 2 * 1024 * 1024;
+// The stack is bounded by what is left of this thread's real stack, not by an assumed frame
+// size: frames differ several times in size between builds (ASan's redzones), so a fixed
+// budget either stops legitimate depth under a sanitizer or overruns a small stack. A render
+// stops while `stack_reserve` bytes are left, enough to unwind with an error and report it.
+constexpr std::size_t stack_reserve = 256 * 1024;
+// Where the thread's stack cannot be known (pthread_getattr_np failed, or the render runs on a
+// stack of its own, outside the thread's), a render may use this much below its first frame.
+constexpr std::ptrdiff_t fallback_stack_bytes = 2 * 1024 * 1024;
+
+// This thread's stack: [low, high), found once per thread.
+struct stack_range {
+  const char* low = nullptr;
+  const char* high = nullptr;
+};
+
+stack_range thread_stack() {
+  stack_range r;
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return r;
+  void* addr = nullptr;
+  std::size_t size = 0;
+  if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr != nullptr) {
+    r.low = static_cast<const char*>(addr);
+    r.high = r.low + size;
+  }
+  pthread_attr_destroy(&attr);
+  return r;
+}
+
+thread_local const stack_range this_thread_stack = thread_stack();
 thread_local const char* thread_stack_base = nullptr;
 
 struct depth_guard {
@@ -109,12 +137,16 @@ struct depth_guard {
     if (d++ == 0) thread_stack_base = reinterpret_cast<const char*>(__builtin_frame_address(0));
   }
   ~depth_guard() { --d; }
-  // Whether the recursion went too deep, by count or by stack bytes used.
+  // Whether the recursion went too deep, by count or by the stack left.
   bool too_deep() const {
     if (d > max_recursion) return true;
     const char* here = reinterpret_cast<const char*>(__builtin_frame_address(0));
+    const stack_range& s = this_thread_stack;
+    if (s.low != nullptr && here > s.low && here < s.high) {
+      return static_cast<std::size_t>(here - s.low) < stack_reserve;
+    }
     std::ptrdiff_t used = thread_stack_base - here;
-    return used > max_stack_bytes || used < -max_stack_bytes;
+    return used > fallback_stack_bytes || used < -fallback_stack_bytes;
   }
 };
 

@@ -102,6 +102,13 @@ std::string run_flow(const std::string& node, unsigned short admin_port, const f
     args.emplace_back("1");
   }
   if (stale) args.emplace_back("--stale");
+  if (!empty) {
+    // The timed loads sign in both ways, alternately: with the credentials sent up front (the
+    // figure) and answering the Basic challenge through Playwright (which intercepts every
+    // request), to show what that costs.
+    args.emplace_back("--timed-auth");
+    args.emplace_back("both");
+  }
   if (shop_port != 0) {
     args.emplace_back("--shop-url");
     args.emplace_back("http://127.0.0.1:" + std::to_string(shop_port));

@@ -14,7 +14,7 @@
 
 #include <catch2/catch.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
-#include <gadgetgrove/eventlog/segment_recovery.hpp>
+#include "segment_recovery.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

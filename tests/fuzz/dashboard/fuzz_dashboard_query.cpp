@@ -8,7 +8,7 @@
 //   max_value_bytes without NUL, and a known outcome;
 // - parse_day accepts exactly what format_day writes: a day it reads formats back to the input.
 
-#include <gadgetgrove/dashboard/dashboard_query.hpp>
+#include "dashboard_query.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -4,9 +4,9 @@
 // in quarantine.
 
 #include <gadgetgrove/core/log.hpp>
-#include <gadgetgrove/eventlog/fault_file_system.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
-#include <gadgetgrove/eventlog/segment_recovery.hpp>
+#include "fault_file_system.hpp"
+#include "segment_recovery.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -9,8 +9,8 @@
 //   are a JSON object's text.
 
 #include <gadgetgrove/eventlog/segment_format.hpp>
-#include <gadgetgrove/loader/copy_encoder.hpp>
-#include <gadgetgrove/loader/line_parser.hpp>
+#include "copy_encoder.hpp"
+#include "line_parser.hpp"
 
 #include <cstddef>
 #include <cstdint>

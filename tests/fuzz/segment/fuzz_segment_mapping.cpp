@@ -12,8 +12,8 @@
 
 #include <gadgetgrove/eventlog/segment_format.hpp>
 #include <gadgetgrove/ingest/event_enricher.hpp>
-#include <gadgetgrove/loader/copy_encoder.hpp>
-#include <gadgetgrove/loader/line_parser.hpp>
+#include "copy_encoder.hpp"
+#include "line_parser.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -107,7 +107,11 @@ TEST_CASE("the pipeline page and its files are served with CSP, ETag, 304 and HE
       CHECK(identity.body == plain->body);
       continue;
     }
-    if (a.path.ends_with(".html")) continue;
+    if (a.path.ends_with(".html")) {
+      // Pages are served rendered at their own path, never by their file name.
+      CHECK(admin.get(url).status == 404);
+      continue;
+    }
     const auto r = admin.get(url);
     CHECK(r.status == 200);
     CHECK(r.body == a.body);
@@ -207,4 +211,45 @@ TEST_CASE(
   CHECK(analytics.status == 307);
   CHECK(analytics.header("Location") ==
         "http://127.0.0.1:" + std::to_string(serve.endpoints().admin_port) + "/dashboard");
+}
+
+TEST_CASE(
+    "with the admin listener on a wildcard, the shop's /analytics leads to the host the "
+    "browser used on the admin port, refuses a malformed Host, and --dashboard-url overrides it",
+    "[integration][console][shop]") {
+  temp_dir dir("gg-console-analytics-wildcard");
+  {
+    serve_process serve(dir / "data", {"--traffic", "off", "--admin-listen", "0.0.0.0:0",
+                                       "--admin-token", "wildcard-t0ken"});
+    require_ready(serve);
+    const std::string admin_port = std::to_string(serve.endpoints().admin_port);
+    http_client shop(serve.endpoints().public_port);
+    const auto named = shop.get("/analytics", {{"Host", "Shop.Example:8080"}});
+    CHECK(named.status == 307);
+    CHECK(named.header("Location") == "http://shop.example:" + admin_port + "/dashboard");
+    CHECK(named.header("Cache-Control") == "no-store");
+    CHECK(shop.get("/analytics").header("Location") ==
+          "http://127.0.0.1:" + admin_port + "/dashboard");
+    CHECK(shop.get("/analytics", {{"Host", "[::1]:8080"}}).header("Location") ==
+          "http://[::1]:" + admin_port + "/dashboard");
+    // The Host is the browser's; a value that would lead to a path or a user elsewhere, or
+    // smuggle a header, is refused rather than echoed.
+    for (const char* hostile : {"evil.example/phish?", "user@evil.example", "evil.example:80:1",
+                                "%65vil.example", "a b"}) {
+      CAPTURE(hostile);
+      const auto r =
+          http_client(serve.endpoints().public_port).get("/analytics", {{"Host", hostile}});
+      CHECK(r.status == 400);
+      CHECK_FALSE(r.header("Location").has_value());
+      CHECK(r.body.find("--dashboard-url") != std::string::npos);
+    }
+  }
+  serve_process serve(dir / "data2",
+                      {"--traffic", "off", "--admin-listen", "0.0.0.0:0", "--admin-token",
+                       "wildcard-t0ken", "--dashboard-url", "https://dash.example/dashboard"});
+  require_ready(serve);
+  const auto fixed =
+      http_client(serve.endpoints().public_port).get("/analytics", {{"Host", "shop.example:8080"}});
+  CHECK(fixed.status == 307);
+  CHECK(fixed.header("Location") == "https://dash.example/dashboard");
 }

@@ -5,16 +5,17 @@
 
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
-#include <gadgetgrove/eventlog/fault_file_system.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
 #include <gadgetgrove/http/server.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
+#include "fault_file_system.hpp"
 
 #include "http_client.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -63,7 +64,7 @@ class ingest_fixture {
 
     http::router routes;
     service_->add_routes(routes);
-    service_->add_admin_routes(routes);
+    service_->add_admin_routes(routes, blocking_.get_executor());
     http::server_options so;
     so.name = "ingest-test";
     server_.emplace(ioc_, so, std::make_shared<http::router>(std::move(routes)));
@@ -151,6 +152,7 @@ class ingest_fixture {
   std::string log_dir_;
   metrics::registry registry_;
   std::unique_ptr<eventlog::event_log> log_;
+  boost::asio::thread_pool blocking_{1};  // the stats route lists directories there
   std::unique_ptr<ingest::ingest_service> service_;
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{

@@ -4,7 +4,7 @@
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
 #include <gadgetgrove/pg/pool.hpp>
-#include <gadgetgrove/shop/catalog_writer.hpp>
+#include "catalog_writer.hpp"
 
 #include <catch2/catch.hpp>
 #include <eventually.hpp>

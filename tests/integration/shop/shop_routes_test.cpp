@@ -1,7 +1,7 @@
 #include "shop_server.hpp"
 
-#include <gadgetgrove/shop/html_escape.hpp>
-#include <gadgetgrove/shop/static_assets.hpp>
+#include "html_escape.hpp"
+#include "static_assets.hpp"
 
 #include <catch2/catch.hpp>
 

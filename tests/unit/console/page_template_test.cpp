@@ -1,4 +1,4 @@
-#include <gadgetgrove/console/page_template.hpp>
+#include "page_template.hpp"
 
 #include <catch2/catch.hpp>
 

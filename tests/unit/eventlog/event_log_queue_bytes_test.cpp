@@ -1,7 +1,7 @@
 #include <gadgetgrove/eventlog/event_log.hpp>
 
-#include <gadgetgrove/eventlog/fault_file_system.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
+#include "fault_file_system.hpp"
 
 #include "eventlog_test_util.hpp"
 

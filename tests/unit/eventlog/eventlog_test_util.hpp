@@ -3,8 +3,8 @@
 // holds, and waiting for a condition with a deadline.
 
 #include <gadgetgrove/core/result.hpp>
-#include <gadgetgrove/eventlog/fault_file_system.hpp>
 #include <gadgetgrove/eventlog/segment_format.hpp>
+#include "fault_file_system.hpp"
 
 #include <catch2/catch.hpp>
 #include <eventually.hpp>

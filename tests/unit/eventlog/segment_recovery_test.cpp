@@ -1,4 +1,4 @@
-#include <gadgetgrove/eventlog/segment_recovery.hpp>
+#include "segment_recovery.hpp"
 
 #include "eventlog_test_util.hpp"
 

@@ -14,7 +14,7 @@ struct table_row {
   queue_id queue;
 };
 
-// SPEC §2, one row per name, plus the shop's server-side order events.
+// docs/reference/behaviour.md §2, one row per name, plus the shop's server-side order events.
 const table_row spec_table[] = {
     {"identify", queue_id::user_events},
     {"user_engagement", queue_id::user_events},

@@ -1,4 +1,4 @@
-#include <gadgetgrove/loader/line_parser.hpp>
+#include "line_parser.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // holds them to it over a shared corpus of good and damaged lines.
 
 #include <gadgetgrove/eventlog/segment_format.hpp>
-#include <gadgetgrove/loader/line_parser.hpp>
+#include "line_parser.hpp"
 
 #include "framing.hpp"
 

@@ -1,4 +1,4 @@
-#include <gadgetgrove/loader/segment_reader.hpp>
+#include "segment_reader.hpp"
 
 #include <gadgetgrove/core/checksum.hpp>
 

@@ -4,9 +4,14 @@
 
 #include <temp_dir.hpp>
 
+#include <gadgetgrove/eventlog/posix_file_system.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <cerrno>
 #include <fstream>
+#include <mutex>
+#include <vector>
 
 namespace {
 
@@ -24,6 +29,55 @@ void set_mtime(const fs::path& p, gg::sys_us t) {
   const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(secs), 0}};
   REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
 }
+
+// The real file system, recording the durable steps and failing directory fsyncs on demand.
+class recording_file_system final : public gg::eventlog::file_system {
+ public:
+  gg::result<std::unique_ptr<gg::eventlog::writable_file>> open_append(
+      const std::string& path) override {
+    return real_.open_append(path);
+  }
+  gg::result<std::string> read_file(const std::string& path) override {
+    return real_.read_file(path);
+  }
+  gg::result<std::vector<std::string>> list_dir(const std::string& dir) override {
+    return real_.list_dir(dir);
+  }
+  gg::status create_dirs(const std::string& dir) override {
+    record("mkdir " + dir);
+    return real_.create_dirs(dir);
+  }
+  gg::status sync_dir(const std::string& dir) override {
+    record("fsync " + dir);
+    if (failing_syncs > 0) {
+      --failing_syncs;
+      return gg::from_errno("fsync " + dir, EIO);
+    }
+    return real_.sync_dir(dir);
+  }
+  gg::status rename(const std::string& from, const std::string& to) override {
+    record("rename " + to);
+    return real_.rename(from, to);
+  }
+  gg::status truncate(const std::string& path, std::uint64_t size) override {
+    return real_.truncate(path, size);
+  }
+  gg::status unlink(const std::string& path) override { return real_.unlink(path); }
+  gg::result<std::uint64_t> available_bytes(const std::string& dir) override {
+    return real_.available_bytes(dir);
+  }
+
+  std::vector<std::string> calls;
+  int failing_syncs = 0;
+
+ private:
+  void record(std::string call) {
+    std::lock_guard lock(mu_);
+    calls.push_back(std::move(call));
+  }
+  std::mutex mu_;
+  gg::eventlog::posix_file_system real_;
+};
 
 }  // namespace
 
@@ -161,4 +215,54 @@ TEST_CASE("cleanup deletes archived segments older than the retention", "[unit][
     CHECK_FALSE(fs::exists(old_a.parent_path()));  // emptied date folder removed
     CHECK(fs::exists(young.parent_path()));
   }
+}
+
+TEST_CASE("archive makes a new date folder and the move durable through the file system",
+          "[unit][loader]") {
+  gg::test::temp_dir dir("gg-loader-store");
+  auto fs_double = std::make_shared<recording_file_system>();
+  segment_store store(dir.path(), {"page_views"}, fs_double);
+  REQUIRE(store.prepare().has_value());
+  write(dir / "log/page_views/20261126T235959000000Z-00000001.jsonl", 5);
+  write(dir / "log/page_views/20261126T235959000001Z-00000002.jsonl", 5);
+  auto pending = store.pending();
+  REQUIRE(pending.has_value());
+  REQUIRE(pending->size() == 2);
+
+  fs_double->calls.clear();
+  REQUIRE(store.archive(pending->front(), gg::now_us()).has_value());
+  const std::string day = (dir / "archive/page_views/2026-11-26").string();
+  const std::vector<std::string> first = {
+      "mkdir " + day,
+      "fsync " + (dir / "archive/page_views").string(),
+      "fsync " + (dir / "archive").string(),
+      "fsync " + dir.path().string(),
+      "rename " + day + "/20261126T235959000000Z-00000001.jsonl",
+      "fsync " + day,
+      "fsync " + (dir / "log/page_views").string()};
+  CHECK(fs_double->calls == first);
+
+  // The folder exists now: the second move costs no mkdir and no fsync above it.
+  fs_double->calls.clear();
+  REQUIRE(store.archive(pending->back(), gg::now_us()).has_value());
+  const std::vector<std::string> second = {
+      "rename " + day + "/20261126T235959000001Z-00000002.jsonl", "fsync " + day,
+      "fsync " + (dir / "log/page_views").string()};
+  CHECK(fs_double->calls == second);
+}
+
+TEST_CASE("a failed directory fsync fails the move instead of being ignored", "[unit][loader]") {
+  gg::test::temp_dir dir("gg-loader-store");
+  auto fs_double = std::make_shared<recording_file_system>();
+  segment_store store(dir.path(), {"event_queue"}, fs_double);
+  REQUIRE(store.prepare().has_value());
+  write(dir / "log/event_queue/20261126T000000000000Z-00000001.jsonl", 5);
+  auto pending = store.pending();
+  REQUIRE(pending.has_value());
+  REQUIRE(pending->size() == 1);
+  fs_double->failing_syncs = 1;
+  auto moved = store.quarantine(pending->front());
+  REQUIRE_FALSE(moved.has_value());
+  CHECK(moved.error().code == gg::errc::io);
+  CHECK(moved.error().message.find("fsync") != std::string::npos);
 }

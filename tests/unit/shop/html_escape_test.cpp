@@ -1,7 +1,7 @@
-#include <gadgetgrove/shop/html_escape.hpp>
+#include "html_escape.hpp"
 
-#include <gadgetgrove/shop/static_assets.hpp>
 #include <gadgetgrove/shop/storefront_pages.hpp>
+#include "static_assets.hpp"
 
 #include <simdjson.h>
 #include <catch2/catch.hpp>

@@ -38,7 +38,9 @@ struct cart_line {
 }  // namespace
 
 TEST_CASE("the storefront's pricing mirror computes every cart as the shop does", "[unit][shop]") {
-  const auto format_js = source_dir() / "src" / "shop" / "web" / "format.js";
+  // A file: URL needs an absolute path: a relative one would name a host.
+  const auto format_js =
+      std::filesystem::absolute(source_dir() / "src" / "shop" / "web" / "format.js");
   REQUIRE(std::filesystem::exists(format_js));
   REQUIRE(std::system("node --version > /dev/null 2>&1") == 0);  // node is required, not optional
 

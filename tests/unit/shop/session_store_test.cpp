@@ -1,5 +1,6 @@
 #include <gadgetgrove/shop/session_store.hpp>
 
+#include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 
 #include <catch2/catch.hpp>
@@ -229,4 +230,20 @@ TEST_CASE("sessions stay consistent under concurrent use", "[unit][shop]") {
   for (auto& t : threads) t.join();
   CHECK(store.size() <= 2048);
   CHECK(touched.load() > 0);
+}
+
+TEST_CASE("session metrics go to the registry the store is given", "[unit][shop]") {
+  manual_clock clock;
+  gg::metrics::registry reg;
+  auto o = options(clock);
+  o.metrics = &reg;
+  session_store store(o);
+  const auto s = store.create();
+  store.create();
+  const std::string text = reg.expose();
+  CHECK(text.find("gadgetgrove_shop_sessions_created_total 2\n") != std::string::npos);
+  CHECK(text.find("gadgetgrove_shop_sessions_active 2\n") != std::string::npos);
+  // The process-wide registry is left alone.
+  CHECK(gg::metrics::global().expose().find("gadgetgrove_shop_sessions_created_total 2\n") ==
+        std::string::npos);
 }

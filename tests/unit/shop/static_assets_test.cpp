@@ -1,4 +1,4 @@
-#include <gadgetgrove/shop/static_assets.hpp>
+#include "static_assets.hpp"
 
 #include <catch2/catch.hpp>
 

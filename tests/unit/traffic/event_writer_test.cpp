@@ -1,4 +1,4 @@
-#include <gadgetgrove/traffic/event_writer.hpp>
+#include "event_writer.hpp"
 
 #include <gadgetgrove/core/time.hpp>
 

@@ -1,4 +1,4 @@
-#include <gadgetgrove/traffic/product_list.hpp>
+#include "product_list.hpp"
 
 #include <catch2/catch.hpp>
 

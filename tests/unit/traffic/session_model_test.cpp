@@ -1,4 +1,4 @@
-#include <gadgetgrove/traffic/session_model.hpp>
+#include "session_model.hpp"
 
 #include "test_products.hpp"
 

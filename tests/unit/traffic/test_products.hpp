@@ -1,7 +1,7 @@
 #pragma once
 // A small catalog for tests: three categories, every product in stock unless asked.
 
-#include <gadgetgrove/traffic/product_list.hpp>
+#include "product_list.hpp"
 
 namespace gg::traffic::test {
 

@@ -1,4 +1,4 @@
-#include <gadgetgrove/traffic/volume_curve.hpp>
+#include "volume_curve.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -25,9 +25,9 @@
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/dashboard/dashboard_query.hpp>
 #include <gadgetgrove/transform/node_result.hpp>
 #include <gadgetgrove/transform/runner.hpp>
+#include "dashboard_query.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -9,6 +9,13 @@ filtered on its path counting its session. CPU comes from /proc: the serve proce
 PostgreSQL's postmaster with every child (exited backends through the postmaster's children
 times, live ones directly). Bytes on disk: the event log's segments and archive plus the raw and
 analytics tables with their indexes, per event loaded.
+
+The floor, measured in the same run right after the load: nginx (one worker, `return 204`)
+driven by wrk at the same rate and connection count with the same kind of POST (the ingest
+benchmark's event), its CPU per request from /proc; plus one-stream binary COPY (psql \copy,
+FORMAT binary) of the very rows the run loaded into an identical table (LIKE ... INCLUDING ALL:
+same columns, defaults and indexes), its CPU per row (the backend's and psql's). Our CPU per
+event (gadgetgrove plus every PostgreSQL process) is printed as a ratio to that floor.
 """
 
 import argparse
@@ -80,6 +87,125 @@ def peak_rss_kib(pid):
     except OSError:
         pass
     return 0
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def nginx_floor(args, work, rate):
+    """CPU µs per request of nginx (1 worker, `return 204`) under wrk at `rate` req/s."""
+    ndir = os.path.join(work, "nginx")
+    os.makedirs(ndir, exist_ok=True)
+    port = free_port()
+    conf = os.path.join(ndir, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 1;
+daemon off;
+pid {ndir}/nginx.pid;
+error_log {ndir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_buffer_size 64k;
+  client_body_temp_path {ndir}/body;
+  proxy_temp_path {ndir}/proxy;
+  fastcgi_temp_path {ndir}/fastcgi;
+  uwsgi_temp_path {ndir}/uwsgi;
+  scgi_temp_path {ndir}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ return 204; }}
+  }}
+}}
+""")
+    nginx = subprocess.Popen([args.nginx, "-c", conf, "-p", ndir], stdout=subprocess.DEVNULL,
+                             stderr=open(os.path.join(ndir, "stderr"), "w"))
+    try:
+        url = f"http://127.0.0.1:{port}/api/analytics"
+        wait_for(lambda: http("POST", url, "{}")[0] == 204, 10, "nginx")
+        # wrk's delay() paces each connection: 64 connections at `rate` in all.
+        lua = os.path.join(ndir, "paced.lua")
+        with open(lua, "w") as f:
+            f.write(f"dofile({json.dumps(args.event_lua)})\n"
+                    f"function delay() return {64 * 1000.0 / rate:.3f} end\n")
+        procs = [nginx.pid] + children(nginx.pid)
+        cpu0 = sum(proc_cpu_seconds(p) for p in procs)
+        out = subprocess.run([args.wrk, "-t1", "-c64", f"-d{args.floor_duration}s", "-s", lua, url],
+                             capture_output=True, text=True)
+        cpu = sum(proc_cpu_seconds(p) for p in procs) - cpu0
+        requests = 0
+        for line in out.stdout.splitlines():
+            if "requests in" in line:
+                requests = int(line.split()[0])
+        if not requests:
+            fail(f"wrk against nginx: {out.stdout} {out.stderr}")
+        return cpu * 1e6 / requests, requests / args.floor_duration
+    finally:
+        nginx.terminate()
+        nginx.wait()
+
+
+class psql_session:
+    """One psql process on a pipe; run() sends statements and returns their output lines."""
+
+    def __init__(self, psql, database):
+        self.p = subprocess.Popen([psql, database, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.n = 0
+
+    def run(self, sql):
+        self.n += 1
+        mark = f"--sync-{self.n}--"
+        self.p.stdin.write(sql + f"\nselect '{mark}';\n")
+        self.p.stdin.flush()
+        lines = []
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                fail(f"psql stopped while running: {sql}")
+            line = line.rstrip("\n")
+            if line == mark:
+                return lines
+            lines.append(line)
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
+def copy_floor(args, work, database):
+    """CPU µs per row of one-stream binary COPY of every raw row into identical tables."""
+    psql = os.path.join(args.pg_bin_dir, "psql")
+    s = psql_session(psql, database)
+    try:
+        s.run("set client_min_messages = warning;")
+        tables = s.run("select tablename from pg_tables where schemaname = 'raw_data' "
+                       "order by tablename;")
+        s.run("drop schema if exists bench_floor cascade; create schema bench_floor;")
+        files = {}
+        for t in tables:
+            files[t] = os.path.join(work, f"floor-{t}.bin")
+            s.run(f"create table bench_floor.{t} (like raw_data.{t} including all);"
+                  f"\\copy raw_data.{t} to '{files[t]}' with (format binary)")
+        rows = int(s.run("select " + " + ".join(
+            f"(select count(*) from raw_data.{t})" for t in tables) + ";")[0])
+        s.run("checkpoint;")
+        backend = int(s.run("select pg_backend_pid();")[0])
+        cpu0 = proc_cpu_seconds(backend) + proc_cpu_seconds(s.p.pid)
+        for t in tables:
+            s.run(f"\\copy bench_floor.{t} from '{files[t]}' with (format binary)")
+        cpu = proc_cpu_seconds(backend) + proc_cpu_seconds(s.p.pid) - cpu0
+        s.run("drop schema bench_floor cascade;")
+        for f in files.values():
+            os.unlink(f)
+        return (cpu * 1e6 / rows if rows else float("nan")), rows
+    finally:
+        s.close()
 
 
 def http(method, url, body=None, timeout=5.0):
@@ -166,18 +292,22 @@ class markers:
                         self.lost.extend(self.pending.keys())
                         self.pending.clear()
                     return
-            for path, answered in pending:
+            # Markers go through one queue and become visible in order, so only the oldest is
+            # polled (then the next at once): polling every pending marker each cycle sent
+            # hundreds of dashboard queries a second and inflated the CPU figures it measures.
+            for path, answered in sorted(pending, key=lambda kv: kv[1]):
                 q = urllib.request.quote(path, safe="")
                 status, body = http(
                     "GET", f"http://{self.admin}/api/dashboard/kpis?start={today}&end={today}&page={q}")
                 if status != 200:
-                    continue
+                    break
                 sessions = json.loads(body)["kpis"]["total_sessions"]["value"]
-                if sessions and sessions >= 1:
-                    seen = time.monotonic()
-                    with self.lock:
-                        self.pending.pop(path, None)
-                        self.freshness.append(seen - answered)
+                if not (sessions and sessions >= 1):
+                    break
+                seen = time.monotonic()
+                with self.lock:
+                    self.pending.pop(path, None)
+                    self.freshness.append(seen - answered)
             time.sleep(0.02)
 
 
@@ -264,11 +394,15 @@ def run_rate(args, rate):
         lines = out.stdout.split()
         table_bytes, rows = int(lines[0]), int(lines[1])
         log_bytes = du_bytes(os.path.join(data, "log")) + du_bytes(os.path.join(data, "archive"))
+        nginx_us, nginx_rps = nginx_floor(args, work, rate)
+        copy_us, copy_rows = copy_floor(args, work, info["database"])
         return {
             "rate": rate, "report": sim_report, "gg_cpu": gg_cpu, "pg_cpu": pg_cpu,
             "gg_rss_kib": gg_rss, "pg_rss_kib_max": max(pg_rss), "pg_rss_kib_sum": sum(pg_rss),
             "freshness": m.freshness, "lost": len(m.lost), "refused": m.refused,
             "table_bytes": table_bytes, "log_bytes": log_bytes, "rows": rows,
+            "nginx_us": nginx_us, "nginx_rps": nginx_rps, "copy_us": copy_us,
+            "copy_rows": copy_rows,
         }
     finally:
         serve.send_signal(signal.SIGTERM)
@@ -300,6 +434,10 @@ def main():
     p.add_argument("--rates", default="1000,5000,20000", help="events per second, comma-separated")
     p.add_argument("--markers-per-second", type=float, default=2.0)
     p.add_argument("--threads", type=int, default=1, help="simulate's generator threads")
+    p.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
+    p.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
+    p.add_argument("--event-lua", required=True, help="wrk script with the floor's POST")
+    p.add_argument("--floor-duration", type=int, default=15, help="seconds of nginx under wrk")
     p.add_argument("--keep", action="store_true", help="keep each run's data directory and logs")
     args = p.parse_args()
 
@@ -326,6 +464,13 @@ def main():
         print(f"  peak RSS           gadgetgrove {r['gg_rss_kib'] / 1024:.0f} MiB, PostgreSQL "
               f"largest process {r['pg_rss_kib_max'] / 1024:.0f} MiB, sum over processes "
               f"{r['pg_rss_kib_sum'] / 1024:.0f} MiB (shared buffers counted in each)")
+        ours = per_event(r["gg_cpu"] + r["pg_cpu"])
+        floor = r["nginx_us"] + r["copy_us"]
+        print(f"  floor              {floor:.1f} us = nginx {r['nginx_us']:.1f} us per request "
+              f"(1 worker, return 204, wrk at {r['nginx_rps']:.0f} req/s) + binary COPY "
+              f"{r['copy_us']:.1f} us per row ({r['copy_rows']} rows, one stream, same indexes)")
+        print(f"  ours / floor       {ours / floor:.2f} (ours {ours:.1f} us per event: gadgetgrove "
+              f"+ PostgreSQL including transform runs; goal <= 1.25)")
         rows = r["rows"]
         if rows:
             print(f"  disk per event     {disk / rows:.0f} B ({r['log_bytes'] / rows:.0f} B "

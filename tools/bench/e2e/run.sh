@@ -16,4 +16,5 @@ cmake --build "$build" --target gadgetgrove -j"$(nproc)"
 pg_bin=$(pg_config --bindir 2>/dev/null || true)
 [ -x "$pg_bin/postgres" ] || pg_bin=/usr/lib/postgresql/15/bin
 exec python3 "$root/tools/bench/e2e/e2e_bench.py" --binary "$build/gadgetgrove" \
-  --sql-dir "$root/sql" --pg-bin-dir "$pg_bin" "$@"
+  --sql-dir "$root/sql" --pg-bin-dir "$pg_bin" \
+  --event-lua "$root/tools/bench/ingest/event.lua" "$@"

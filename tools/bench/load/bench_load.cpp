@@ -22,12 +22,12 @@
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/queue_id.hpp>
-#include <gadgetgrove/loader/copy_encoder.hpp>
-#include <gadgetgrove/loader/line_parser.hpp>
 #include <gadgetgrove/loader/loader.hpp>
-#include <gadgetgrove/loader/segment_reader.hpp>
 #include <gadgetgrove/pg/connection.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
+#include "copy_encoder.hpp"
+#include "line_parser.hpp"
+#include "segment_reader.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -3,7 +3,7 @@
 // PostgreSQL's COPY text format, CSV (for psql's \copy) and plain text values (for
 // parameterised INSERTs).
 
-#include <gadgetgrove/loader/event_row.hpp>
+#include "event_row.hpp"
 
 #include <cstdint>
 #include <string>

@@ -12,6 +12,7 @@
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/server.hpp>
+#include <gadgetgrove/ingest/ingest_service.hpp>
 #include <gadgetgrove/shop/shop_service.hpp>
 
 #include <boost/asio/io_context.hpp>

@@ -10,13 +10,13 @@
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/uuid.hpp>
-#include <gadgetgrove/loader/copy_encoder.hpp>
-#include <gadgetgrove/loader/event_row.hpp>
 #include <gadgetgrove/pg/connection.hpp>
 #include <gadgetgrove/pg/copy_writer.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
-#include <gadgetgrove/traffic/event_writer.hpp>
-#include <gadgetgrove/traffic/session_model.hpp>
+#include "copy_encoder.hpp"
+#include "event_row.hpp"
+#include "event_writer.hpp"
+#include "session_model.hpp"
 
 #include <fmt/format.h>
 

@@ -3,19 +3,19 @@
 
 #include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/product_list.hpp>
-#include <gadgetgrove/traffic/session_plan.hpp>
 #include <gadgetgrove/traffic/session_profile.hpp>
-#include <gadgetgrove/traffic/visitor_pool.hpp>
+#include "product_list.hpp"
+#include "session_plan.hpp"
+#include "visitor_pool.hpp"
 
 #include <cstdint>
 #include <string>
 
 namespace gg::traffic {
 
-/// Plans synthetic sessions (SPEC §7) from a seed: home; unless the visitor bounces, 2-6
-/// categories with 1-3 product views each, adding in-stock products to the cart; with a
-/// non-empty cart, begin_checkout, then a purchase or a checkout_error; sometimes a logout.
+/// Plans synthetic sessions (docs/reference/behaviour.md §7) from a seed: home; unless the visitor
+/// bounces, 2-6 categories with 1-3 product views each, adding in-stock products to the cart; with
+/// a non-empty cart, begin_checkout, then a purchase or a checkout_error; sometimes a logout.
 /// Returning visitors come from a visitor_pool, so the user of a session depends on the
 /// sessions planned before it and on their start times.
 ///

@@ -1,4 +1,4 @@
-#include <gadgetgrove/eventlog/fault_file_system.hpp>
+#include "fault_file_system.hpp"
 
 #include <algorithm>
 #include <cerrno>

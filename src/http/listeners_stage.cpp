@@ -1,11 +1,11 @@
-#include "listeners.hpp"
+#include <gadgetgrove/http/listeners_stage.hpp>
 
 #include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/log.hpp>
 
 #include <charconv>
 
-namespace gg::app {
+namespace gg::http {
 namespace {
 
 const gg::logger log{"http"};
@@ -126,4 +126,4 @@ std::string listeners_stage::admin_endpoint() const {
   return ep ? format_endpoint(*ep) : std::string{};
 }
 
-}  // namespace gg::app
+}  // namespace gg::http

@@ -1,6 +1,7 @@
 #pragma once
-// The `listeners` stage: the public listener (shop, ingest) and the admin listener (metrics,
-// health, dashboard), both on the shared Beast plumbing and the scheduler's io_context.
+// The `listeners` stage: the public listener (in serve: shop, ingest) and the admin listener
+// (metrics, health, dashboard), both on the shared Beast plumbing and the scheduler's io_context.
+// The routes are the caller's; this stage owns the servers and their lifecycle.
 
 #include <gadgetgrove/core/stage.hpp>
 #include <gadgetgrove/http/admin_access.hpp>
@@ -8,6 +9,7 @@
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/server.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,7 +19,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace gg::app {
+namespace gg::http {
 
 /// Starts after every pipeline stage it depends on, so no request arrives before the pipeline
 /// can take it; stops first, so in-flight requests finish while the pipeline is still there.
@@ -69,4 +71,4 @@ std::vector<http::header> default_security_headers();
 gg::status check_admin_exposure(std::string_view admin_address,
                                 const http::admin_access_options& admin);
 
-}  // namespace gg::app
+}  // namespace gg::http

@@ -12,7 +12,7 @@
 
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/core/uuid.hpp>
-#include <gadgetgrove/loader/event_row.hpp>
+#include "event_row.hpp"
 
 #include <cstdint>
 #include <optional>

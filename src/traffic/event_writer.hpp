@@ -1,11 +1,11 @@
 #pragma once
 // The JSON bodies of tracker events, as the storefront's tracker.js sends them to
-// POST /api/analytics (SPEC §2): the same members in the same order, plus, for a synthetic
-// event, the `"_synthetic": true` mark (core/synthetic_marker.hpp) in its properties (an
-// identify's traits), which comes first in them.
+// POST /api/analytics (docs/reference/behaviour.md §2): the same members in the same order, plus,
+// for a synthetic event, the `"_synthetic": true` mark (core/synthetic_marker.hpp) in its
+// properties (an identify's traits), which comes first in them.
 
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/traffic/product_list.hpp>
+#include "product_list.hpp"
 
 #include <cstdint>
 #include <string>

@@ -3,8 +3,8 @@
 // reading of the segment format), then one ondemand pass over the JSON object (simdjson), then
 // the loader mapping of the segment format.
 
-#include <gadgetgrove/loader/event_row.hpp>
-#include <gadgetgrove/loader/reject_reason.hpp>
+#include "event_row.hpp"
+#include "reject_reason.hpp"
 
 #include <cstddef>
 #include <memory>
