@@ -99,8 +99,8 @@ TEST_CASE("the pipeline page and its files are served with CSP, ETag, 304 and HE
       CHECK(zipped.body == a.body);
       check_console_headers(zipped);
       // Refused gzip (q=0): the identity bytes, with the identity ETag.
-      const auto identity = admin.get("/console/" + std::string{plain_name},
-                                      {{"Accept-Encoding", "gzip;q=0"}});
+      const auto identity =
+          admin.get("/console/" + std::string{plain_name}, {{"Accept-Encoding", "gzip;q=0"}});
       CHECK(identity.status == 200);
       CHECK_FALSE(identity.header("Content-Encoding").has_value());
       CHECK(identity.header("ETag") == std::string{plain->etag});
