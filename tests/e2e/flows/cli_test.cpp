@@ -120,10 +120,11 @@ TEST_CASE(
   auto conn = db.connect();
   gg::test::temp_dir dir("gg-e2e-flows-cli");
   const fs::path data = dir / "data";
-  // Each transform run takes about 3 s, so a second trigger finds the flow running.
+  // Each transform run takes about 6 s, so a second trigger finds the flow running even on a
+  // loaded machine (a CLI process start and its request must fit in that window).
   const fs::path slow = e2e::project_with_model(
       dir.path(), "slow", "slow_model",
-      "{{ config(materialized='table') }}\nselect 1 as one from (select pg_sleep(3)) s\n");
+      "{{ config(materialized='table') }}\nselect 1 as one from (select pg_sleep(6)) s\n");
   gg::test::serve_process serve(
       data, e2e::serve_args(db, {"--transform-project", slow.string(), "--admin-token", "s3cret",
                                  "--transform-on-load", "off"}));
