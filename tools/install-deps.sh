@@ -20,11 +20,11 @@ done
 packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libcli11-dev libpq-dev postgresql-15
   libsystemd-dev libxxhash-dev libconcurrentqueue-dev libyaml-cpp-dev libboost-json1.81-dev
-  zlib1g-dev
+  zlib1g-dev librabbitmq-dev
   libhowardhinnant-date-dev libdate-tz3 tzdata nodejs npm)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium clang-format systemd procps psmisc iproute2 python3 python3-jinja2
-    clang-16 libclang-rt-16-dev llvm-16)
+    clang-16 libclang-rt-16-dev llvm-16 rabbitmq-server)
 fi
 if [ "$want_bench" = 1 ]; then
   packages+=(wrk nginx-light hyperfine jq)
