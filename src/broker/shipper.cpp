@@ -19,7 +19,7 @@ namespace gg::broker {
 
 namespace {
 
-const gg::log::logger lg{"shipper"};
+constexpr gg::logger lg{"shipper"};
 
 gg::result<std::string> read_whole(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
