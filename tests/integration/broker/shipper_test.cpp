@@ -109,8 +109,9 @@ TEST_CASE("sealed segments are published in order and archived once the broker c
   CHECK(m.expose().find("gadgetgrove_shipper_events_total 50") != std::string::npos);
 }
 
-TEST_CASE("while the broker is down segments wait and readyz says why; once back nothing is lost",
-          "[integration][broker][slow]") {
+TEST_CASE(
+    "while the broker is down segments wait and health says why, and once back nothing is lost",
+    "[integration][broker][slow]") {
   gg::test::rabbitmq_node node;
   node.start();
   gg::test::temp_dir dir("gg-shipper");
@@ -122,7 +123,7 @@ TEST_CASE("while the broker is down segments wait and readyz says why; once back
   REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 1; }, 60s, 10ms,
                                "first segment shipped"));
 
-  node.kill();
+  node.stop();
   write_events(dir, queue, 2, 10, 10);
   write_events(dir, queue, 3, 20, 10);
   REQUIRE(gg::test::eventually(
