@@ -1,6 +1,6 @@
 #include "commands.hpp"
 #include "database.hpp"
-#include "loader_stage.hpp"
+#include "loader_options.hpp"
 #include "process_setup.hpp"
 
 #include <gadgetgrove/loader/loader.hpp>
@@ -42,7 +42,12 @@ int run_load(const parsed_cli& cli) {
     return 1;
   }
   s.data_dir = dir->string();
-  database_stage db(s, /*owns_data_dir=*/false);
+  auto db_options = database_options_for(s, /*owns_data_dir=*/false);
+  if (!db_options) {
+    fmt::print(stderr, "gadgetgrove load: {}\n", db_options.error().message);
+    return 1;
+  }
+  pg::database_stage db(std::move(*db_options));
   if (auto st = db.start(); !st) {
     fmt::print(stderr, "gadgetgrove load: {}\n", st.error().message);
     return 1;

@@ -8,7 +8,7 @@
 #include "commands.hpp"
 #include "database.hpp"
 #include "interrupt_watcher.hpp"
-#include "loader_stage.hpp"
+#include "loader_options.hpp"
 #include "pipeline_flows.hpp"
 #include "process_setup.hpp"
 #include "run_text.hpp"
@@ -216,7 +216,12 @@ int run_in_process(settings s, const flows::parameters& p) {
                prefix, s.data_dir);
     return 1;
   }
-  database_stage db(s, /*owns_data_dir=*/false);
+  auto db_options = database_options_for(s, /*owns_data_dir=*/false);
+  if (!db_options) {
+    fmt::print(stderr, "{}: {}\n", prefix, db_options.error().message);
+    return 1;
+  }
+  pg::database_stage db(std::move(*db_options));
   if (auto st = db.start(); !st) {
     fmt::print(stderr, "{}: {}\n", prefix, st.error().message);
     return 1;

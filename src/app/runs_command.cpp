@@ -23,7 +23,12 @@ int run_runs(const parsed_cli& cli) {
     return 1;
   }
   s.data_dir = dir->string();
-  database_stage db(s, /*owns_data_dir=*/false);
+  auto db_options = database_options_for(s, /*owns_data_dir=*/false);
+  if (!db_options) {
+    fmt::print(stderr, "gadgetgrove runs: {}\n", db_options.error().message);
+    return 1;
+  }
+  pg::database_stage db(std::move(*db_options));
   if (auto st = db.start(); !st) {
     fmt::print(stderr, "gadgetgrove runs: {}\n", st.error().message);
     return 1;

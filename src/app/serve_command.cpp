@@ -3,7 +3,7 @@
 #include "health_routes.hpp"
 #include "instance_lock.hpp"
 #include "loaded_sources.hpp"
-#include "loader_stage.hpp"
+#include "loader_options.hpp"
 #include "pipeline_api.hpp"
 #include "pipeline_flows.hpp"
 #include "process_setup.hpp"
@@ -21,6 +21,7 @@
 #include <gadgetgrove/http/connection_budget.hpp>
 #include <gadgetgrove/http/listeners_stage.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
+#include <gadgetgrove/loader/loader_stage.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
 #include <gadgetgrove/shop/shop_service.hpp>
@@ -196,14 +197,20 @@ int run_serve(const parsed_cli& cli) {
     shutdown.set_value();
   });
 
-  auto db = std::make_shared<database_stage>(s, /*owns_data_dir=*/true);
+  auto db_options = database_options_for(s, /*owns_data_dir=*/true);
+  if (!db_options) {
+    log.error(db_options.error().message);
+    return 1;
+  }
+  auto db = std::make_shared<pg::database_stage>(std::move(*db_options));
   sched.add_stage(db);
   auto events = std::make_shared<eventlog::event_log>(event_log_config_for(s));
   sched.add_stage(events);
   auto capture = std::make_shared<ingest::ingest_service>(ingest_config_for(s), *events);
   sched.add_stage(capture);
-  auto loader = std::make_shared<loader_stage>(
-      s, db, loader::loader_runtime{&sched.io(), sched.blocking_executor(), &metrics::global()});
+  auto loader = std::make_shared<loader::loader_stage>(
+      loader_options_for(s), db,
+      loader::loader_runtime{&sched.io(), sched.blocking_executor(), &metrics::global()});
   sched.add_stage(loader);
   std::filesystem::path transform_project = s.transform_project;
   if (transform_project.empty()) {
@@ -217,7 +224,7 @@ int run_serve(const parsed_cli& cli) {
       [capture](const ingest::server_event& e, ingest::server_event_callback done) {
         capture->submit_server_event(e, std::move(done));
       },
-      [db] { return &db->pool(); }, std::vector<std::string>{"pg", "ingest"});
+      db, std::vector<std::string>{"pg", "ingest"});
   sched.add_stage(store);
 
   // The flows run the load, transform and cleanup work above; added after them, so started
@@ -242,9 +249,9 @@ int run_serve(const parsed_cli& cli) {
   });
   add_metrics_route(*admin_routes);
   add_pipeline_api(
-      *admin_routes, engine, [db] { return &db->pool(); }, sched.blocking_executor());
+      *admin_routes, engine, [db] { return db->pool(); }, sched.blocking_executor());
   if (auto st = dashboard::add_dashboard_routes(
-          *admin_routes, [db] { return &db->pool(); }, sched.blocking_executor(),
+          *admin_routes, [db] { return db->pool(); }, sched.blocking_executor(),
           dashboard_options_for(s, engine));
       !st) {
     log.error("cannot add the dashboard API", {{"error", st.error().message}});

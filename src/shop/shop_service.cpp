@@ -493,17 +493,17 @@ std::string_view index_template() {
 
 shop_service::shop_service(shop_config config, event_submit submit, pg::pool* pool,
                            std::vector<std::string> depends_on)
-    : shop_service(std::move(config), std::move(submit),
-                   pool != nullptr ? std::function<pg::pool*()>{[pool] { return pool; }}
-                                   : std::function<pg::pool*()>{},
-                   std::move(depends_on)) {}
+    : shop_service(
+          std::move(config), std::move(submit),
+          pool != nullptr ? std::make_shared<pg::fixed_database>(std::string{}, pool) : nullptr,
+          std::move(depends_on)) {}
 
 shop_service::shop_service(shop_config config, event_submit submit,
-                           std::function<pg::pool*()> pool_source,
+                           std::shared_ptr<const pg::database_source> database,
                            std::vector<std::string> depends_on)
     : config_(std::move(config)),
       submit_(std::move(submit)),
-      pool_source_(std::move(pool_source)),
+      database_(std::move(database)),
       depends_on_(std::move(depends_on)),
       catalog_(catalog::generate(config_.catalog_seed)),
       pages_(catalog_, index_template()),
@@ -585,7 +585,7 @@ status shop_service::start() {
   log.info("shop catalog generated",
            {{"catalog_seed", catalog_.seed()}, {"products", catalog_.products().size()}});
   stopping_.store(false);
-  pool_.store(pool_source_ ? pool_source_() : nullptr);
+  pool_.store(database_ ? database_->pool() : nullptr);
   const auto now = std::chrono::steady_clock::now();
   next_catalog_write_ = now;
   catalog_backoff_ = catalog_retry_first;

@@ -4,6 +4,7 @@
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
 #include <gadgetgrove/ingest/server_event.hpp>
+#include <gadgetgrove/pg/database_source.hpp>
 #include <gadgetgrove/shop/catalog.hpp>
 #include <gadgetgrove/shop/checkout.hpp>
 #include <gadgetgrove/shop/dashboard_redirect.hpp>
@@ -61,9 +62,10 @@ class shop_service final : public gg::stage {
   /// (normally the database and event capture stages).
   shop_service(shop_config config, event_submit submit, pg::pool* pool,
                std::vector<std::string> depends_on = {});
-  /// As above, with the pool looked up by start() (so a pool that the database stage creates
-  /// when it starts can be passed before it exists); `pool_source` may return null.
-  shop_service(shop_config config, event_submit submit, std::function<pg::pool*()> pool_source,
+  /// As above, with the pool read from `database` by start() (the database stage creates it
+  /// only when it starts); `database` may be null or have no pool, and must outlive the service.
+  shop_service(shop_config config, event_submit submit,
+               std::shared_ptr<const pg::database_source> database,
                std::vector<std::string> depends_on = {});
   ~shop_service() override;
   shop_service(const shop_service&) = delete;
@@ -106,7 +108,7 @@ class shop_service final : public gg::stage {
 
   shop_config config_;
   event_submit submit_;
-  std::function<pg::pool*()> pool_source_;
+  std::shared_ptr<const pg::database_source> database_;
   std::atomic<pg::pool*> pool_{nullptr};
   std::vector<std::string> depends_on_;
 

@@ -2,6 +2,7 @@
 #include "shop_server.hpp"
 
 #include <gadgetgrove/pg/conninfo.hpp>
+#include <gadgetgrove/pg/database_source.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
 #include <gadgetgrove/pg/pool.hpp>
 #include "catalog_writer.hpp"
@@ -20,6 +21,13 @@ using gg::test::eventually;
 using namespace std::chrono_literals;
 using gg::shop::test::shop_server;
 using gg::test::pg_database;
+
+// A database whose pool exists only once something started it, as the database stage's.
+struct late_database final : gg::pg::database_source {
+  std::string conninfo() const override { return {}; }
+  gg::pg::pool* pool() const noexcept override { return pool_.get(); }
+  std::unique_ptr<gg::pg::pool> pool_;
+};
 
 std::int64_t count_products(gg::pg::connection& conn, std::int64_t seed) {
   auto r = conn.exec("SELECT count(*) FROM analytics.dim_products WHERE catalog_seed = $1", seed);
@@ -104,14 +112,15 @@ TEST_CASE("the shop writes its catalog to the database when it starts", "[integr
 TEST_CASE("a pool that exists only once the database stage started is looked up at start",
           "[integration][shop]") {
   pg_database db(pg_database::schema::migrated);
-  std::unique_ptr<gg::pg::pool> pool;  // made "later", as the database stage makes its pool
+  auto database = std::make_shared<late_database>();
   gg::shop::shop_service shop(
       gg::shop::test::test_config(),
       [](const gg::ingest::server_event&, gg::ingest::server_event_callback done) {
         done(gg::uuid_v7());
       },
-      [&pool] { return pool.get(); });
-  pool = std::make_unique<gg::pg::pool>(gg::pg::pool_options{db.conninfo(), 1});
+      database);
+  // Made "later", as the database stage makes its pool.
+  database->pool_ = std::make_unique<gg::pg::pool>(gg::pg::pool_options{db.conninfo(), 1});
   REQUIRE(shop.start().has_value());
   gg::sched::scheduler sched(gg::shop::test::test_scheduler());
   gg::shop::test::schedule_maintenance(sched, shop);
