@@ -17,6 +17,9 @@
 //                           --out <screenshot dir> [--empty [--stale]] [--runs 5]
 //                           [--shop-url http://127.0.0.1:8080 (follows its /analytics)]
 //                           [--timed-auth header|challenge|both (how the timed loads sign in)]
+//                           [--timing-only (only the timed loads)]
+//                           [--trace <file> (a Chromium performance trace of the first cold
+//                            load, for chrome://tracing or the DevTools performance panel)]
 //
 // Prints one JSON line on stdout: {"ok":true,"problems":[],"first_render_ms":{...},...}.
 // Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
@@ -27,16 +30,17 @@ import {join} from 'node:path';
 
 function parse_args(argv) {
   const args = {url: null, password: null, out: null, empty: false, stale: false, runs: 5,
-                timeout: 30000, shop_url: null, timed_auth: 'header'};
+                timeout: 30000, shop_url: null, timed_auth: 'header', timing_only: false,
+                trace: null};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--empty' || a === '--stale') {
-      args[a.slice(2)] = true;
+    if (a === '--empty' || a === '--stale' || a === '--timing-only') {
+      args[a.slice(2).replace('-', '_')] = true;
       continue;
     }
     const key = {'--url': 'url', '--password': 'password', '--out': 'out', '--runs': 'runs',
                  '--timeout': 'timeout', '--shop-url': 'shop_url',
-                 '--timed-auth': 'timed_auth'}[a];
+                 '--timed-auth': 'timed_auth', '--trace': 'trace'}[a];
     if (!key || argv[i + 1] === undefined) throw new Error(`bad argument ${a}`);
     args[key] = key === 'runs' || key === 'timeout' ? Number(argv[++i]) : argv[++i];
   }
@@ -85,6 +89,7 @@ const timeline = () => {
                charts_lib_requested: charts_lib?.startTime ?? null,
                charts_lib_loaded: charts_lib?.responseEnd ?? null,
                charts_lib_ready: at('dashboard-charts-ready'),
+               requests_sent: at('dashboard-requests-sent'),
                answers: answers.length,
                first_request: api.length ? Math.min(...api.map((r) => r.startTime)) : null,
                first_answer: answers.length ? Math.min(...answers) : null,
@@ -93,6 +98,7 @@ const timeline = () => {
     if (m.name.startsWith('dashboard-drawn-')) out[m.name.slice(10)] = m.startTime;
   }
   out.first_render = at('dashboard-first-render');
+  out.all_charts_drawn = at('dashboard-all-charts-drawn');
   return out;
 };
 
@@ -165,10 +171,12 @@ async function main() {
   };
   const renders = (page) => page.evaluate(() => Number(
       document.getElementById('main').dataset.renders || 0));
-  // Waits for the render after `before` to finish (the page marks each in data-renders).
+  // Waits for the render after `before` to finish (the page marks each in data-renders) and
+  // for the charts below the fold, which the first render leaves for right after it.
   const rendered_after = (page, before) => page.waitForFunction((n) => {
     const m = document.getElementById('main');
-    return Number(m.dataset.renders || 0) > n && m.dataset.state !== 'loading';
+    return Number(m.dataset.renders || 0) > n && m.dataset.state !== 'loading' &&
+           m.dataset.charts === 'drawn';
   }, before);
   const kpis = (page) => page.evaluate(() => Object.fromEntries(
       [...document.querySelectorAll('#kpi-cards .kpi-card')].map((c) => [
@@ -191,8 +199,18 @@ async function main() {
         const c = await new_context({}, {timed: true, auth});
         const p = await c.newPage();
         watch(p, `run ${i} (${auth})`);
+        const tracing = args.trace && i === 0 && auth === modes[0];
+        if (tracing) {
+          await browser.startTracing(p, {path: args.trace, screenshots: false,
+                                         categories: ['devtools.timeline', 'v8.execute',
+                                                      'disabled-by-default-devtools.timeline',
+                                                      'blink.user_timing', 'loading']});
+        }
         await p.goto(`${base}/dashboard`);
         await p.waitForSelector('main[data-renders="1"]');
+        await p.waitForFunction(
+            () => document.getElementById('main').dataset.charts === 'drawn');
+        if (tracing) await browser.stopTracing();
         (auth === modes[0] ? times : challenge_times).push(await p.evaluate(
             () => performance.getEntriesByName('dashboard-first-render')[0]?.startTime ?? -1));
         (auth === modes[0] ? timelines : challenge_timelines).push(await p.evaluate(timeline));
@@ -247,6 +265,10 @@ async function main() {
         cold_challenge_runs: challenge_times.map(Math.round),
         cold_challenge_median: Math.round(median(challenge_times)),
         cold_challenge_timeline_median: median_timeline(challenge_timelines)});
+    }
+    if (args.timing_only) {
+      result.ok = problems.length === 0;
+      return;
     }
 
     const context = await new_context();
