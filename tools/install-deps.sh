@@ -24,7 +24,7 @@ packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libhowardhinnant-date-dev libdate-tz3 tzdata nodejs npm)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium clang-format systemd procps psmisc iproute2 python3 python3-jinja2
-    clang-16 libclang-rt-16-dev llvm-16)
+    clang-16 libclang-rt-16-dev llvm-16 prometheus)
 fi
 if [ "$want_bench" = 1 ]; then
   packages+=(wrk nginx-light hyperfine jq)
@@ -54,6 +54,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   # libboost1.81-dev conflicts with libboost-dev (1.74); apt swaps them.
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The tests need only promtool from the prometheus package, not the server it starts.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1 \
+      && systemctl is-enabled prometheus >/dev/null 2>&1; then
+    "${sudo_cmd[@]}" systemctl disable --now prometheus || true
+  fi
 fi
 
 # The build installs the dashboard's charting library with `npm ci`; installing it here once

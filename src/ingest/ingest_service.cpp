@@ -8,7 +8,7 @@
 #include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/time.hpp>
-#include <gadgetgrove/ingest/content_encoding.hpp>
+#include "content_encoding.hpp"
 
 #include <array>
 #include <chrono>

@@ -1,6 +1,7 @@
 #pragma once
 // The time source of a scheduler's periodic jobs: the process's real clocks, or a manual clock
-// (manual_clock.hpp) with which tests drive fixed-rate firing, skips and retries without sleeping.
+// (the test double in tests/support/manual_clock) with which tests drive fixed-rate firing,
+// skips and retries without sleeping.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/error_code.hpp>

@@ -9,7 +9,7 @@
 //   when it fits the limit, and is body_too_large when it does not;
 // - the Content-Encoding value parser agrees with the list of codings it documents.
 
-#include <gadgetgrove/ingest/content_encoding.hpp>
+#include "content_encoding.hpp"
 
 #include <zlib.h>
 

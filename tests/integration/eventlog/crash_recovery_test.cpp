@@ -7,6 +7,7 @@
 #include <gadgetgrove/eventlog/segment_format.hpp>
 
 #include "temp_dir.hpp"
+#include "test_seed.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -151,8 +152,8 @@ round_result crash_and_recover(std::mt19937& rng) {
 
 TEST_CASE("every event acknowledged as durable survives the writer being killed at random",
           "[integration][eventlog]") {
-  const unsigned seed = std::random_device{}();
-  INFO("seed " << seed);
+  const unsigned seed = gg::test::test_seed("crash recovery");
+  INFO("seed " << seed << " (GG_TEST_SEED=" << seed << " reproduces)");
   std::mt19937 rng(seed);
   std::size_t total_acked = 0;
   for (int round = 0; round < 8; ++round) {

@@ -1,4 +1,4 @@
-#include <gadgetgrove/ingest/content_encoding.hpp>
+#include "content_encoding.hpp"
 
 #include <zlib.h>
 

@@ -1,4 +1,4 @@
-#include <gadgetgrove/sched/manual_clock.hpp>
+#include "manual_clock.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,7 +1,7 @@
 #include <gadgetgrove/sched/scheduler.hpp>
 
 #include <gadgetgrove/core/log.hpp>
-#include <gadgetgrove/sched/manual_clock.hpp>
+#include "manual_clock.hpp"
 
 #include <catch2/catch.hpp>
 #include <eventually.hpp>
