@@ -1,6 +1,5 @@
 #include "load_watermark.hpp"
 
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,8 +14,7 @@ error named(const model_spec& spec, const error& e) {
   return error{e.code, fmt::format("{}: load stamp watermark: {}", spec.path, e.message)};
 }
 
-result<std::optional<std::int64_t>> watermark_of(statement_runner& stmt,
-                                                 const relation_name& rel) {
+result<std::optional<std::int64_t>> watermark_of(statement_runner& stmt, const relation_name& rel) {
   auto r = stmt.exec("select load_xid from pipeline.transform_watermarks where relation = $1",
                      rel.render());
   if (!r) return r.error();

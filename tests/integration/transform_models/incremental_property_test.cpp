@@ -192,8 +192,7 @@ TEST_CASE("incremental runs after random small loads equal a full refresh",
 TEST_CASE("incremental runs equal a full refresh when loads commit out of order",
           "[integration][transform][models]") {
   const std::uint64_t seed = test_seed();
-  std::printf("out-of-order load test: GG_TEST_SEED=%llu\n",
-              static_cast<unsigned long long>(seed));
+  std::printf("out-of-order load test: GG_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
   INFO("GG_TEST_SEED=" << seed);
 
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
