@@ -188,6 +188,7 @@ int run_serve(const parsed_cli& cli) {
   service_notifier notifier;
   sched::scheduler_options sopts;
   sopts.io_threads = s.threads;
+  sopts.metrics = &metrics::global();
   sched::scheduler sched(sopts);
 
   std::promise<void> shutdown;
@@ -202,6 +203,7 @@ int run_serve(const parsed_cli& cli) {
     log.error(db_options.error().message);
     return 1;
   }
+  db_options->metrics = &metrics::global();
   auto db = std::make_shared<pg::database_stage>(std::move(*db_options));
   sched.add_stage(db);
   auto events = std::make_shared<eventlog::event_log>(event_log_config_for(s));
