@@ -226,6 +226,20 @@ std::vector<option_def> option_table() {
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 24))
         ->capture_default_str();
   });
+  add("role", {c::serve}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option_function<std::string>(
+            "--role",
+            [&s](const std::string& text) {
+              auto r = node_roles::parse(text);
+              if (!r) throw CLI::ValidationError("--role", r.error().message);
+              s.roles = *r;
+            },
+            "What this process runs: all, or a comma-separated list of ingest (shop, ingest, "
+            "event log), loader (loader, load flow) and web (dashboard, pipeline page, "
+            "transform and cleanup flows)")
+        ->default_str("all");
+  });
   add("threads", {c::serve}, [](CLI::App& a, settings& s) {
     return a.add_option("--threads", s.threads, "I/O threads; 0: one per core")
         ->check(CLI::Range(0, 256))

@@ -285,6 +285,10 @@ gg::status archive_cleanup_task(task_context& ctx, const pipeline_parts& parts,
     ctx.log(log_level::info, "--archive-retention is 0: archived segments are kept");
     return {};
   }
+  if (!parts.loader) {
+    ctx.log(log_level::info, "no loader on this node: its archive is cleaned by the loader's node");
+    return {};
+  }
   auto* l = running_loader(parts);
   if (l == nullptr) return loader_missing();
   auto r = l->cleanup(retention, ctx.stop());
@@ -377,6 +381,14 @@ gg::status traffic_task(task_context& ctx, traffic::traffic_stage& stage, traffi
 }
 
 }  // namespace
+
+bool runs_on(std::string_view flow, node_roles roles) {
+  if (flow == "load") return roles.has(node_role::loader);
+  if (flow == "transform") return roles.has(node_role::web);
+  if (flow == "cleanup") return roles.has(node_role::web) || roles.has(node_role::loader);
+  if (flow == "traffic") return roles.has(node_role::ingest);
+  return true;
+}
 
 gg::status check_parameters(std::string_view flow, const flows::parameters& params) {
   static const std::array<std::pair<std::string_view, std::vector<std::string_view>>, 4> known{{

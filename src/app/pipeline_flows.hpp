@@ -41,6 +41,11 @@ struct pipeline_parts {
 gg::result<std::vector<flows::flow_definition>> pipeline_flows(const settings& s,
                                                                const pipeline_parts& parts);
 
+/// Whether a node with `roles` runs the pipeline flow `flow`: load with the loader role,
+/// transform with web, cleanup with web or loader (its archive step needs the loader's disk),
+/// traffic with ingest.
+bool runs_on(std::string_view flow, node_roles roles);
+
 /// Checks a run's parameters against what `flow` takes (load: replay_rejects; transform:
 /// full_refresh, select, exclude, command; cleanup and traffic: none). Errors: invalid_input
 /// naming the parameter or value; not_found for a flow that is not one of the pipeline's.

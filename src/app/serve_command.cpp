@@ -203,33 +203,61 @@ int run_serve(const parsed_cli& cli) {
     log.error(db_options.error().message);
     return 1;
   }
+  // Each role adds its stages; a stage a role does not need is not built at all, so a node
+  // without the role neither opens its listener nor touches its files (docs/SCALING.md).
+  const bool ingest_role = s.roles.has(node_role::ingest);
+  const bool loader_role = s.roles.has(node_role::loader);
+  const bool web_role = s.roles.has(node_role::web);
+  log.info("roles", {{"role", s.roles.to_string()}});
+  std::vector<std::string> listener_depends{"pg"};
+
+  // Every role reads or writes the warehouse.
   db_options->metrics = &metrics::global();
   auto db = std::make_shared<pg::database_stage>(std::move(*db_options));
   sched.add_stage(db);
-  auto events = std::make_shared<eventlog::event_log>(event_log_config_for(s));
-  sched.add_stage(events);
-  auto capture = std::make_shared<ingest::ingest_service>(ingest_config_for(s), *events);
-  sched.add_stage(capture);
-  auto loader = std::make_shared<loader::loader_stage>(
-      loader_options_for(s), db,
-      loader::loader_runtime{&sched.io(), sched.blocking_executor(), &metrics::global()});
-  sched.add_stage(loader);
-  std::filesystem::path transform_project = s.transform_project;
-  if (transform_project.empty()) {
-    if (auto sql = resolve_sql_dir(s)) transform_project = *sql / "transform";
-  }
-  auto transformer = std::make_shared<transform::transform_stage>([db] { return db->conninfo(); },
-                                                                  transform_project);
-  sched.add_stage(transformer);
-  auto store = std::make_shared<shop::shop_service>(
-      shop_config_for(s),
-      [capture](const ingest::server_event& e, ingest::server_event_callback done) {
-        capture->submit_server_event(e, std::move(done));
-      },
-      db, std::vector<std::string>{"pg", "ingest"});
-  sched.add_stage(store);
 
-  // The flows run the load, transform and cleanup work above; added after them, so started
+  std::shared_ptr<ingest::ingest_service> capture;
+  std::shared_ptr<shop::shop_service> store;
+  if (ingest_role) {
+    auto events = std::make_shared<eventlog::event_log>(event_log_config_for(s));
+    sched.add_stage(events);
+    capture = std::make_shared<ingest::ingest_service>(ingest_config_for(s), *events);
+    sched.add_stage(capture);
+    store = std::make_shared<shop::shop_service>(
+        shop_config_for(s),
+        [capture](const ingest::server_event& e, ingest::server_event_callback done) {
+          capture->submit_server_event(e, std::move(done));
+        },
+        db, std::vector<std::string>{"pg", "ingest"});
+    sched.add_stage(store);
+    listener_depends.insert(listener_depends.end(), {"eventlog", "ingest", "shop"});
+  }
+
+  std::shared_ptr<loader::loader_stage> loader;
+  if (loader_role) {
+    // Beside ingest, it starts after the event log has recovered the segments it loads.
+    std::vector<std::string> loader_depends{"pg"};
+    if (ingest_role) loader_depends.push_back("eventlog");
+    loader = std::make_shared<loader::loader_stage>(
+        loader_options_for(s), db,
+        loader::loader_runtime{&sched.io(), sched.blocking_executor(), &metrics::global()},
+        std::move(loader_depends));
+    sched.add_stage(loader);
+    listener_depends.push_back("loader");
+  }
+
+  std::shared_ptr<transform::transform_stage> transformer;
+  if (web_role) {
+    std::filesystem::path transform_project = s.transform_project;
+    if (transform_project.empty()) {
+      if (auto sql = resolve_sql_dir(s)) transform_project = *sql / "transform";
+    }
+    transformer = std::make_shared<transform::transform_stage>([db] { return db->conninfo(); },
+                                                               transform_project);
+    sched.add_stage(transformer);
+  }
+
+  // Every node runs the flows of its roles; added after the stages they drive, so started
   // after them and stopped before them.
   flows::engine_options flow_opts;
   flow_opts.conninfo = [db] { return db->conninfo(); };
@@ -250,38 +278,45 @@ int run_serve(const parsed_cli& cli) {
     return out;
   });
   add_metrics_route(*admin_routes);
-  add_pipeline_api(
-      *admin_routes, engine, [db] { return db->pool(); }, sched.blocking_executor());
-  if (auto st = dashboard::add_dashboard_routes(
-          *admin_routes, [db] { return db->pool(); }, sched.blocking_executor(),
-          dashboard_options_for(s, engine));
-      !st) {
-    log.error("cannot add the dashboard API", {{"error", st.error().message}});
-    return 1;
+  if (web_role) {
+    add_pipeline_api(
+        *admin_routes, engine, [db] { return db->pool(); }, sched.blocking_executor());
+    if (auto st = dashboard::add_dashboard_routes(
+            *admin_routes, [db] { return db->pool(); }, sched.blocking_executor(),
+            dashboard_options_for(s, engine));
+        !st) {
+      log.error("cannot add the dashboard API", {{"error", st.error().message}});
+      return 1;
+    }
+    console::add_console_routes(*admin_routes);  // behind the admin listener's guard
   }
-  console::add_console_routes(*admin_routes);  // behind the admin listener's guard
-  capture->add_routes(*public_routes);
-  capture->add_admin_routes(*admin_routes, sched.blocking_executor());
-  store->add_routes(*public_routes);  // also the storefront's fallback for deep links
+  if (ingest_role) {
+    capture->add_routes(*public_routes);
+    capture->add_admin_routes(*admin_routes, sched.blocking_executor());
+    store->add_routes(*public_routes);  // also the storefront's fallback for deep links
+  }
 
   auto listeners = std::make_shared<http::listeners_stage>(
-      sched.io(), s.listen, s.admin_listen, public_routes, admin_routes,
-      std::vector<std::string>{"pg", "eventlog", "ingest", "loader", "shop"},
+      sched.io(), ingest_role ? s.listen : std::string{}, s.admin_listen, public_routes,
+      admin_routes, listener_depends,
       http::admin_access_options{.token = s.admin_token, .password = s.admin_password});
   listeners->set_connection_caps(connection_caps(s.max_connections));
   sched.add_stage(listeners);
 
   // Synthetic shoppers come through the public listener like any browser, so they start last.
-  auto traffic_cfg = traffic_config_for(s);
-  traffic_cfg.public_address = [listeners] { return listeners->public_endpoint(); };
-  auto shoppers = std::make_shared<traffic::traffic_stage>(sched.io(), std::move(traffic_cfg));
-  traffic::add_simulate_route(*admin_routes, shoppers);  // behind the admin guard and CSRF
-  sched.add_stage(shoppers);
+  std::shared_ptr<traffic::traffic_stage> shoppers;
+  if (ingest_role) {
+    auto traffic_cfg = traffic_config_for(s);
+    traffic_cfg.public_address = [listeners] { return listeners->public_endpoint(); };
+    shoppers = std::make_shared<traffic::traffic_stage>(sched.io(), std::move(traffic_cfg));
+    traffic::add_simulate_route(*admin_routes, shoppers);  // behind the admin guard and CSRF
+    sched.add_stage(shoppers);
+  }
 
   pipeline_parts parts;
-  parts.loader = [loader] { return loader->get(); };
+  if (loader) parts.loader = [loader] { return loader->get(); };
   parts.transformer = transformer;
-  if (s.traffic) parts.traffic = shoppers;
+  if (ingest_role && s.traffic) parts.traffic = shoppers;
   parts.engine = engine.get();
   parts.loaded = loaded;
   auto definitions = pipeline_flows(s, parts);
@@ -291,15 +326,20 @@ int run_serve(const parsed_cli& cli) {
   }
   bool transform_fires = false;
   for (auto& f : *definitions) {
+    if (!runs_on(f.name, s.roles)) continue;
     if (f.name == "transform") transform_fires = f.enabled;
     if (auto st = engine->add_flow(std::move(f)); !st) {
       log.error("cannot add a pipeline flow", {{"error", st.error().message}});
       return 1;
     }
   }
-  // Flows store the ingestion summary under their own runs.
-  loader->write_interval_artifacts(false);
-  if (s.transform_on_load && transform_fires) loader->on_loaded(transform_on_load(*engine, loaded));
+  if (loader) {
+    // Flows store the ingestion summary under their own runs.
+    loader->write_interval_artifacts(false);
+    if (s.transform_on_load && transform_fires) {
+      loader->on_loaded(transform_on_load(*engine, loaded));
+    }
+  }
 
   sched.run();
   auto t0 = std::chrono::steady_clock::now();
@@ -312,7 +352,7 @@ int run_serve(const parsed_cli& cli) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
 
-  if (s.dashboard_url.empty()) {
+  if (store && s.dashboard_url.empty()) {
     // A wildcard address names no host a browser can reach: send it to the host it used to
     // reach the shop, on the admin port.
     const auto admin = gg::parse_host_port(listeners->admin_endpoint());
@@ -332,7 +372,7 @@ int run_serve(const parsed_cli& cli) {
     log.warn("cannot write serve.json", {{"error", st.error().message}});
   }
   schedule_watchdog(sched, notifier);
-  schedule_shop_maintenance(sched, store);
+  if (store) schedule_shop_maintenance(sched, store);
   sched::job_options check_opts;
   check_opts.retry.retries = 0;
   (void)sched.every(

@@ -6,6 +6,7 @@
 // error, and no command parses the text again.
 
 #include "flow_policy.hpp"
+#include "node_roles.hpp"
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
@@ -39,6 +40,7 @@ struct settings {
   unsigned pg_port = 0;  // 0: unix socket only
 
   // serve
+  node_roles roles = node_roles::all();  // --role
   std::string listen = "0.0.0.0:8000";
   std::string admin_listen = "127.0.0.1:8050";
   unsigned threads = 0;               // 0: one per core

@@ -87,9 +87,11 @@ gg::status listeners_stage::start() {
     out = std::move(srv);
     return {};
   };
-  if (auto st = make("public", public_address_, public_routes_, public_); !st) return st;
+  if (!public_address_.empty()) {
+    if (auto st = make("public", public_address_, public_routes_, public_); !st) return st;
+  }
   if (auto st = make("admin", admin_address_, admin_routes_, admin_); !st) {
-    public_->stop();
+    if (public_) public_->stop();
     return st;
   }
   return {};
@@ -112,7 +114,9 @@ gg::status listeners_stage::drain(gg::deadline until) {
 
 gg::health listeners_stage::health() const {
   if (stopping_) return {health_state::stopped, "shutting down"};
-  if (!public_ || !admin_) return {health_state::starting, "not listening yet"};
+  if ((!public_ && !public_address_.empty()) || !admin_) {
+    return {health_state::starting, "not listening yet"};
+  }
   return {health_state::up, {}};
 }
 

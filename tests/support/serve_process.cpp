@@ -13,10 +13,16 @@ namespace gg::test {
 std::optional<serve_endpoints> read_serve_json(const std::filesystem::path& data_dir) {
   auto info = read_serve_info(data_dir);
   if (!info) return std::nullopt;
-  auto pub = parse_host_port(info->public_address);
+  // A node without the ingest role has no public listener: its public port stays 0.
+  unsigned short public_port = 0;
+  if (!info->public_address.empty()) {
+    auto pub = parse_host_port(info->public_address);
+    if (!pub) return std::nullopt;
+    public_port = pub->port;
+  }
   auto adm = parse_host_port(info->admin_address);
-  if (!pub || !adm) return std::nullopt;
-  return serve_endpoints{pub->port, adm->port, info->database, static_cast<int>(info->pid)};
+  if (!adm) return std::nullopt;
+  return serve_endpoints{public_port, adm->port, info->database, static_cast<int>(info->pid)};
 }
 
 serve_process::serve_process(const std::filesystem::path& data_dir, std::vector<std::string> extra,

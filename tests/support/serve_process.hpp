@@ -15,7 +15,7 @@
 namespace gg::test {
 
 struct serve_endpoints {
-  unsigned short public_port = 0;
+  unsigned short public_port = 0;  // 0: no public listener (a node without the ingest role)
   unsigned short admin_port = 0;
   std::string database;  // libpq conninfo
   int pid = 0;

@@ -14,7 +14,7 @@
 namespace gg {
 
 struct serve_info {
-  std::string public_address;  // "127.0.0.1:8000", as bound (port 0 resolved)
+  std::string public_address;  // "127.0.0.1:8000", port 0 resolved; empty without the ingest role
   std::string admin_address;   // "127.0.0.1:8001"
   std::string database;        // libpq conninfo with the password masked
   pid_t pid = 0;

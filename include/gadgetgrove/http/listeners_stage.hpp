@@ -24,6 +24,8 @@ namespace gg::http {
 /// Starts after every pipeline stage it depends on, so no request arrives before the pipeline
 /// can take it; stops first, so in-flight requests finish while the pipeline is still there.
 /// start()/request_stop()/drain() run on the control thread; health() is thread-safe.
+/// An empty `public_address` opens no public listener (a node without the ingest role);
+/// public_endpoint() is then empty.
 ///
 /// The admin listener is guarded by an http::admin_access built from `admin`: credentials on
 /// every route but /healthz when configured, CSRF on every state-changing route, and

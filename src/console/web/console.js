@@ -98,10 +98,15 @@ function failure(res, body) {
 
 /** GET `path` as JSON; throws api_error (or a network TypeError, reworded) on failure. */
 export async function get_json(path) {
+  return json_answer(fetch(path, {credentials: 'same-origin',
+                                  headers: {Accept: 'application/json'}, cache: 'no-store'}));
+}
+
+/** The JSON body of a fetch() already sent (`response`: its promise), as get_json reads it. */
+export async function json_answer(response) {
   let res;
   try {
-    res = await fetch(path, {credentials: 'same-origin', headers: {Accept: 'application/json'},
-                             cache: 'no-store'});
+    res = await response;
   } catch (e) {
     throw new api_error(0, `The server did not answer (${e.message}).`);
   }

@@ -3,35 +3,18 @@
 // charts and tables, auto-refresh (paused on request and while the tab is hidden) and a CSV
 // file per panel built here from the panel's JSON.
 
-import {el, get_json, redraw_children, replace_children, show_error, time_el} from './console.js';
+import {el, get_json, json_answer, redraw_children, replace_children, show_error, time_el} from './console.js';
 import {click_filter, cohort_grid, daily_option, funnel_option, light_theme, live_option,
         outcomes_option, products_option} from './dashboard_charts.js';
 import {default_days, delta_arrow, empty_reason, filter_keys, filter_label, format_count,
         format_decimal, format_lag, format_money, format_percent, format_range, kpi_cards,
         kpi_delta, outcome_label, panel_csv, panel_is_empty, panel_path, parse_view, presets,
         range_problem, view_query, view_range, with_filter} from './dashboard_state.js';
+import {charts_library, panel_request, panels, take_early_request} from './dashboard_boot.js';
 
-// The charting library (the dashboard's own ECharts build, src/console/charts: line, bar and pie
-// with grid, legend and tooltip) is loaded while the first answers are on their way: it is the
-// largest file by far, and evaluating it first would hold the requests back. It defines the
-// global `echarts`.
-const echarts_module = new Promise((resolve, reject) => {
-  const script = document.createElement('script');
-  script.src = '/console/vendor/echarts.dashboard.min.js';
-  script.async = true;
-  script.addEventListener('load', () => {
-    performance.mark('dashboard-charts-ready');
-    resolve(window.echarts);
-  });
-  script.addEventListener('error', () => reject(new Error('the charting library did not load')));
-  document.head.appendChild(script);
-});
 let echarts = null;
 
 const refresh_seconds = 10;
-// The panels drawn from the date range and filters; live ignores the range, health both.
-const panels = ['kpis', 'daily', 'outcomes', 'funnel', 'products', 'cohorts', 'pages',
-                'sources', 'live'];
 
 const main = document.getElementById('main');
 const node = (id) => document.getElementById(id);
@@ -95,15 +78,66 @@ const chart_options = {
   products: products_option, live: live_option,
 };
 
+// On the first render a chart below the fold waits (its box keeps its size, so nothing moves):
+// laying out and painting a chart costs tens of milliseconds on a cold page, and those below
+// the fold are drawn right after the first render, one per frame, or as soon as one scrolls
+// into view. Later renders draw every chart at once.
+const waiting = new Map();  // chart name → the answer it waits to be drawn with
+const near_view = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (e.isIntersecting) draw_waiting(e.target.id.slice('chart-'.length));
+  }
+}, {rootMargin: '100px'});
+
+function below_fold(box) {
+  return box.getBoundingClientRect().top > window.innerHeight;
+}
+
 function draw_chart(name, body) {
   const box = node(`chart-${name}`);
   box.hidden = false;
+  if (renders === 0 && below_fold(box)) {
+    if (!waiting.has(name)) near_view.observe(box);
+    waiting.set(name, body);
+    main.dataset.charts = 'waiting';
+    return;
+  }
+  forget_waiting(name);
   chart(name).setOption(chart_options[name](body, theme(box), today), {notMerge: true});
+}
+
+function forget_waiting(name) {
+  if (!waiting.delete(name)) return;
+  near_view.unobserve(node(`chart-${name}`));
+  if (waiting.size === 0) all_charts_drawn();
+}
+
+function draw_waiting(name) {
+  if (waiting.has(name)) draw_chart(name, waiting.get(name));
+}
+
+function all_charts_drawn() {
+  if (main.dataset.charts === 'drawn') return;
+  main.dataset.charts = 'drawn';
+  performance.mark('dashboard-all-charts-drawn');
+}
+
+// After the first render: the waiting charts, one per frame, so that the page stays responsive.
+function draw_waiting_charts() {
+  if (waiting.size === 0) {
+    all_charts_drawn();
+    return;
+  }
+  window.requestAnimationFrame(() => window.setTimeout(() => {
+    draw_waiting(waiting.keys().next().value);
+    draw_waiting_charts();
+  }, 0));
 }
 
 function hide_chart(name) {
   const box = node(`chart-${name}`);
   if (box) box.hidden = true;
+  forget_waiting(name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,6 +379,12 @@ async function range_to_ask() {
   return view_range(view, today);
 }
 
+// An answer dashboard_boot.js already asked for (the first render's), else a new request.
+function ask(path) {
+  const early = take_early_request(path);
+  return early ? json_answer(early) : get_json(path);
+}
+
 async function refresh() {
   const gen = ++generation;
   window.clearTimeout(timer);
@@ -365,7 +405,7 @@ async function refresh() {
 
   // Each panel is drawn as soon as its answer (and the health answer, which says why a panel
   // may be empty) is here; the slowest panel does not hold up the others.
-  const health = get_json(panel_path('health')).then((h) => {
+  const health = ask(panel_request('health')).then((h) => {
     if (gen !== generation) return h;
     last_health = h;
     draw_health(h);
@@ -380,8 +420,8 @@ async function refresh() {
   const drawn = panels.map(async (p) => {
     try {
       const [body, lib] = await Promise.all([
-        get_json(panel_path(p, p === 'live' ? null : range, view.filters)),
-        chart_options[p] ? echarts_module : null, health.catch(() => null)]);
+        ask(panel_request(p, range, view.filters)),
+        chart_options[p] ? charts_library : null, health.catch(() => null)]);
       if (lib) echarts = lib;
       if (gen !== generation) return;
       if (!range && body.range && p !== 'live') {
@@ -414,7 +454,10 @@ async function refresh() {
   renders++;
   main.dataset.renders = String(renders);
   main.dataset.state = failures === 0 && !health_failed ? 'ready' : 'partial';
-  if (renders === 1) performance.mark('dashboard-first-render');
+  if (renders === 1) {
+    performance.mark('dashboard-first-render');
+    draw_waiting_charts();
+  }
   const clock = new Date().toLocaleTimeString([], {hour: '2-digit', minute: '2-digit',
                                                   second: '2-digit', hourCycle: 'h23'});
   set_status(paused ? `Paused · updated ${clock}` : `Updated ${clock}`);

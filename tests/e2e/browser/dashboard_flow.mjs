@@ -17,6 +17,9 @@
 //                           --out <screenshot dir> [--empty [--stale]] [--runs 5]
 //                           [--shop-url http://127.0.0.1:8080 (follows its /analytics)]
 //                           [--timed-auth header|challenge|both (how the timed loads sign in)]
+//                           [--timing-only (only the timed loads)]
+//                           [--trace <file> (a Chromium performance trace of the first cold
+//                            load, for chrome://tracing or the DevTools performance panel)]
 //
 // Prints one JSON line on stdout: {"ok":true,"problems":[],"first_render_ms":{...},...}.
 // Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
@@ -27,16 +30,17 @@ import {join} from 'node:path';
 
 function parse_args(argv) {
   const args = {url: null, password: null, out: null, empty: false, stale: false, runs: 5,
-                timeout: 30000, shop_url: null, timed_auth: 'header'};
+                timeout: 30000, shop_url: null, timed_auth: 'header', timing_only: false,
+                trace: null};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--empty' || a === '--stale') {
-      args[a.slice(2)] = true;
+    if (a === '--empty' || a === '--stale' || a === '--timing-only') {
+      args[a.slice(2).replace('-', '_')] = true;
       continue;
     }
     const key = {'--url': 'url', '--password': 'password', '--out': 'out', '--runs': 'runs',
                  '--timeout': 'timeout', '--shop-url': 'shop_url',
-                 '--timed-auth': 'timed_auth'}[a];
+                 '--timed-auth': 'timed_auth', '--trace': 'trace'}[a];
     if (!key || argv[i + 1] === undefined) throw new Error(`bad argument ${a}`);
     args[key] = key === 'runs' || key === 'timeout' ? Number(argv[++i]) : argv[++i];
   }
@@ -85,6 +89,7 @@ const timeline = () => {
                charts_lib_requested: charts_lib?.startTime ?? null,
                charts_lib_loaded: charts_lib?.responseEnd ?? null,
                charts_lib_ready: at('dashboard-charts-ready'),
+               requests_sent: at('dashboard-requests-sent'),
                answers: answers.length,
                first_request: api.length ? Math.min(...api.map((r) => r.startTime)) : null,
                first_answer: answers.length ? Math.min(...answers) : null,
@@ -93,6 +98,7 @@ const timeline = () => {
     if (m.name.startsWith('dashboard-drawn-')) out[m.name.slice(10)] = m.startTime;
   }
   out.first_render = at('dashboard-first-render');
+  out.all_charts_drawn = at('dashboard-all-charts-drawn');
   return out;
 };
 
@@ -157,18 +163,27 @@ async function main() {
     screenshots.push(path);
   };
   const csp_violations = [];
+  // Checked after each interaction: the violations since the last check of this document.
   const csp_of = async (page, label) => {
-    for (const v of await page.evaluate(() => window.__csp_violations ?? ['watcher missing'])) {
+    const fresh = await page.evaluate(() => {
+      if (!window.__csp_violations) return ['watcher missing'];
+      const seen = window.__csp_violations_checked ?? 0;
+      window.__csp_violations_checked = window.__csp_violations.length;
+      return window.__csp_violations.slice(seen);
+    });
+    for (const v of fresh) {
       csp_violations.push(`${label}: ${v}`);
       problems.push(`${label} CSP: ${v}`);
     }
   };
   const renders = (page) => page.evaluate(() => Number(
       document.getElementById('main').dataset.renders || 0));
-  // Waits for the render after `before` to finish (the page marks each in data-renders).
+  // Waits for the render after `before` to finish (the page marks each in data-renders) and
+  // for the charts below the fold, which the first render leaves for right after it.
   const rendered_after = (page, before) => page.waitForFunction((n) => {
     const m = document.getElementById('main');
-    return Number(m.dataset.renders || 0) > n && m.dataset.state !== 'loading';
+    return Number(m.dataset.renders || 0) > n && m.dataset.state !== 'loading' &&
+           m.dataset.charts === 'drawn';
   }, before);
   const kpis = (page) => page.evaluate(() => Object.fromEntries(
       [...document.querySelectorAll('#kpi-cards .kpi-card')].map((c) => [
@@ -191,8 +206,18 @@ async function main() {
         const c = await new_context({}, {timed: true, auth});
         const p = await c.newPage();
         watch(p, `run ${i} (${auth})`);
+        const tracing = args.trace && i === 0 && auth === modes[0];
+        if (tracing) {
+          await browser.startTracing(p, {path: args.trace, screenshots: false,
+                                         categories: ['devtools.timeline', 'v8.execute',
+                                                      'disabled-by-default-devtools.timeline',
+                                                      'blink.user_timing', 'loading']});
+        }
         await p.goto(`${base}/dashboard`);
         await p.waitForSelector('main[data-renders="1"]');
+        await p.waitForFunction(
+            () => document.getElementById('main').dataset.charts === 'drawn');
+        if (tracing) await browser.stopTracing();
         (auth === modes[0] ? times : challenge_times).push(await p.evaluate(
             () => performance.getEntriesByName('dashboard-first-render')[0]?.startTime ?? -1));
         (auth === modes[0] ? timelines : challenge_timelines).push(await p.evaluate(timeline));
@@ -247,6 +272,10 @@ async function main() {
         cold_challenge_runs: challenge_times.map(Math.round),
         cold_challenge_median: Math.round(median(challenge_times)),
         cold_challenge_timeline_median: median_timeline(challenge_timelines)});
+    }
+    if (args.timing_only) {
+      result.ok = problems.length === 0;
+      return;
     }
 
     const context = await new_context();
@@ -365,12 +394,40 @@ async function main() {
           `60 days show no more sessions than 30 (${k60.total_sessions})`);
     check((await page.textContent('#range-text')).includes(yy), 'the range is not written out');
 
+    await csp_of(page, 'typed range');
+
+    // The date fields work with the keyboard alone: focused anew, a date field is on its first
+    // segment (the month, in the en-US month/day/year order); ArrowRight to the day, ArrowDown
+    // moves it a day back, Enter applies.
+    await page.focus('#range-end');
+    await page.focus('#range-start');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const stepped = await page.inputValue('#range-start');
+    const day_before = new Date(Date.parse(`${yy}-${mm}-${dd}T00:00:00Z`) - 86400e3);
+    // The day segment wraps within its month (the 1st goes to the 31st or 30th).
+    check(stepped !== `${yy}-${mm}-${dd}` && stepped.slice(0, 7) === `${yy}-${mm}`,
+          `ArrowDown on the day gave "${stepped}"`);
+    before = await renders(page);
+    await page.keyboard.press('Enter');
+    await rendered_after(page, before);
+    check(query(page).start === stepped, `the stepped start is not in the URL: ${page.url()}`);
+    if (dd !== '01') {
+      check(stepped === day_before.toISOString().slice(0, 10),
+            `ArrowDown on ${yy}-${mm}-${dd} gave ${stepped}`);
+      check(Number((await kpis(page)).total_sessions.replace(/,/g, '')) >=
+                Number(k60.total_sessions.replace(/,/g, '')),
+            'a day more shows fewer sessions');
+    }
+    await csp_of(page, 'keyboard range');
+
     // A bad range is refused with a reason, and nothing is asked of the server.
     await page.fill('#range-end', `${Number(yy) - 1}-${mm}-${dd}`);
     await page.click('#range-apply');
     check(await page.isVisible('#range-error'), 'an end before the start is not refused');
-    check(query(page).start === q60.start, 'a refused range changed the URL');
+    check(query(page).start === stepped, 'a refused range changed the URL');
     await page.fill('#range-end', end_value);
+    await csp_of(page, 'refused range');
 
     // Back to 30 days, then a click on the top product's bar in the chart.
     before = await renders(page);
@@ -405,19 +462,103 @@ async function main() {
     check(JSON.stringify(k_reload) === JSON.stringify(k_product),
           `the reload shows other numbers: ${JSON.stringify(k_reload)}`);
 
-    // CSV of the products panel: a header and one line per product shown.
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('#panel-products button.csv'),
-    ]);
-    const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
-    check(csv[0] === 'product_id,name,brand,category,revenue,units_sold,views',
-          `the products CSV header is "${csv[0]}"`);
-    check(csv.length - 1 === await page.locator('#panel-products tbody tr').count(),
-          `the products CSV has ${csv.length - 1} rows`);
-    check(download.suggestedFilename().startsWith('gadgetgrove-products-'),
-          `the CSV is named ${download.suggestedFilename()}`);
-    result.csv = {name: download.suggestedFilename(), lines: csv.length};
+    // CSV of every panel: the file holds the panel's answer as the API gives it for this view
+    // (the product filter, the default 30 days), row for row. The expected rows are built here
+    // from the JSON, not by the page's code.
+    const api_query = new URL(page.url()).searchParams;
+    api_query.delete('days');
+    const api = async (panel) => {
+      const res = await fetch(`${base}/api/dashboard/${panel}?${api_query}`,
+                              {headers: {Authorization: authorization}});
+      check(res.status === 200, `GET /api/dashboard/${panel}: ${res.status}`);
+      return res.json();
+    };
+    const cell = (v) => (v === null || v === undefined ? '' : String(v));
+    const list = (key, fields) => (b) => (b[key] ?? []).map((r) => fields.map((f) => r[f]));
+    const expected_csv = {
+      kpis: {columns: ['kpi', 'value', 'previous'],
+             rows: (b) => ['total_sessions', 'conversion_rate', 'total_revenue',
+                           'avg_order_value'].map((k) => [k, b.kpis[k].value,
+                                                          b.kpis[k].previous])},
+      daily: {columns: ['day', 'sessions', 'revenue', 'orders', 'previous_sessions',
+                        'previous_revenue'],
+              list: 'days'},
+      outcomes: {columns: ['outcome', 'sessions', 'previous_sessions']},
+      funnel: {columns: ['stage', 'label', 'sessions', 'of_previous', 'of_first'],
+               list: 'stages'},
+      products: {columns: ['product_id', 'name', 'brand', 'category', 'revenue', 'units_sold',
+                           'views']},
+      cohorts: {columns: ['cohort', 'size', ...Array.from({length: 9}, (_, w) => `week_${w}`)],
+                rows: (b) => b.cohorts.map((c) => [c.cohort, c.size, ...Array.from(
+                    {length: 9}, (_, w) => c.weeks.find((x) => x.week === w)?.retention)])},
+      pages: {columns: ['path', 'views', 'visitors', 'entries', 'exits']},
+      sources: {columns: ['source', 'sessions', 'visitors']},
+      live: {columns: ['minute', 'events', 'visitors'], list: 'per_minute'},
+    };
+    const parse_csv = (text) => {
+      const rows = [];
+      let row = [];
+      let field = '';
+      let quoted = false;
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (quoted) {
+          if (ch === '"' && text[i + 1] === '"') {
+            field += '"';
+            i++;
+          } else if (ch === '"') {
+            quoted = false;
+          } else {
+            field += ch;
+          }
+        } else if (ch === '"') {
+          quoted = true;
+        } else if (ch === ',') {
+          row.push(field);
+          field = '';
+        } else if (ch === '\r' && text[i + 1] === '\n') {
+          row.push(field);
+          rows.push(row);
+          row = [];
+          field = '';
+          i++;
+        } else {
+          field += ch;
+        }
+      }
+      return rows;
+    };
+    result.csv = {};
+    for (const [panel, spec] of Object.entries(expected_csv)) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click(`#panel-${panel} button.csv`),
+      ]);
+      const rows = parse_csv(readFileSync(await download.path(), 'utf8'));
+      const body = await api(panel);
+      const want = (spec.rows ?? list(spec.list ?? panel, spec.columns))(body);
+      check(JSON.stringify(rows[0]) === JSON.stringify(spec.columns),
+            `${panel} CSV header: ${JSON.stringify(rows[0])}`);
+      check(rows.length - 1 === want.length,
+            `${panel} CSV has ${rows.length - 1} rows, the API ${want.length}`);
+      check(want.length > 0, `${panel}: the API answers no rows to compare`);
+      // The live minutes move on between the download and the API's answer: their shape only.
+      if (panel !== 'live') {
+        want.forEach((w, i) => {
+          const got = rows[i + 1] ?? [];
+          const same = w.every((v, j) => (typeof v === 'number' ?
+              Number(got[j]) === v : got[j] === cell(v)));
+          check(same, `${panel} CSV row ${i + 1} is ${JSON.stringify(got)}, the API ` +
+                          `${JSON.stringify(w)}`);
+        });
+      }
+      check(download.suggestedFilename().startsWith(`gadgetgrove-${panel}`),
+            `the ${panel} CSV is named ${download.suggestedFilename()}`);
+      result.csv[panel] = {name: download.suggestedFilename(), rows: rows.length - 1};
+    }
+    check(result.csv.products.rows === await page.locator('#panel-products tbody tr').count(),
+          'the products CSV does not hold the rows shown');
+    await csp_of(page, 'csv');
 
     // The chip removes the filter; a category in the products table filters by category.
     before = await renders(page);
@@ -462,6 +603,30 @@ async function main() {
     check(await page.isHidden('#filters'), 'the filter bar stays after "Clear all"');
     check(JSON.stringify(await kpis(page)) === JSON.stringify(k30),
           'clearing the filters does not restore the unfiltered numbers');
+    await csp_of(page, 'filters');
+    // A page in the top pages table filters by page: sessions that viewed it (the least viewed
+    // page of the list, so fewer sessions than all).
+    const page_path = await page.textContent('#panel-pages tbody tr:last-child ' +
+                                             'button[data-filter-key="page"]');
+    before = await renders(page);
+    await page.click('#panel-pages tbody tr:last-child button[data-filter-key="page"]');
+    await rendered_after(page, before);
+    check(query(page).page === page_path, `the page filter is not in the URL: ${page.url()}`);
+    check((await page.textContent('#filter-chips')).includes(`Page: ${page_path}`),
+          'no page chip');
+    check(await page.getAttribute(`#panel-pages button[data-filter-value="${page_path}"]`,
+                                  'aria-pressed') === 'true',
+          'the filtering page is not marked pressed');
+    const k_page = await kpis(page);
+    check(Number(k_page.total_sessions.replace(/,/g, '')) <
+              Number(k30.total_sessions.replace(/,/g, '')),
+          `the page filter left total sessions at ${k_page.total_sessions}`);
+    result.page_filter = {page: page_path, kpis: k_page};
+    await csp_of(page, 'page filter');
+    before = await renders(page);
+    await page.goBack();
+    await rendered_after(page, before);
+    check(!query(page).page, 'Back did not leave the page filter');
     // Back: the browser's history holds each view.
     before = await renders(page);
     await page.goBack();

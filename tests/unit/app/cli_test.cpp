@@ -156,6 +156,7 @@ TEST_CASE("an invalid value is a one-line error naming the option, exit 2", "[un
            {"serve", "--log-format", "xml"},
            {"simulate", "--progress", "sometimes"},
            {"serve", "--queue-capacity", "1"},
+           {"serve", "--role", "ingest,db"},
        }) {
     auto o = run(args);
     INFO(args[1] << " -> " << o.err);
@@ -195,6 +196,19 @@ TEST_CASE("options with fixed values are parsed into their enums once, at start-
   CHECK(table.find("durable") != std::string::npos);  // defaults print by name
   auto sim = run({"simulate", "--progress", "never"});
   CHECK(ok(sim).opts.progress == gg::traffic::progress_mode::never);
+}
+
+TEST_CASE("--role is parsed once into the node's roles; all is the default", "[unit][app]") {
+  CHECK(ok(run({"serve"})).opts.roles == gg::app::node_roles::all());
+  const auto& p = ok(run({"serve", "--role", "ingest,web"}));
+  CHECK(p.opts.roles.has(gg::app::node_role::ingest));
+  CHECK(p.opts.roles.has(gg::app::node_role::web));
+  CHECK_FALSE(p.opts.roles.has(gg::app::node_role::loader));
+  auto e = run({"serve"}, {{"GADGETGROVE_ROLE", "loader"}});
+  CHECK(ok(e).opts.roles.to_string() == "loader");
+  CHECK(source_of(ok(e), "role") == "env GADGETGROVE_ROLE");
+  auto bad = run({"serve", "--role", ""});
+  CHECK(code(bad) == 2);
 }
 
 TEST_CASE("an invalid fixed value from the environment or a config file fails start-up",

@@ -11,8 +11,8 @@ using gg::console::console_assets;
 TEST_CASE("the console's files are embedded, typed and sorted", "[unit][console]") {
   for (std::string_view path :
        {"console.css", "console.js", "format.js", "markdown.js", "pipeline.html", "pipeline.js",
-        "header.html", "favicon.svg", "dashboard.html", "dashboard.js", "dashboard_state.js",
-        "dashboard_charts.js", "vendor/echarts.dashboard.min.js",
+        "header.html", "favicon.svg", "dashboard.html", "dashboard.js", "dashboard_boot.js",
+        "dashboard_state.js", "dashboard_charts.js", "vendor/echarts.dashboard.min.js",
         "vendor/echarts.dashboard.min.js.gz", "vendor/echarts-LICENSE.txt",
         "vendor/echarts-NOTICE.txt", "vendor/zrender-LICENSE.txt"}) {
     CAPTURE(path);
