@@ -188,6 +188,7 @@ int run_serve(const parsed_cli& cli) {
   service_notifier notifier;
   sched::scheduler_options sopts;
   sopts.io_threads = s.threads;
+  sopts.metrics = &metrics::global();
   sched::scheduler sched(sopts);
 
   std::promise<void> shutdown;
@@ -211,6 +212,7 @@ int run_serve(const parsed_cli& cli) {
   std::vector<std::string> listener_depends{"pg"};
 
   // Every role reads or writes the warehouse.
+  db_options->metrics = &metrics::global();
   auto db = std::make_shared<pg::database_stage>(std::move(*db_options));
   sched.add_stage(db);
 

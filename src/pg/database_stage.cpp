@@ -79,6 +79,7 @@ gg::status database_stage::start() {
 
   pool_options popts;
   popts.conninfo = conninfo_;
+  popts.metrics = options_.metrics;
   popts.size = options_.pool_size != 0
                    ? options_.pool_size
                    : std::max<std::size_t>(4, std::thread::hardware_concurrency() + 2);

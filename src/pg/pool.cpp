@@ -51,24 +51,33 @@ void lease::release() noexcept {
   conn_ = nullptr;
 }
 
+namespace {
+
+metrics::registry& registry_of(const pool_options& o) {
+  return o.metrics != nullptr ? *o.metrics : metrics::global();
+}
+
+}  // namespace
+
 pool::pool(pool_options options)
     : options_(std::move(options)),
       slots_(options_.size == 0 ? 1 : options_.size),
-      size_gauge_(metrics::global().get_gauge("gadgetgrove_pg_pool_size_connections",
-                                              "Most connections the pool may open",
-                                              pool_labels(options_))),
-      open_gauge_(metrics::global().get_gauge("gadgetgrove_pg_pool_open_connections",
-                                              "Connections currently open", pool_labels(options_))),
-      in_use_gauge_(metrics::global().get_gauge("gadgetgrove_pg_pool_in_use_connections",
-                                                "Connections currently leased",
-                                                pool_labels(options_))),
-      wait_histogram_(metrics::global().get_histogram(
+      size_gauge_(registry_of(options_).get_gauge("gadgetgrove_pg_pool_size_connections",
+                                                  "Most connections the pool may open",
+                                                  pool_labels(options_))),
+      open_gauge_(registry_of(options_).get_gauge("gadgetgrove_pg_pool_open_connections",
+                                                  "Connections currently open",
+                                                  pool_labels(options_))),
+      in_use_gauge_(registry_of(options_).get_gauge("gadgetgrove_pg_pool_in_use_connections",
+                                                    "Connections currently leased",
+                                                    pool_labels(options_))),
+      wait_histogram_(registry_of(options_).get_histogram(
           "gadgetgrove_pg_pool_acquire_wait_seconds", "Time spent waiting for a free connection",
           metrics::latency_buckets(), pool_labels(options_))),
-      reconnect_counter_(metrics::global().get_counter(
+      reconnect_counter_(registry_of(options_).get_counter(
           "gadgetgrove_pg_pool_reconnects_total",
           "Connections re-opened after a failure or a server restart", pool_labels(options_))),
-      timeout_counter_(metrics::global().get_counter(
+      timeout_counter_(registry_of(options_).get_counter(
           "gadgetgrove_pg_pool_acquire_timeouts_total",
           "acquire() calls that found no free connection in time", pool_labels(options_))) {
   options_.size = slots_.size();

@@ -24,10 +24,10 @@ std::string describe(const schedule& when) {
   return fmt::format("cron {} {}", cron.expr.text(), cron.zone.to_string());
 }
 
-metrics::counter& runs_counter(const std::string& job, const char* outcome) {
-  return metrics::global().get_counter("gadgetgrove_sched_job_runs_total",
-                                       "Job attempts by job and outcome.",
-                                       {{"job", job}, {"outcome", outcome}});
+metrics::counter& runs_counter(metrics::registry& reg, const std::string& job,
+                               const char* outcome) {
+  return reg.get_counter("gadgetgrove_sched_job_runs_total", "Job attempts by job and outcome.",
+                         {{"job", job}, {"outcome", outcome}});
 }
 
 /// Jobs range from milliseconds (a cleanup) to minutes (a full load), beyond the latency buckets.
@@ -57,7 +57,8 @@ bool inside_job() noexcept { return running_job; }
 periodic_job::periodic_job(job_id id, std::string name, schedule when, job fn, job_options options,
                            boost::asio::io_context& io,
                            boost::asio::thread_pool::executor_type pool, run_tracker& tracker,
-                           std::shared_ptr<clock> clk, std::uint64_t jitter_seed)
+                           std::shared_ptr<clock> clk, std::uint64_t jitter_seed,
+                           metrics::registry& registry)
     : id_(id),
       name_(std::move(name)),
       schedule_(std::move(when)),
@@ -72,18 +73,18 @@ periodic_job::periodic_job(job_id id, std::string name, schedule when, job fn, j
       retry_timer_(clock_->make_timer(strand_)),
       jitter_(jitter_seed == 0 ? gg::prng::from_entropy()
                                : gg::prng(gg::mix64(jitter_seed ^ static_cast<std::uint64_t>(id)))),
-      runs_succeeded_(runs_counter(name_, "success")),
-      runs_failed_(runs_counter(name_, "failure")),
-      runs_cancelled_(runs_counter(name_, "cancelled")),
-      skipped_total_(metrics::global().get_counter(
+      runs_succeeded_(runs_counter(registry, name_, "success")),
+      runs_failed_(runs_counter(registry, name_, "failure")),
+      runs_cancelled_(runs_counter(registry, name_, "cancelled")),
+      skipped_total_(registry.get_counter(
           "gadgetgrove_sched_job_skipped_total",
           "Firings skipped because the job's previous run was still in flight.", {{"job", name_}})),
-      retries_total_(metrics::global().get_counter("gadgetgrove_sched_job_retries_total",
-                                                   "Failed job attempts that were retried.",
-                                                   {{"job", name_}})),
-      duration_(metrics::global().get_histogram("gadgetgrove_sched_job_duration_seconds",
-                                                "Duration of job attempts.", job_duration_buckets(),
-                                                {{"job", name_}})) {}
+      retries_total_(registry.get_counter("gadgetgrove_sched_job_retries_total",
+                                          "Failed job attempts that were retried.",
+                                          {{"job", name_}})),
+      duration_(registry.get_histogram("gadgetgrove_sched_job_duration_seconds",
+                                       "Duration of job attempts.", job_duration_buckets(),
+                                       {{"job", name_}})) {}
 
 void periodic_job::start() {
   boost::asio::post(strand_, [self = shared_from_this()] {

@@ -57,9 +57,11 @@ bool inside_job() noexcept;
 class periodic_job : public std::enable_shared_from_this<periodic_job> {
  public:
   /// `jitter_seed` seeds the retry jitter draws; 0 draws the seed from the kernel's entropy.
+  /// `registry` receives the job's counters and histogram and must outlive the job.
   periodic_job(job_id id, std::string name, schedule when, job fn, job_options options,
                boost::asio::io_context& io, boost::asio::thread_pool::executor_type pool,
-               run_tracker& tracker, std::shared_ptr<clock> clk, std::uint64_t jitter_seed);
+               run_tracker& tracker, std::shared_ptr<clock> clk, std::uint64_t jitter_seed,
+               metrics::registry& registry);
 
   periodic_job(const periodic_job&) = delete;
   periodic_job& operator=(const periodic_job&) = delete;

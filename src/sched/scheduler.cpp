@@ -71,6 +71,10 @@ struct scheduler::impl {
         pool(blocking_threads) {}
 
   const scheduler_options options;
+
+  metrics::registry& metrics_registry() const noexcept {
+    return options.metrics != nullptr ? *options.metrics : metrics::global();
+  }
   const std::shared_ptr<sched::clock> clock;
   const unsigned io_threads;
   const unsigned blocking_threads;
@@ -139,9 +143,9 @@ struct scheduler::impl {
         }
       }
       const job_id id{next_job++};
-      j = std::make_shared<detail::periodic_job>(id, std::move(name), std::move(when),
-                                                 std::move(fn), options, io, pool.get_executor(),
-                                                 tracker, clock, this->options.jitter_seed);
+      j = std::make_shared<detail::periodic_job>(
+          id, std::move(name), std::move(when), std::move(fn), options, io, pool.get_executor(),
+          tracker, clock, this->options.jitter_seed, metrics_registry());
       jobs.emplace(static_cast<std::uint64_t>(id), j);
     }
     const auto s = j->stats();

@@ -1,6 +1,7 @@
 #include "materializer.hpp"
 
 #include "catalog.hpp"
+#include "load_watermark.hpp"
 
 #include <gadgetgrove/pg/transaction.hpp>
 
@@ -508,11 +509,54 @@ result<materialize_outcome> build_microbatch(statement_runner& stmt, const model
   return out;
 }
 
+// A load-stamped model (load_watermark.hpp): rebuilt when no watermark is recorded (what it
+// holds is unknown), else merged from the input rows stamped at or after its watermark, and
+// not run at all when there are none. The new watermark is taken before the inputs are read
+// and recorded after the model's transaction committed: a failure in between leaves the old
+// one, so the next run reprocesses more, never less.
+result<materialize_outcome> build_load_stamped(statement_runner& stmt, const model_spec& spec,
+                                               const compile_fn& compile,
+                                               const std::string& strategy,
+                                               const materialize_options& options) {
+  auto incremental = is_incremental(stmt.connection(), spec, options.full_refresh);
+  if (!incremental) return incremental.error();
+  std::optional<std::int64_t> from;
+  if (*incremental) {
+    auto recorded = recorded_watermark(stmt, spec);
+    if (!recorded) return recorded.error();
+    from = *recorded;
+  }
+  auto reach = reachable_watermark(stmt, spec);
+  if (!reach) return reach.error();
+  result<materialize_outcome> out = error{errc::internal, "not run"};
+  if (!from) {
+    auto compiled = compile(compile_request{false, std::nullopt});
+    if (!compiled) return compiled.error();
+    out = build_table(stmt, spec, *compiled);
+  } else {
+    auto changed = inputs_changed_since(stmt, spec, *from);
+    if (!changed) return changed.error();
+    if (!*changed) {
+      out = materialize_outcome{0, "no new rows", {}};
+    } else {
+      compile_request request{true, std::nullopt};
+      request.load_stamp_from = *from;
+      auto compiled = compile(request);
+      if (!compiled) return compiled.error();
+      out = merge_increment(stmt, spec, *compiled, strategy, std::nullopt, true, true);
+    }
+  }
+  if (!out) return out;
+  if (auto st = record_watermark(stmt, spec, *reach); !st) return st.error();
+  return out;
+}
+
 result<materialize_outcome> build_incremental(statement_runner& stmt, const model_spec& spec,
                                               const compile_fn& compile,
                                               const materialize_options& options) {
   const std::string strategy = effective_strategy(spec);
   if (strategy == "microbatch") return build_microbatch(stmt, spec, compile, options);
+  if (!spec.load_stamp.empty()) return build_load_stamped(stmt, spec, compile, strategy, options);
   auto incremental = is_incremental(stmt.connection(), spec, options.full_refresh);
   if (!incremental) return incremental.error();
   if (!*incremental) {

@@ -8,6 +8,7 @@
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/time.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -33,6 +34,8 @@ struct event_window {
 struct compile_request {
   bool is_incremental = false;
   std::optional<event_window> window;
+  /// Load-stamped refs/sources keep only rows stamped at or after this (load_watermark.hpp).
+  std::optional<std::int64_t> load_stamp_from;
 };
 
 /// The SQL to run for a model: its select and its hooks, all rendered.
@@ -46,6 +49,13 @@ struct compiled_sql {
 using compile_fn = std::function<result<compiled_sql>(const compile_request&)>;
 
 enum class batch_size { hour, day, month, year };
+
+/// A parent of a load-stamped model that carries a load stamp too.
+struct stamped_input {
+  relation_name relation;
+  std::string column;
+  bool is_model = false;  // a model keeps a watermark; a source's rows are stamped by loads
+};
 
 struct model_spec {
   std::string unique_id;
@@ -62,6 +72,8 @@ struct model_spec {
   batch_size batch = batch_size::day;
   int lookback = 1;             // microbatch: batches reprocessed before now
   std::string lookback_window;  // our extension: an interval ("2 hours")
+  std::string load_stamp;       // our extension: column of this model (load_watermark.hpp)
+  std::vector<stamped_input> stamped_inputs;  // with load_stamp: its load-stamped parents
   std::vector<index_spec> indexes;
 };
 

@@ -72,6 +72,7 @@ result<model_spec> spec_of(const node& n) {
   s.batch = *size;
   s.lookback = static_cast<int>(n.config.lookback);
   s.lookback_window = n.config.lookback_window.value_or("");
+  s.load_stamp = n.config.load_stamp.value_or("");
   for (const auto& ix : n.config.indexes)
     s.indexes.push_back(index_spec{ix.columns, ix.unique, ix.type});
   return s;
@@ -86,6 +87,14 @@ node_result run_model(statement_runner& stmt, std::shared_ptr<const project> p, 
     r.message = spec.error().message;
     return r;
   }
+  if (!spec->load_stamp.empty()) {
+    for (const auto& id : n.depends_on) {
+      const node* parent = p->find(id);
+      if (parent == nullptr || !parent->config.load_stamp) continue;
+      spec->stamped_inputs.push_back(stamped_input{parent->relation, *parent->config.load_stamp,
+                                                   parent->kind == node_kind::model});
+    }
+  }
   compile_fn compile = [&](const compile_request& req) -> result<compiled_sql> {
     compile_state state;
     state.is_incremental = req.is_incremental;
@@ -93,6 +102,7 @@ node_result run_model(statement_runner& stmt, std::shared_ptr<const project> p, 
       state.event_time_start = req.window->start;
       state.event_time_end = req.window->end;
     }
+    state.load_stamp_from = req.load_stamp_from;
     auto c = transform::compile(*p, n, state);
     if (!c) return c.error();
     return compiled_sql{std::move(c->sql), std::move(c->pre_hooks), std::move(c->post_hooks)};

@@ -37,6 +37,9 @@ struct database_options {
   bool owns_data_dir = false;
   /// Connections in the shared pool; 0: the hardware threads plus two, at least four.
   std::size_t pool_size = 0;
+  /// Where the shared pool registers its metrics (pool_options::metrics); null: the
+  /// process-wide registry.
+  metrics::registry* metrics = nullptr;
 };
 
 /// The `pg` stage: resolves and (for the embedded cluster) starts the database, applies pending

@@ -18,6 +18,7 @@ namespace gg::metrics {
 class counter;
 class gauge;
 class histogram;
+class registry;
 }  // namespace gg::metrics
 
 namespace gg::pg {
@@ -30,6 +31,9 @@ struct pool_options {
   std::chrono::milliseconds idle_check_after{30'000};
   /// Label of the pool's metrics (pool="<name>").
   std::string name = "main";
+  /// Where the pool registers its metrics; null: the process-wide metrics::global(). Must
+  /// outlive the pool.
+  metrics::registry* metrics = nullptr;
 };
 
 class pool;

@@ -20,6 +20,10 @@
 #include <string>
 #include <vector>
 
+namespace gg::metrics {
+class registry;
+}  // namespace gg::metrics
+
 namespace gg::sched {
 
 struct scheduler_options {
@@ -39,6 +43,9 @@ struct scheduler_options {
   /// Seeds the retry jitter draws (each job's stream derives from it and the job's id), so a
   /// run can be reproduced; 0 seeds every job from the kernel's entropy.
   std::uint64_t jitter_seed = 0;
+  /// Where the periodic jobs register their metrics (runs, skips, retries, durations); null:
+  /// the process-wide metrics::global(). Must outlive the scheduler.
+  metrics::registry* metrics = nullptr;
 };
 
 /// One stage's name and health, as reported on /readyz.

@@ -1,6 +1,6 @@
 {#- The reporting days an incremental run of a per-day dashboard model recomputes (models/
     dashboard): every day of a (human) page view of a session that changed since the model's
-    last run, i.e. of the dashboard_sessions rows inside the run's lookback window.
+    last run, i.e. of the dashboard_sessions rows changed since (its load stamp at or above its watermark).
 
     Why page-view days and not just the sessions' session_date: a session's day can move (a
     late page view with an earlier client time moves its start, possibly across midnight), and

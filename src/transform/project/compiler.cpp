@@ -156,6 +156,11 @@ class compilation {
       filter = detail::event_time_filter{*target.config.event_time, state.event_time_start,
                                          state.event_time_end};
     }
+    if (target.config.load_stamp && state.load_stamp_from) {
+      if (!filter) filter.emplace();
+      filter->stamp_column = *target.config.load_stamp;
+      filter->stamp_from = state.load_stamp_from;
+    }
     return detail::make_relation(target.relation, relation_type(target), std::move(filter));
   }
 

@@ -7,6 +7,7 @@
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/time.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct compile_state {
   /// or a lookback window. `ref(..).render()` opts out.
   std::optional<sys_us> event_time_start;
   std::optional<sys_us> event_time_end;
+  /// When set, every ref/source whose node declares `load_stamp` renders as a subquery keeping
+  /// rows with load_stamp >= this value: the rows a load-stamped model has not yet seen all.
+  std::optional<std::int64_t> load_stamp_from;
   /// The relation `this` names; empty: the node's own relation.
   std::optional<relation_name> this_relation;
 };

@@ -13,7 +13,7 @@ namespace {
 
 using jinja::value;
 
-constexpr std::array<std::string_view, 40> known_keys = {
+constexpr std::array<std::string_view, 41> known_keys = {
     "materialized",
     "schema",
     "alias",
@@ -35,6 +35,7 @@ constexpr std::array<std::string_view, 40> known_keys = {
     "begin",
     "lookback",
     "lookback_window",
+    "load_stamp",
     "meta",
     "docs",
     "grants",
@@ -268,6 +269,8 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
   }
   GG_TRY(window, opt_string(raw, "lookback_window", where));
   if (*window) c.lookback_window = *window;
+  GG_TRY(stamp, opt_string(raw, "load_stamp", where));
+  c.load_stamp = *stamp;
   if (c.incremental_strategy == "microbatch") {
     if (!c.event_time || !c.begin || !c.batch_size) {
       return gg::fail(

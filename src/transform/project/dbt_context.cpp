@@ -263,6 +263,11 @@ std::string relation_object::str() const {
     if (!cond.empty()) cond += " and ";
     cond += fmt::format("{} < {}", col, timestamptz_literal(*filter_->end));
   }
+  if (filter_->stamp_from) {
+    if (!cond.empty()) cond += " and ";
+    cond +=
+        fmt::format("{} >= {}", event_time_column_sql(filter_->stamp_column), *filter_->stamp_from);
+  }
   if (cond.empty()) return rel_.render();
   return fmt::format("(select * from {} where {}) _dbt_et_filter_subq_{}", rel_.render(), cond,
                      rel_.identifier);

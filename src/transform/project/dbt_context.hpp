@@ -11,6 +11,7 @@
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/time.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,6 +25,8 @@ struct event_time_filter {
   std::string column;
   std::optional<sys_us> start;
   std::optional<sys_us> end;
+  std::string stamp_column;  // a load stamp: rows with stamp_column >= stamp_from
+  std::optional<std::int64_t> stamp_from;
 };
 
 /// A relation as templates see it: prints as `"schema"."identifier"`, as a CTE name for an

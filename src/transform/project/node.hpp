@@ -72,6 +72,9 @@ struct node_config {
   std::optional<std::string> batch_size;       // hour | day | month | year
   std::int64_t lookback = 1;                   // microbatch: batches reprocessed before the start
   std::optional<std::string> lookback_window;  // our extension: an interval such as '2 hours'
+  // Our extension: a bigint column holding the id of the transaction that loaded the row (or
+  // the newest such id of the rows it was built from); see docs/transform.md, load stamps.
+  std::optional<std::string> load_stamp;
   std::vector<index_config> indexes;
   std::vector<std::string> pre_hook;   // rendered at compile time (compiled_node::pre_hooks)
   std::vector<std::string> post_hook;  // rendered at compile time (compiled_node::post_hooks)

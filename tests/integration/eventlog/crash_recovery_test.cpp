@@ -105,8 +105,15 @@ round_result crash_and_recover(std::mt19937& rng) {
     }
   };
 
+  // The kill lands at a random moment after the first acknowledgement, not after start: a
+  // slow start (a sanitizer build, a busy machine) must not make a round that proves nothing.
+  const auto first_ack_deadline = std::chrono::steady_clock::now() + 60s;
+  while (result.acked.empty() && std::chrono::steady_clock::now() < first_ack_deadline) {
+    if (!drain_pipe(20ms)) break;
+  }
+  REQUIRE_FALSE(result.acked.empty());
   const auto kill_after =
-      std::chrono::milliseconds(std::uniform_int_distribution<int>(60, 500)(rng));
+      std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 440)(rng));
   drain_pipe(kill_after);
   ::kill(pid, SIGKILL);
   while (drain_pipe(5s)) {
@@ -155,7 +162,6 @@ TEST_CASE("every event acknowledged as durable survives the writer being killed 
   const unsigned seed = gg::test::test_seed("crash recovery");
   INFO("seed " << seed << " (GG_TEST_SEED=" << seed << " reproduces)");
   std::mt19937 rng(seed);
-  std::size_t total_acked = 0;
   for (int round = 0; round < 8; ++round) {
     INFO("round " << round);
     const auto r = crash_and_recover(rng);
@@ -175,7 +181,5 @@ TEST_CASE("every event acknowledged as durable survives the writer being killed 
     CHECK(repeated == 0);
     for (const auto& [id, count] : r.on_disk) CHECK(count == 1);
     CHECK(r.on_disk.size() >= r.acked.size());
-    total_acked += r.acked.size();
   }
-  CHECK(total_acked > 0);
 }

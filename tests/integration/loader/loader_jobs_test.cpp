@@ -96,17 +96,16 @@ TEST_CASE("continuous mode loads a sealed segment promptly through inotify",
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
   gg::test::temp_dir dir("gg-loader-jobs");
   auto o = options_for(db.conninfo(), dir.path());
-  o.poll_interval = std::chrono::hours{1};  // only inotify can find the segment in time
+  o.poll_interval = std::chrono::hours{1};  // only inotify can find the segment
   gg::sched::scheduler sched(small_scheduler());
   sched.run();
   gg::loader::loader stage(o, {&sched.io(), sched.blocking_executor()});
   REQUIRE(stage.start().has_value());
   REQUIRE(eventually([&] { return stage.health().state == gg::health_state::up; }, 5s));
   auto conn = db.connect();
-  const auto sealed_at = std::chrono::steady_clock::now();
   seal_segment(dir.path(), "page_views", 1, segment_of("page_views", 0, 25));
-  CHECK(eventually([&] { return page_views(conn) == 25; }, 5s));
-  CHECK(std::chrono::steady_clock::now() - sealed_at < 1500ms);
+  // Any pickup before the hour-long poll is inotify's; the wait is long for sanitizer builds.
+  CHECK(eventually([&] { return page_views(conn) == 25; }, 30s));
   REQUIRE(stage.drain(std::chrono::steady_clock::now() + 5s).has_value());
 }
 

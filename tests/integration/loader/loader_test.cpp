@@ -546,12 +546,13 @@ TEST_CASE("the loader recovers when PostgreSQL stops and restarts mid-load",
         static_cast<std::int64_t>(seq));
 }
 
-TEST_CASE("a sealed segment is picked up within about a second in continuous mode",
+// The poll is an hour away, so only the rename that seals a segment can wake the loader.
+TEST_CASE("a sealed segment is picked up by its rename, not by the poll, in continuous mode",
           "[integration][loader]") {
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
   gg::test::temp_dir dir("gg-loader-it");
   auto o = options_for(db.conninfo(), dir.path());
-  o.poll_interval = 1000ms;
+  o.poll_interval = 1h;
   o.summary_interval = 1h;
   gg::sched::scheduler sched(gg::sched::scheduler_options{1, 2});
   sched.run();
@@ -565,16 +566,14 @@ TEST_CASE("a sealed segment is picked up within about a second in continuous mod
     const fs::path open = path.string() + ".open";
     fs::rename(path, open);
     std::this_thread::sleep_for(50ms);
-    const auto sealed_at = std::chrono::steady_clock::now();
     fs::rename(open, path);
     const bool loaded = eventually(
         [&] {
           return scalar(conn, "SELECT count(*) FROM raw_data.page_views") ==
                  static_cast<std::int64_t>((i + 1) * 10);
         },
-        3s);
-    CHECK(loaded);
-    CHECK(std::chrono::steady_clock::now() - sealed_at < 1500ms);
+        30s);
+    REQUIRE(loaded);
   }
   CHECK(stage.health().state == gg::health_state::up);
   REQUIRE(stage.drain(std::chrono::steady_clock::now() + 5s).has_value());

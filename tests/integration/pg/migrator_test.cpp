@@ -51,20 +51,23 @@ TEST_CASE("the initial migration creates the raw tables with their columns and i
           "session_id:text:YES,user_id:text:YES,client_ip:text:YES,user_agent:text:YES,"
           "url:text:YES,path:text:YES,properties:jsonb:YES,queue_name:text:NO,"
           "processed_timestamp:timestamp with time zone:YES,is_bot:boolean:NO,"
-          "loaded_at:timestamp with time zone:NO");
+          "loaded_at:timestamp with time zone:NO,load_xid:bigint:NO");
     auto idx =
         must(c.exec("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE "
                     "schemaname = 'raw_data' AND tablename = $1",
                     table));
     const std::string t = table;
-    CHECK(idx.get(0, 0) == t + "_event_id_key," + t + "_loaded_at_brin," + t + "_pkey," + t +
-                               "_server_timestamp_idx," + t + "_session_id_idx," + t +
-                               "_timestamp_idx");
+    CHECK(idx.get(0, 0) == t + "_event_id_key," + t + "_load_xid_brin," + t + "_loaded_at_brin," +
+                               t + "_pkey," + t + "_server_timestamp_idx," + t +
+                               "_session_id_idx," + t + "_timestamp_idx");
     auto ins = must(c.exec(std::string("INSERT INTO raw_data.") + table +
                            " (event_id, server_timestamp, queue_name) VALUES "
-                           "(gen_random_uuid(), now(), 'q') RETURNING id, is_bot"));
+                           "(gen_random_uuid(), now(), 'q') RETURNING id, is_bot, "
+                           "load_xid = pg_current_xact_id()::text::bigint"));
     CHECK(ins.get(0, 0) == "1");
     CHECK(ins.get(0, 1) == "f");
+    // The load stamp: the inserting transaction's id.
+    CHECK(ins.get(0, 2) == "t");
   }
   CHECK(scalar(c,
                "SELECT count(*) FROM pg_namespace WHERE nspname IN "

@@ -1,3 +1,4 @@
+#include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/pg/embedded_cluster.hpp>
 #include <gadgetgrove/pg/pool.hpp>
 
@@ -161,4 +162,21 @@ TEST_CASE("a pool reconnects after the server restarts under it", "[integration]
   }
   CHECK(p.stats().reconnects == 2);
   CHECK(p.stats().in_use == 0);
+}
+
+TEST_CASE("a pool registers its metrics with the registry it is given, not the process-wide one",
+          "[integration][pg]") {
+  pg_database db;
+  gg::metrics::registry reg;
+  auto options = options_for(db.conninfo(), 1, "own-registry");
+  options.metrics = &reg;
+  gg::pg::pool p(std::move(options));
+  auto held = must(p.acquire(1s));
+  REQUIRE_FALSE(p.acquire(20ms).has_value());
+  const std::string text = reg.expose();
+  CHECK(text.find(R"(gadgetgrove_pg_pool_acquire_timeouts_total{pool="own-registry"} 1)") !=
+        std::string::npos);
+  CHECK(text.find(R"(gadgetgrove_pg_pool_size_connections{pool="own-registry"} 1)") !=
+        std::string::npos);
+  CHECK(gg::metrics::global().expose().find(R"(pool="own-registry")") == std::string::npos);
 }

@@ -353,6 +353,82 @@ TEST_CASE("lookback reprocesses the window before the newest event so a late row
   CHECK(scalar(f.conn, "select count(distinct event_id) from analytics.visits") == 3);
 }
 
+TEST_CASE("a load-stamped model reads only rows it has not seen, and a late commit's too",
+          "[integration][transform]") {
+  fixture f;
+  auto loader = f.db.connect();
+  exec(f.conn,
+       "create table raw_data.stamped (event_id int, load_xid bigint not null default "
+       "(pg_current_xact_id()::text::bigint)); insert into raw_data.stamped values (1), (2)");
+  auto spec = model("stamped", "incremental");
+  spec.unique_key = {"event_id"};
+  spec.load_stamp = "load_xid";
+  spec.stamped_inputs = {stamped_input{relation_name{"", "raw_data", "stamped"}, "load_xid"}};
+  std::vector<std::optional<std::int64_t>> seen;
+  auto compile = [&](const compile_request& req) -> gg::result<compiled_sql> {
+    seen.push_back(req.load_stamp_from);
+    std::string sql = "select event_id, load_xid from raw_data.stamped";
+    if (req.load_stamp_from) sql += " where load_xid >= " + std::to_string(*req.load_stamp_from);
+    return compiled_sql{sql, {}, {}};
+  };
+  const std::string watermark =
+      "select load_xid from pipeline.transform_watermarks where relation = "
+      "'\"analytics\".\"stamped\"'";
+
+  // No watermark recorded: built in full, and the watermark is recorded.
+  f.build(spec, compile);
+  REQUIRE(seen.size() == 1);
+  CHECK_FALSE(seen[0]);
+  CHECK(scalar(f.conn, "select count(*) from analytics.stamped") == 2);
+  const auto first = scalar(f.conn, watermark);
+  CHECK(first > scalar(f.conn, "select max(load_xid) from raw_data.stamped"));
+
+  // Nothing new: the model is not run at all.
+  auto idle = f.build(spec, compile);
+  CHECK(idle.adapter_message == "no new rows");
+  CHECK(seen.size() == 1);
+  const auto before = scalar(f.conn, watermark);
+  CHECK(before >= first);
+
+  // A load begins (its transaction id is the lower one), a later load commits, a run happens,
+  // then the first load commits: the next run still picks its row up.
+  REQUIRE(static_cast<bool>(loader.begin()));
+  exec(loader, "insert into raw_data.stamped values (3)");
+  exec(f.conn, "insert into raw_data.stamped values (4)");
+  f.build(spec, compile);
+  CHECK(scalar(f.conn, "select count(*) from analytics.stamped") == 3);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1] == before);
+  // The watermark stops below the running load.
+  CHECK(scalar(f.conn, watermark) <= scalar(loader, "select pg_current_xact_id()::text::bigint"));
+  REQUIRE(static_cast<bool>(loader.commit()));
+  f.build(spec, compile);
+  CHECK(scalar(f.conn, "select count(*) from analytics.stamped") == 4);
+  // Only rows from the late load on were read, not the table.
+  CHECK(scalar(f.conn, "select count(*) from raw_data.stamped where load_xid >= " +
+                           std::to_string(*seen.back())) == 2);
+
+  SECTION("a parent's watermark caps the model's") {
+    exec(f.conn,
+         "insert into pipeline.transform_watermarks (relation, load_xid) values "
+         "('\"analytics\".\"parent\"', 5)");
+    auto child = spec;
+    child.stamped_inputs.push_back(
+        stamped_input{relation_name{"", "analytics", "parent"}, "load_xid", true});
+    exec(f.conn, "create table analytics.parent (load_xid bigint)");
+    exec(f.conn, "insert into raw_data.stamped values (5)");
+    f.build(child, compile);
+    CHECK(scalar(f.conn, watermark) == 5);
+  }
+  SECTION("a full refresh rebuilds and records a new watermark") {
+    f.options.full_refresh = true;
+    f.build(spec, compile);
+    CHECK_FALSE(seen.back());
+    CHECK(scalar(f.conn, "select count(*) from analytics.stamped") == 4);
+    CHECK(scalar(f.conn, watermark) > scalar(f.conn, "select max(load_xid) from raw_data.stamped"));
+  }
+}
+
 TEST_CASE("a failing statement reports the line of the compiled SQL and the model file",
           "[integration][transform]") {
   fixture f;

@@ -76,6 +76,13 @@ std::vector<raw_event> read_events(const std::filesystem::path& file) {
 std::size_t load(gg::pg::connection& conn, const std::vector<raw_event>& events,
                  const std::string& loaded_at_sql) {
   if (auto s = conn.begin(); !s) FAIL(s.error().message);
+  const std::size_t inserted = insert_events(conn, events, loaded_at_sql);
+  if (auto s = conn.commit(); !s) FAIL(s.error().message);
+  return inserted;
+}
+
+std::size_t insert_events(gg::pg::connection& conn, const std::vector<raw_event>& events,
+                          const std::string& loaded_at_sql) {
   std::size_t inserted = 0;
   for (const auto& e : events) {
     bool known = false;
@@ -94,7 +101,6 @@ std::size_t load(gg::pg::connection& conn, const std::vector<raw_event>& events,
     if (!r) FAIL(r.error().message);
     inserted += r->affected_rows();
   }
-  if (auto s = conn.commit(); !s) FAIL(s.error().message);
   return inserted;
 }
 

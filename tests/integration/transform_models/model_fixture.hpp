@@ -44,6 +44,11 @@ std::vector<raw_event> read_events(const std::filesystem::path& file);
 std::size_t load(gg::pg::connection& conn, const std::vector<raw_event>& events,
                  const std::string& loaded_at_sql = "now()");
 
+/// Inserts `events` as load() does, in the transaction open on `conn`, which the caller
+/// commits: a load still running while other loads commit and the models run.
+std::size_t insert_events(gg::pg::connection& conn, const std::vector<raw_event>& events,
+                          const std::string& loaded_at_sql = "now()");
+
 /// The shop's product dimension rows the fixture's products refer to.
 void load_products(gg::pg::connection& conn);
 

@@ -198,7 +198,7 @@ TEST_CASE("options with fixed values are parsed into their enums once, at start-
   CHECK(ok(sim).opts.progress == gg::traffic::progress_mode::never);
 }
 
-TEST_CASE("--role is parsed once into the node's roles; all is the default", "[unit][app]") {
+TEST_CASE("option --role is parsed once into node roles, all by default", "[unit][app]") {
   CHECK(ok(run({"serve"})).opts.roles == gg::app::node_roles::all());
   const auto& p = ok(run({"serve", "--role", "ingest,web"}));
   CHECK(p.opts.roles.has(gg::app::node_role::ingest));

@@ -1,6 +1,7 @@
 #include <gadgetgrove/sched/scheduler.hpp>
 
 #include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/core/metrics.hpp>
 #include "manual_clock.hpp"
 
 #include <catch2/catch.hpp>
@@ -540,4 +541,28 @@ TEST_CASE("on a manual clock stop cancels every job's timers before the io threa
     CHECK(clock->pending() == 0);
   }
   CHECK(watch.expired());
+}
+
+TEST_CASE(
+    "a scheduler's jobs count their runs in the metrics registry it is given, not the "
+    "process-wide one",
+    "[unit][sched]") {
+  quiet_log quiet;
+  auto clock = std::make_shared<manual_clock>();
+  gg::metrics::registry reg;
+  auto options = on(clock);
+  options.metrics = &reg;
+  scheduler s{options};
+  auto id = s.every(
+      "counted-here", 10s, [](std::stop_token) -> gg::status { return {}; }, job_options{});
+  REQUIRE(id.has_value());
+  s.run();
+  REQUIRE(eventually([&] { return clock->pending() == 1; }));
+  clock->advance(10s);
+  CHECK(eventually([&] {
+    return reg.expose().find(
+               R"(gadgetgrove_sched_job_runs_total{job="counted-here",outcome="success"} 1)") !=
+           std::string::npos;
+  }));
+  CHECK(gg::metrics::global().expose().find(R"(job="counted-here")") == std::string::npos);
 }

@@ -117,6 +117,37 @@ TEST_CASE("refs and sources with event_time are filtered to the window and rende
   CHECK(compiled(p, "m").sql.find("_dbt_et_filter_subq") == std::string::npos);
 }
 
+TEST_CASE("refs and sources with a load stamp keep the rows from the watermark on",
+          "[unit][transform]") {
+  temp_dir dir;
+  write_files(dir.path(),
+              {{"dbt_project.yml", minimal_project},
+               {"models/src.yml",
+                "version: 2\nsources:\n  - name: raw\n    schema: raw_data\n"
+                "    config: {load_stamp: load_xid}\n"
+                "    tables:\n      - name: events\n"},
+               {"models/up.sql",
+                "{{ config(materialized='incremental', load_stamp='last_xid') }}select * from "
+                "{{ source('raw', 'events') }}"},
+               {"models/m.sql",
+                "{{ config(materialized='incremental', load_stamp='last_xid') }}\n"
+                "select * from {{ ref('up') }} u\n"
+                "join {{ source('raw', 'events') }} e using (id)\n"
+                "join {{ ref('up').render() }} r using (id)"}});
+  const project p = load(dir);
+  CHECK(p.find_model("m")->config.load_stamp == "last_xid");
+  compile_state s;
+  s.is_incremental = true;
+  s.load_stamp_from = 4711;
+  CHECK(squash(compiled(p, "m", s).sql) ==
+        "select * from (select * from \"public\".\"up\" where \"last_xid\" >= 4711) "
+        "_dbt_et_filter_subq_up u join (select * from \"raw_data\".\"events\" where "
+        "\"load_xid\" >= 4711) _dbt_et_filter_subq_events e using (id) join "
+        "\"public\".\"up\" r using (id)");
+  // No watermark (a full build): nothing is filtered.
+  CHECK(compiled(p, "m").sql.find("_dbt_et_filter_subq") == std::string::npos);
+}
+
 TEST_CASE("is_incremental and this follow the compile state", "[unit][transform]") {
   temp_dir dir;
   write_files(dir.path(),

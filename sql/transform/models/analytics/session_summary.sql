@@ -2,8 +2,8 @@
 -- (is_bot) are left out, and so are simulated shoppers' (is_synthetic) unless var
 -- include_synthetic is true (macros/synthetic_events.sql).
 --
--- Incremental by session: the runner hands this model only the staging rows loaded within
--- the lookback window (event_time loaded_at), and the sessions those rows belong to are
+-- Incremental by session: the runner hands this model only the staging rows loaded since
+-- its last run (by load stamp, load_xid), and the sessions those rows belong to are
 -- recomputed from their whole history (ref(...).render() reads the staging tables
 -- unfiltered) and replace their previous rows (delete+insert on session_id). An event loaded
 -- late, whatever its client timestamp, thus updates its session.
@@ -11,12 +11,12 @@
     materialized='incremental',
     unique_key='session_id',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     indexes=[
       {'columns': ['session_id'], 'unique': True},
       {'columns': ['session_date']},
       {'columns': ['user_id']},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -32,7 +32,7 @@ touched as (
 {% endif %}
 
 page_views as (
-    select session_id, user_id, event_at, path, is_synthetic, loaded_at
+    select session_id, user_id, event_at, path, is_synthetic, loaded_at, load_xid
     from {{ ref('stg_page_views').render() }}
     where not is_bot {{ and_not_synthetic() }}
       and session_id is not null
@@ -40,7 +40,8 @@ page_views as (
 ),
 
 user_events as (
-    select session_id, user_id, event_id, event_name, user_name, user_email, event_at, loaded_at
+    select session_id, user_id, event_id, event_name, user_name, user_email, event_at, loaded_at,
+           load_xid
     from {{ ref('stg_user_events').render() }}
     where not is_bot {{ and_not_synthetic() }}
       and session_id is not null
@@ -49,7 +50,7 @@ user_events as (
 
 ecommerce as (
     select session_id, user_id, ecommerce_action, event_name, product_id, value,
-           transaction_id, event_at, loaded_at
+           transaction_id, event_at, loaded_at, load_xid
     from {{ ref('stg_ecommerce_events').render() }}
     where not is_bot {{ and_not_synthetic() }}
       and session_id is not null
@@ -65,7 +66,8 @@ visits as (
         count(distinct path) as viewed_pages,
         bool_or(is_synthetic) as is_synthetic,
         max(user_id) as page_view_user_id,
-        max(loaded_at) as last_loaded_at
+        max(loaded_at) as last_loaded_at,
+        max(load_xid) as last_load_xid
     from page_views
     group by session_id
 ),
@@ -80,7 +82,8 @@ identities as (
 ),
 
 user_activity as (
-    select session_id, max(user_id) as user_id, max(loaded_at) as last_loaded_at
+    select session_id, max(user_id) as user_id, max(loaded_at) as last_loaded_at,
+           max(load_xid) as last_load_xid
     from user_events
     group by session_id
 ),
@@ -119,7 +122,8 @@ shopping as (
         count(distinct product_id) filter (where ecommerce_action = 'add_to_cart')
             as unique_products_carted,
         bool_or(ecommerce_action = 'checkout_error') as checkout_error,
-        max(loaded_at) as last_loaded_at
+        max(loaded_at) as last_loaded_at,
+        max(load_xid) as last_load_xid
     from ecommerce
     group by session_id
 ),
@@ -149,7 +153,9 @@ sessions as (
         coalesce(shopping.checkout_error, false) as checkout_error,
         visits.is_synthetic,
         greatest(visits.last_loaded_at, user_activity.last_loaded_at,
-                 shopping.last_loaded_at) as last_loaded_at
+                 shopping.last_loaded_at) as last_loaded_at,
+        greatest(visits.last_load_xid, user_activity.last_load_xid,
+                 shopping.last_load_xid) as last_load_xid
     from visits
     left join identities on identities.session_id = visits.session_id
     left join user_activity on user_activity.session_id = visits.session_id
@@ -185,5 +191,5 @@ select
         else 'bounce'
     end as session_outcome,
     is_synthetic,
-    last_loaded_at
+    last_loaded_at, last_load_xid
 from sessions

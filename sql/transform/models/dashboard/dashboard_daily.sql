@@ -12,11 +12,11 @@
     materialized='incremental',
     incremental_strategy='append',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     pre_hook="{{ dashboard_delete_touched_days('date') }}",
     indexes=[
       {'columns': ['date', 'session_outcome', 'source'], 'unique': True},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -31,7 +31,8 @@ select
     count(*) filter (where funnel_stage >= 5) as purchase_sessions,
     sum(orders) as orders,
     sum(revenue) as revenue,
-    max(last_loaded_at) as last_loaded_at
+    max(last_loaded_at) as last_loaded_at,
+    max(last_load_xid) as last_load_xid
 from {{ ref('dashboard_sessions').render() }}
 {% if is_incremental() %}
 where session_date in ({{ dashboard_touched_days() }})

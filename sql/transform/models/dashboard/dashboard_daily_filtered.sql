@@ -13,11 +13,11 @@
     materialized='incremental',
     incremental_strategy='append',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     pre_hook="{{ dashboard_delete_touched_days('date') }}",
     indexes=[
       {'columns': ['dimension', 'value', 'date', 'session_outcome'], 'unique': True},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -33,7 +33,8 @@ select
     count(*) filter (where sessions.funnel_stage >= 5) as purchase_sessions,
     sum(sessions.orders) as orders,
     sum(sessions.revenue) as revenue,
-    max(sessions.last_loaded_at) as last_loaded_at
+    max(sessions.last_loaded_at) as last_loaded_at,
+    max(sessions.last_load_xid) as last_load_xid
 from {{ ref('dashboard_session_filters').render() }} as filters
 join {{ ref('dashboard_sessions').render() }} as sessions on sessions.session_id = filters.session_id
 where filters.dimension in ('product', 'category', 'page')

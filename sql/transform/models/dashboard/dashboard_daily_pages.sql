@@ -2,18 +2,18 @@
 -- visitors (distinct that day), entries and exits. The unfiltered pages panel sums a range of
 -- it.
 --
--- Incremental by day and path: the (day, path) pairs of the page views in the lookback window
+-- Incremental by day and path: the (day, path) pairs of the page views loaded since the last run
 -- are recomputed from all of that day's views of the path (dashboard_page_views unfiltered,
 -- through its (view_date, path) index) and replace their rows. A view never changes its own
 -- day (a session's day can: an earlier event moves its start), and when a session gains a view
 -- all its rows are rewritten with its new load time, so a view that stops being the exit is in
--- the window too.
+-- the rows loaded since too.
 {{ config(
     materialized='incremental',
     unique_key=['date', 'path'],
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
-    indexes=[{'columns': ['date', 'path'], 'unique': True}, {'columns': ['last_loaded_at']}]
+    load_stamp='last_load_xid',
+    indexes=[{'columns': ['date', 'path'], 'unique': True}, {'columns': ['last_load_xid']}]
 ) }}
 
 with
@@ -39,6 +39,7 @@ select
     count(distinct visitor_id) as visitors,
     count(*) filter (where is_entry) as entries,
     count(*) filter (where is_exit) as exits,
-    max(last_loaded_at) as last_loaded_at
+    max(last_loaded_at) as last_loaded_at,
+    max(last_load_xid) as last_load_xid
 from views
 group by view_date, path

@@ -8,9 +8,9 @@
     materialized='incremental',
     incremental_strategy='append',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     pre_hook="{{ dashboard_delete_touched_days('date') }}",
-    indexes=[{'columns': ['date', 'source'], 'unique': True}, {'columns': ['last_loaded_at']}]
+    indexes=[{'columns': ['date', 'source'], 'unique': True}, {'columns': ['last_load_xid']}]
 ) }}
 
 select
@@ -18,7 +18,8 @@ select
     source,
     count(*) as sessions,
     count(distinct visitor_id) as visitors,
-    max(last_loaded_at) as last_loaded_at
+    max(last_loaded_at) as last_loaded_at,
+    max(last_load_xid) as last_load_xid
 from {{ ref('dashboard_sessions').render() }}
 {% if is_incremental() %}
 where session_date in ({{ dashboard_touched_days() }})

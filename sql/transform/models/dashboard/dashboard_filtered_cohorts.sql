@@ -15,11 +15,11 @@
     materialized='incremental',
     incremental_strategy='append',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     pre_hook="{{ dashboard_delete_touched_days('cohort_date', cohorts=true) }}",
     indexes=[
       {'columns': ['dimension', 'value', 'cohort_date', 'week'], 'unique': True},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -42,7 +42,7 @@ user_sessions as (
         filters.value,
         sessions.user_id,
         sessions.session_date,
-        sessions.last_loaded_at
+        sessions.last_loaded_at, sessions.last_load_xid
     from {{ ref('dashboard_session_filters').render() }} as filters
     join {{ ref('dashboard_sessions').render() }} as sessions on sessions.session_id = filters.session_id
     where sessions.user_id is not null
@@ -69,7 +69,8 @@ active as (
         firsts.cohort_date,
         (user_sessions.session_date - firsts.cohort_date) / 7 as week,
         count(distinct user_sessions.user_id) as active,
-        max(user_sessions.last_loaded_at) as last_loaded_at
+        max(user_sessions.last_loaded_at) as last_loaded_at,
+        max(user_sessions.last_load_xid) as last_load_xid
     from user_sessions
     join firsts
       on firsts.dimension = user_sessions.dimension and firsts.value = user_sessions.value
@@ -85,7 +86,7 @@ select
     active.week,
     sizes.size,
     active.active,
-    active.last_loaded_at
+    active.last_loaded_at, active.last_load_xid
 from active
 join sizes
   on sizes.dimension = active.dimension and sizes.value = active.value

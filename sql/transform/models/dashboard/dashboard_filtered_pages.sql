@@ -11,11 +11,11 @@
     materialized='incremental',
     incremental_strategy='append',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     pre_hook="{{ dashboard_delete_touched_days('date') }}",
     indexes=[
       {'columns': ['dimension', 'value', 'date', 'path'], 'unique': True},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -30,7 +30,8 @@ with session_paths as (
         count(*) as views,
         count(*) filter (where is_entry) as entries,
         count(*) filter (where is_exit) as exits,
-        max(last_loaded_at) as last_loaded_at
+        max(last_loaded_at) as last_loaded_at,
+        max(last_load_xid) as last_load_xid
     from {{ ref('dashboard_page_views').render() }}
     {% if is_incremental() %}where view_date in ({{ dashboard_touched_days() }}){% endif %}
     group by session_id, visitor_id, view_date, path
@@ -46,7 +47,8 @@ per_visitor as (
         sum(session_paths.views) as views,
         sum(session_paths.entries) as entries,
         sum(session_paths.exits) as exits,
-        max(session_paths.last_loaded_at) as last_loaded_at
+        max(session_paths.last_loaded_at) as last_loaded_at,
+        max(session_paths.last_load_xid) as last_load_xid
     from session_paths
     join {{ ref('dashboard_session_filters').render() }} as filters
       on filters.session_id = session_paths.session_id
@@ -62,6 +64,7 @@ select
     count(*) as visitors,
     sum(entries)::bigint as entries,
     sum(exits)::bigint as exits,
-    max(last_loaded_at) as last_loaded_at
+    max(last_loaded_at) as last_loaded_at,
+    max(last_load_xid) as last_load_xid
 from per_visitor
 group by 1, 2, 3, 4

@@ -10,11 +10,11 @@
     materialized='incremental',
     incremental_strategy='append',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     pre_hook="{{ dashboard_delete_touched_days('date') }}",
     indexes=[
       {'columns': ['dimension', 'value', 'date', 'product_id'], 'unique': True},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -26,7 +26,8 @@ select
     sum(products.revenue) as revenue,
     sum(products.units_sold) as units_sold,
     sum(products.views) as views,
-    max(filters.last_loaded_at) as last_loaded_at
+    max(filters.last_loaded_at) as last_loaded_at,
+    max(filters.last_load_xid) as last_load_xid
 from {{ ref('dashboard_session_filters').render() }} as filters
 join {{ ref('dashboard_session_products').render() }} as products
   on products.session_id = filters.session_id

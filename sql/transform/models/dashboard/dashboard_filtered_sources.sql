@@ -9,11 +9,11 @@
     materialized='incremental',
     incremental_strategy='append',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     pre_hook="{{ dashboard_delete_touched_days('date') }}",
     indexes=[
       {'columns': ['dimension', 'value', 'date', 'source'], 'unique': True},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -24,7 +24,8 @@ select
     sessions.source,
     count(*) as sessions,
     count(distinct sessions.visitor_id) as visitors,
-    max(sessions.last_loaded_at) as last_loaded_at
+    max(sessions.last_loaded_at) as last_loaded_at,
+    max(sessions.last_load_xid) as last_load_xid
 from {{ ref('dashboard_session_filters').render() }} as filters
 join {{ ref('dashboard_sessions').render() }} as sessions on sessions.session_id = filters.session_id
 {% if is_incremental() %}where filters.session_date in ({{ dashboard_touched_days() }}){% endif %}

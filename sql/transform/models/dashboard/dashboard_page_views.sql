@@ -3,23 +3,23 @@
 -- time, then load time and event id.
 --
 -- Incremental by session: a new page view moves its session's exit, so the sessions of the
--- dashboard_sessions rows in the lookback window are recomputed from all their page views
+-- dashboard_sessions rows changed since the last run are recomputed from all their page views
 -- (stg_page_views unfiltered, through its session_id index) and replace their rows.
 {{ config(
     materialized='incremental',
     unique_key='session_id',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     indexes=[
       {'columns': ['session_id']},
       {'columns': ['view_date', 'path']},
       {'columns': ['path', 'session_date']},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
 with sessions as (
-    select session_id, session_date, visitor_id, last_loaded_at
+    select session_id, session_date, visitor_id, last_loaded_at, last_load_xid
     from {{ ref('dashboard_sessions') }}
 ),
 
@@ -48,7 +48,7 @@ select
     {{ reporting_day('views.event_at') }} as view_date,
     views.view_no = 1 as is_entry,
     views.view_no = views.session_views as is_exit,
-    sessions.last_loaded_at
+    sessions.last_loaded_at, sessions.last_load_xid
 from views
 join sessions on sessions.session_id = views.session_id
 where views.path is not null

@@ -3,23 +3,23 @@
 -- (the shop's catalog, else the events'), and the session's views, adds, units sold and revenue
 -- of the product. The product and category filters and the filtered products panel read it.
 --
--- Incremental by session, like dashboard_page_views: the facts of the sessions in the window
+-- Incremental by session, like dashboard_page_views: the facts of the sessions changed since the last run
 -- are read from int_product_events unfiltered (through its session_id index).
 {{ config(
     materialized='incremental',
     unique_key='session_id',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     indexes=[
       {'columns': ['session_id']},
       {'columns': ['product_id', 'session_date']},
       {'columns': ['product_category', 'session_date']},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
 with sessions as (
-    select session_id, session_date, last_loaded_at
+    select session_id, session_date, last_loaded_at, last_load_xid
     from {{ ref('dashboard_sessions') }}
 ),
 
@@ -46,7 +46,7 @@ select
     facts.cart_adds,
     facts.units_sold,
     facts.revenue,
-    sessions.last_loaded_at
+    sessions.last_loaded_at, sessions.last_load_xid
 from facts
 join sessions on sessions.session_id = facts.session_id
 left join {{ source('shop', 'dim_products') }} as products

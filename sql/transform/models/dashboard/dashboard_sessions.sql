@@ -10,20 +10,20 @@
 -- earlier ones), so "reached stage k" is funnel_stage >= k.
 --
 -- Incremental by session: the runner hands this model the session_summary rows recomputed
--- within the lookback window (event_time last_loaded_at); their landing page views are read
+-- changed since its last run (load stamp last_load_xid); their landing page views are read
 -- from stg_page_views unfiltered (.render(), through its session_id index) and the rows
 -- replace the sessions' previous ones.
 {{ config(
     materialized='incremental',
     unique_key='session_id',
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='last_load_xid',
     indexes=[
       {'columns': ['session_id'], 'unique': True},
       {'columns': ['session_date']},
       {'columns': ['source', 'session_date']},
       {'columns': ['user_id']},
-      {'columns': ['last_loaded_at']}
+      {'columns': ['last_load_xid']}
     ]
 ) }}
 
@@ -75,6 +75,6 @@ select
     sessions.purchase_value as revenue,
     sourced.landing_path,
     coalesce(sourced.utm_source, sourced.referrer_host, '(direct)') as source,
-    sessions.last_loaded_at
+    sessions.last_loaded_at, sessions.last_load_xid
 from sessions
 left join sourced on sourced.session_id = sessions.session_id

@@ -3,8 +3,8 @@
 -- events gave them. product_performance sums these rows, so it reads a few rows per product
 -- and day instead of every product event.
 --
--- Incremental by (product, day): the product days of the facts loaded within the lookback
--- window are recomputed from all of that day's facts (int_product_events read unfiltered with
+-- Incremental by (product, day): the product days of the facts loaded since the last run
+-- are recomputed from all of that day's facts (int_product_events read unfiltered with
 -- ref(...).render(), through its (fact_date, product_id) index) and replace their rows. A
 -- fact never changes its day and facts are never removed, so a recomputed row is exactly what a
 -- full refresh computes.
@@ -12,8 +12,8 @@
     materialized='incremental',
     unique_key=['product_id', 'fact_date'],
     event_time='last_loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
-    indexes=[{'columns': ['product_id', 'fact_date'], 'unique': True}, {'columns': ['last_loaded_at']}]
+    load_stamp='last_load_xid',
+    indexes=[{'columns': ['product_id', 'fact_date'], 'unique': True}, {'columns': ['last_load_xid']}]
 ) }}
 
 with
@@ -49,6 +49,7 @@ select
     max(product_brand) as product_brand,
     max(product_category) as product_category,
     max(product_price) as product_price,
-    max(loaded_at) as last_loaded_at
+    max(loaded_at) as last_loaded_at,
+    max(load_xid) as last_load_xid
 from facts
 group by product_id, fact_date

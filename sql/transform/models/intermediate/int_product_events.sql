@@ -2,16 +2,16 @@
 -- or one line of an order the shop completed (line_no 1, 2, ...: the order_completed event's
 -- items), with fact_date, the reporting day of the event. Purchases are taken from the shop's own order events only, because the browser's
 -- purchase event carries no items. Incremental: each run adds the facts of newly loaded
--- events (the runner filters stg_ecommerce_events to the lookback window by loaded_at).
+-- events (the runner filters stg_ecommerce_events to the rows loaded since the last run, by load stamp).
 {{ config(
     materialized='incremental',
     unique_key=['event_id', 'line_no'],
     event_time='loaded_at',
-    lookback_window=var('late_load_lookback', '15 minutes'),
+    load_stamp='load_xid',
     indexes=[
       {'columns': ['fact_date', 'product_id']},
       {'columns': ['session_id']},
-      {'columns': ['loaded_at']}
+      {'columns': ['load_xid']}
     ]
 ) }}
 
@@ -38,7 +38,7 @@ browsing as (
         event_at,
         {{ reporting_day('event_at') }} as fact_date,
         is_synthetic,
-        loaded_at
+        loaded_at, load_xid
     from events
     where ecommerce_action in ('product_view', 'add_to_cart')
       and product_id is not null
@@ -60,7 +60,7 @@ order_lines as (
         events.event_at,
         {{ reporting_day('events.event_at') }} as fact_date,
         events.is_synthetic,
-        events.loaded_at
+        events.loaded_at, events.load_xid
     from events
     cross join lateral jsonb_array_elements(
         case when jsonb_typeof(events.properties -> 'items') = 'array'
@@ -74,6 +74,6 @@ union all
 select
     event_id, line_no, action, session_id, product_id, product_name, product_brand,
     product_category, product_price, quantity, product_price * quantity as revenue,
-    transaction_id, event_at, fact_date, is_synthetic, loaded_at
+    transaction_id, event_at, fact_date, is_synthetic, loaded_at, load_xid
 from order_lines
 where product_id is not null
