@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,8 +29,10 @@ class rabbitmq_node {
   rabbitmq_node(const rabbitmq_node&) = delete;
   rabbitmq_node& operator=(const rabbitmq_node&) = delete;
 
-  /// Starts the node and waits (`rabbitmqctl await_startup`) until it takes connections; the
-  /// same ports every time. Fails the running test when it cannot.
+  /// Starts the node and waits (`rabbitmqctl await_startup`, at most a few minutes) until it
+  /// takes connections. A first start that fails is tried again on fresh ports (so url() is
+  /// known only after it); later starts keep the ports. Fails the running test, saying why
+  /// (the node's output and log tail), when it cannot.
   void start();
   /// Stops it politely (`rabbitmqctl stop`), waiting for it to exit.
   void stop();
@@ -40,11 +43,17 @@ class rabbitmq_node {
   /// amqp://guest:guest@127.0.0.1:<port>/
   std::string url() const;
   int port() const noexcept { return amqp_port_; }
-  /// Runs `rabbitmqctl <args>` against this node; {status, stdout, stderr}.
+  /// Runs `rabbitmqctl <args>` against this node (killed after `timeout`, two minutes by
+  /// default); {status, stdout, stderr}.
   run_result ctl(const std::vector<std::string>& args);
+  run_result ctl(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
 
  private:
   std::map<std::string, std::string> env() const;
+  void pick_ports();
+  void stop_epmd();
+  /// One boot: empty when the node answers, else why not (the node is then stopped).
+  std::string try_start();
 
   pid_t owner_;
   temp_dir dir_;
@@ -52,6 +61,7 @@ class rabbitmq_node {
   int amqp_port_ = 0;
   int dist_port_ = 0;
   int epmd_port_ = 0;
+  bool started_ = false;
   std::unique_ptr<child_process> server_;
 };
 

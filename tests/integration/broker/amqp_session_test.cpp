@@ -23,7 +23,7 @@ std::string unique_stream(const char* what) {
 amqp_session connect() {
   auto url = gg::broker::parse_broker_url(gg::test::rabbitmq_url());
   REQUIRE(url.has_value());
-  auto s = amqp_session::connect(*url, 10s);
+  auto s = amqp_session::connect(*url, 60s);
   if (!s) FAIL(s.error());
   return std::move(*s);
 }
@@ -45,14 +45,14 @@ TEST_CASE("published messages are confirmed and read back from the stream in ord
     last = *tag;
   }
   CHECK(last == 50);
-  auto confirmed = pub.wait_confirms(last, 30s);
+  auto confirmed = pub.wait_confirms(last, 120s);
   REQUIRE(confirmed);
   CHECK(*confirmed == last);
 
   auto sub = connect();
   REQUIRE(sub.consume(stream, {}, 20));
   for (int i = 0; i < 50; ++i) {
-    auto d = sub.next(10s);
+    auto d = sub.next(60s);
     REQUIRE(d.has_value());
     REQUIRE(d->has_value());
     CHECK((*d)->message_id == "id-" + std::to_string(i));
@@ -72,12 +72,12 @@ TEST_CASE("a consumer started at an offset sees nothing before it, even within a
   REQUIRE(pub.declare_stream(stream, {}));
   REQUIRE(pub.enable_confirms());
   for (int i = 0; i < 10; ++i) REQUIRE(pub.publish(stream, std::to_string(i), std::to_string(i)));
-  REQUIRE(pub.wait_confirms(10, 30s).value() == 10);
+  REQUIRE(pub.wait_confirms(10, 120s).value() == 10);
 
   auto sub = connect();
   REQUIRE(sub.consume(stream, {7}, 5));
   for (int i = 7; i < 10; ++i) {
-    auto d = sub.next(10s);
+    auto d = sub.next(60s);
     REQUIRE(d.has_value());
     REQUIRE(d->has_value());
     CHECK((*d)->stream_offset == i);
@@ -114,7 +114,7 @@ TEST_CASE("a wrong password is a config error", "[integration][broker]") {
   auto url = gg::broker::parse_broker_url(gg::test::rabbitmq_url());
   REQUIRE(url.has_value());
   url->password = "wrong";
-  auto s = amqp_session::connect(*url, 10s);
+  auto s = amqp_session::connect(*url, 60s);
   REQUIRE_FALSE(s.has_value());
   INFO(s.error());
   CHECK(s.error().code == gg::errc::config);

@@ -37,7 +37,7 @@ gg::broker::shipper_options options_for(const std::string& url, const gg::test::
   o.data_dir = dir.path();
   o.queues = {queue};
   o.poll = 20ms;
-  o.connect_timeout = 2s;
+  o.connect_timeout = 10s;
   o.reconnect.delay = 100ms;
   o.reconnect.max_delay = 500ms;
   o.metrics = &m;
@@ -64,13 +64,13 @@ std::size_t files_in(const std::filesystem::path& dir) {
 // Every message of the stream (at least `expect`, and whatever follows), in stream order.
 std::vector<gg::broker::delivery> read_stream(const std::string& url, const std::string& queue,
                                               std::size_t expect) {
-  auto s = amqp_session::connect(gg::broker::parse_broker_url(url).value(), 10s);
+  auto s = amqp_session::connect(gg::broker::parse_broker_url(url).value(), 60s);
   if (!s) FAIL(s.error());
   REQUIRE(s->consume(gg::broker::stream_name(queue), {}, 100));
   std::vector<gg::broker::delivery> out;
   // Up to `expect` messages may take a while to arrive; anything beyond must follow quickly.
   for (;;) {
-    auto d = s->next(out.size() < expect ? 10s : 500ms);
+    auto d = s->next(out.size() < expect ? 60s : 500ms);
     if (!d) FAIL(d.error());
     if (!d->has_value()) break;
     REQUIRE(s->ack((*d)->tag, false));
@@ -91,13 +91,13 @@ TEST_CASE("sealed segments are published in order and archived once the broker c
   gg::metrics::registry m;
   gg::broker::shipper shipper(options_for(url, dir, queue, m));
   REQUIRE(shipper.start());
-  REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 2; }, 60s, 10ms,
+  REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 2; }, 180s, 10ms,
                                "both segments shipped"));
   CHECK(files_in(dir / "log" / queue) == 0);
   CHECK(files_in(dir / "archive" / queue) == 2);
   CHECK(shipper.health().ready());
   CHECK(shipper.stats().events_published == 50);
-  REQUIRE(shipper.drain(std::chrono::steady_clock::now() + 10s));
+  REQUIRE(shipper.drain(std::chrono::steady_clock::now() + 60s));
 
   const auto messages = read_stream(url, queue, 50);
   REQUIRE(messages.size() == 50);
@@ -120,7 +120,7 @@ TEST_CASE(
   gg::broker::shipper shipper(options_for(node.url(), dir, queue, m));
   REQUIRE(shipper.start());
   write_events(dir, queue, 1, 0, 10);
-  REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 1; }, 60s, 10ms,
+  REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 1; }, 180s, 10ms,
                                "first segment shipped"));
 
   node.stop();
@@ -132,16 +132,16 @@ TEST_CASE(
         return h.state == gg::health_state::degraded &&
                h.detail.find("2 segments") != std::string::npos;
       },
-      30s, 10ms, "degraded health naming the backlog"));
+      120s, 10ms, "degraded health naming the backlog"));
   CHECK(files_in(dir / "log" / queue) == 2);
   CHECK(m.expose().find("gadgetgrove_shipper_backlog_segments 2") != std::string::npos);
 
   node.start();
-  REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 3; }, 90s, 20ms,
+  REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 3; }, 180s, 20ms,
                                "shipping resumed"));
   CHECK(files_in(dir / "log" / queue) == 0);
   CHECK(shipper.health().ready());
-  REQUIRE(shipper.drain(std::chrono::steady_clock::now() + 10s));
+  REQUIRE(shipper.drain(std::chrono::steady_clock::now() + 60s));
 
   // Every event is in the stream, in order; a segment cut off mid-publish may appear twice,
   // but never out of order or with a gap.
