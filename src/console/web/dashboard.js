@@ -261,8 +261,10 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 // The sparkline is SVG of our own, drawn with the figures and without the charting library. It
-// is stretched to its box (viewBox and preserveAspectRatio="none"; the strokes keep their width,
-// vector-effect in the stylesheet), so a resize needs no redraw.
+// is drawn in fixed units and stretched to its box (viewBox and preserveAspectRatio="none"; the
+// strokes keep their width, vector-effect in the stylesheet): a resize needs no redraw, and
+// drawing it never asks for the page's layout (its box's size), which in the middle of the
+// first render would force one more layout of the whole page.
 function draw_live(body, reason) {
   node('live-visitors').textContent = format_count(body.visitors_5m);
   node('live-events').textContent = format_count(body.events_5m);
@@ -281,7 +283,7 @@ function draw_live(body, reason) {
     replace_children(box);
     return;
   }
-  const g = live_sparkline(body, box.clientWidth || 300, box.clientHeight || 80);
+  const g = live_sparkline(body, 300, 80);
   box.setAttribute('aria-label', g.summary);
   replace_children(box, svg('svg', {'class': 'sparkline', 'viewBox': `0 0 ${g.width} ${g.height}`,
                                     'preserveAspectRatio': 'none', 'aria-hidden': 'true'},
