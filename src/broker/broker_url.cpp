@@ -33,7 +33,13 @@ gg::result<std::string> unescape(std::string_view s) {
 
 std::string broker_url::redacted() const {
   std::string vh = vhost == "/" ? std::string{} : vhost;
-  return "amqp://" + user + "@" + host + ":" + std::to_string(port) + "/" + vh;
+  return "amqp://" + user + (password.empty() ? "" : ":****") + "@" + host + ":" +
+         std::to_string(port) + "/" + vh;
+}
+
+std::string mask_broker_url(std::string_view url) {
+  auto parsed = parse_broker_url(url);
+  return parsed ? parsed->redacted() : std::string("****");
 }
 
 gg::result<broker_url> parse_broker_url(std::string_view url) {
@@ -72,7 +78,8 @@ gg::result<broker_url> parse_broker_url(std::string_view url) {
     int value = 0;
     const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc{} || p != port.data() + port.size() || value <= 0 || value > 65535) {
-      return gg::fail(gg::errc::invalid_input, "broker URL: bad port '" + std::string(port) + "'");
+      // Not echoed: with the '@' left out, the password sits where the port should be.
+      return gg::fail(gg::errc::invalid_input, "broker URL: bad port");
     }
     out.port = value;
   }

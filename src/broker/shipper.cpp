@@ -242,13 +242,15 @@ gg::status shipper::drain(deadline until) {
 gg::health shipper::health() const {
   const auto s = stats();
   if (!impl_->started) return {health_state::starting, "not started"};
-  if (s.connected) return {health_state::up, {}};
+  const std::string backlog = std::to_string(s.backlog_segments) + " segments (" +
+                              std::to_string(s.backlog_bytes) + " bytes) wait in log/";
+  if (s.connected) {
+    return {health_state::up, "shipping to " + impl_->options.url.redacted() + "; " + backlog};
+  }
   if (impl_->finished) return {health_state::stopped, "stopped"};
   std::string detail = "broker " + impl_->options.url.redacted() + " unreachable";
   if (!s.last_error.empty()) detail += " (" + s.last_error + ")";
-  detail += "; " + std::to_string(s.backlog_segments) + " segments (" +
-            std::to_string(s.backlog_bytes) + " bytes) wait in log/";
-  return {health_state::degraded, detail};
+  return {health_state::degraded, detail + "; " + backlog};
 }
 
 shipper_stats shipper::stats() const {

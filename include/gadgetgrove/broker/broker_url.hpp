@@ -16,9 +16,14 @@ struct broker_url {
   std::string password = "guest";
   std::string vhost = "/";
 
-  /// The URL without its password, for logs and /readyz.
+  /// The URL with its password masked (`amqp://user:****@host:port/vhost`), for logs, /readyz
+  /// and --print-config.
   std::string redacted() const;
 };
+
+/// `url` with its password masked, for printing what a user gave: the redacted() form when it
+/// parses, else only "****" (a malformed URL may hold the password anywhere).
+std::string mask_broker_url(std::string_view url);
 
 /// Parses `amqp://[user[:password]@]host[:port][/vhost]`. Errors: invalid_input (amqps:// is
 /// refused: the packaged client is built without the TLS this would need to be checked).

@@ -66,7 +66,8 @@ class shipper final : public gg::stage {
   void request_stop() override;
   /// Waits for the thread to finish the segment it is publishing (or `until`).
   gg::status drain(deadline until) override;
-  /// up while connected; degraded (with the backlog) while the broker is unreachable.
+  /// up while connected, degraded while the broker is unreachable; the detail names the
+  /// broker (password masked) and the backlog either way.
   gg::health health() const override;
 
   shipper_stats stats() const;

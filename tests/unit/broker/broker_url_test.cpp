@@ -14,7 +14,20 @@ TEST_CASE("a full amqp URL is taken apart, %-escapes decoded", "[unit][broker]")
   CHECK(u->host == "10.0.0.5");
   CHECK(u->port == 5673);
   CHECK(u->vhost == "prod/a");
-  CHECK(u->redacted() == "amqp://shop@10.0.0.5:5673/prod/a");
+  CHECK(u->redacted() == "amqp://shop:****@10.0.0.5:5673/prod/a");
+}
+
+TEST_CASE("a printed broker URL never shows its password, even when it does not parse",
+          "[unit][broker]") {
+  CHECK(gg::broker::mask_broker_url("amqp://shop:s3cret@mq:5672/prod") ==
+        "amqp://shop:****@mq:5672/prod");
+  CHECK(gg::broker::mask_broker_url("amqp://mq") == "amqp://guest:****@mq:5672/");
+  // The '@' forgotten: the password is read as a port; neither the URL nor the error shows it.
+  CHECK(gg::broker::mask_broker_url("amqp://shop:s3cret") == "****");
+  auto bad = parse_broker_url("amqp://shop:s3cret");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.find("s3cret") == std::string::npos);
+  CHECK(gg::broker::mask_broker_url("amqps://shop:s3cret@mq") == "****");
 }
 
 TEST_CASE("a bare amqp URL means guest on the default port and vhost", "[unit][broker]") {
