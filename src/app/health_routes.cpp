@@ -72,11 +72,11 @@ void add_health_routes(http::router& r, std::function<std::vector<sched::stage_s
         });
 }
 
-void add_metrics_route(http::router& r) {
-  r.add(http::verb::get, "/metrics", [](http::request&&, http::responder res) {
-    std::move(res).send(http::response::typed(200, "text/plain; version=0.0.4; charset=utf-8",
-                                              metrics::global().expose())
-                            .set_header("Cache-Control", "no-store"));
+void add_metrics_route(http::router& r, metrics::registry& registry) {
+  r.add(http::verb::get, "/metrics", [&registry](http::request&&, http::responder res) {
+    std::move(res).send(
+        http::response::typed(200, "text/plain; version=0.0.4; charset=utf-8", registry.expose())
+            .set_header("Cache-Control", "no-store"));
   });
 }
 
