@@ -20,11 +20,11 @@ done
 packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libcli11-dev libpq-dev postgresql-15
   libsystemd-dev libxxhash-dev libconcurrentqueue-dev libyaml-cpp-dev libboost-json1.81-dev
-  zlib1g-dev
+  zlib1g-dev librabbitmq-dev
   libhowardhinnant-date-dev libdate-tz3 tzdata nodejs npm)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium clang-format systemd procps psmisc iproute2 python3 python3-jinja2
-    clang-16 libclang-rt-16-dev llvm-16 prometheus)
+    clang-16 libclang-rt-16-dev llvm-16 prometheus rabbitmq-server)
 fi
 if [ "$want_bench" = 1 ]; then
   packages+=(wrk nginx-light hyperfine jq)
@@ -53,7 +53,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
   # libboost1.81-dev conflicts with libboost-dev (1.74); apt swaps them.
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if ! "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+    # rabbitmq-server's postinst fails the whole install when its own service cannot start (a
+    # machine without systemd, port 5672 taken). The tests run a private node and need no
+    # service: finish the configuration with service starts refused, then drop that policy.
+    if [[ " ${missing[*]} " == *" rabbitmq-server "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+      echo "install-deps: configuring again without starting services" >&2
+      printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+      "${sudo_cmd[@]}" chmod 755 /usr/sbin/policy-rc.d
+      status=0
+      "${sudo_cmd[@]}" dpkg --configure -a || status=$?
+      if [ "$status" = 0 ]; then
+        "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+      fi
+      "${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d
+      [ "$status" = 0 ] || exit "$status"
+    else
+      exit 1
+    fi
+  fi
   # The tests need only promtool from the prometheus package, not the server it starts.
   if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1 \
       && systemctl is-enabled prometheus >/dev/null 2>&1; then

@@ -3,6 +3,7 @@
 #include "flows_options.hpp"
 #include "transform_options.hpp"
 
+#include <gadgetgrove/broker/broker_url.hpp>
 #include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/http/listeners_stage.hpp>
 #include <gadgetgrove/ingest/trusted_proxies.hpp>
@@ -239,6 +240,32 @@ std::vector<option_def> option_table() {
             "event log), loader (loader, load flow) and web (dashboard, pipeline page, "
             "transform and cleanup flows)")
         ->default_str("all");
+  });
+  add(
+      "broker", {c::serve},
+      [](CLI::App& a, settings& s) {
+        return a.add_option_function<std::string>(
+            "--broker",
+            [&s](const std::string& text) {
+              // The message never repeats the URL: it holds a password.
+              if (!text.empty()) {
+                if (auto u = broker::parse_broker_url(text); !u) {
+                  throw CLI::ValidationError("--broker", u.error().message);
+                }
+              }
+              s.broker = text;
+            },
+            "RabbitMQ to scale out through, amqp://user:password@host:port/vhost: an ingest "
+            "node ships its sealed segments to the streams gadgetgrove.<queue> there instead "
+            "of loading them (docs/SCALING.md); empty: no broker");
+      },
+      true);
+  add("broker-retention", {c::serve}, [](CLI::App& a, settings& s) {
+    auto* o = add_duration(a, "broker-retention", s.broker_retention,
+                           "How long the broker keeps a stream's events (x-max-age); must "
+                           "outlast the longest loader outage");
+    o->default_str("7d");
+    return o;
   });
   add("threads", {c::serve}, [](CLI::App& a, settings& s) {
     return a.add_option("--threads", s.threads, "I/O threads; 0: one per core")
@@ -633,6 +660,7 @@ std::string mask(const option_def& def, const std::string& value) {
   if (!def.secret || value.empty()) return value;
   // Mask only the password part; the rest helps when debugging a connection.
   if (def.name == "database-url") return pg::mask_conninfo(value);
+  if (def.name == "broker") return broker::mask_broker_url(value);
   return "****";
 }
 

@@ -11,6 +11,7 @@
 
 #include <gadgetgrove/core/serve_info.hpp>
 
+#include <gadgetgrove/broker/shipper.hpp>
 #include <gadgetgrove/console/console.hpp>
 #include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/log.hpp>
@@ -103,6 +104,17 @@ std::pair<std::size_t, std::size_t> connection_caps(std::uint64_t requested) {
               {"hard_limit", b.hard_limit}});
   }
   return {b.max_connections, std::min(admin_cap, b.max_connections)};
+}
+
+// Valid by now: --broker is parsed when the command line is.
+broker::shipper_options shipper_options_for(const settings& s) {
+  broker::shipper_options o;
+  o.url = broker::parse_broker_url(s.broker).value();
+  o.data_dir = s.data_dir;
+  for (const auto q : eventlog::all_queues) o.queues.emplace_back(eventlog::to_string(q));
+  o.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
+  o.metrics = &metrics::global();
+  return o;
 }
 
 shop::shop_config shop_config_for(const settings& s) {
@@ -209,7 +221,19 @@ int run_serve(const parsed_cli& cli) {
   const bool ingest_role = s.roles.has(node_role::ingest);
   const bool loader_role = s.roles.has(node_role::loader);
   const bool web_role = s.roles.has(node_role::web);
-  log.info("roles", {{"role", s.roles.to_string()}});
+  const bool with_broker = !s.broker.empty();
+  if (with_broker) {
+    log.info("roles",
+             {{"role", s.roles.to_string()}, {"broker", broker::mask_broker_url(s.broker)}});
+  } else {
+    log.info("roles", {{"role", s.roles.to_string()}});
+  }
+  if (with_broker && loader_role) {
+    log.error(
+        "--broker with the loader role: loading from the broker's streams is not available "
+        "yet; run the ingest nodes with --role ingest --broker, and no broker elsewhere");
+    return 1;
+  }
   std::vector<std::string> listener_depends{"pg"};
 
   // Every role reads or writes the warehouse.
@@ -232,6 +256,12 @@ int run_serve(const parsed_cli& cli) {
         db, std::vector<std::string>{"pg", "ingest"});
     sched.add_stage(store);
     listener_depends.insert(listener_depends.end(), {"eventlog", "ingest", "shop"});
+    if (with_broker) {
+      // Sealed segments travel to the broker instead of the local loader; the event log and
+      // its acknowledgements stay as they are, so a broker outage never fails a client.
+      sched.add_stage(std::make_shared<broker::shipper>(shipper_options_for(s)));
+      listener_depends.push_back("shipper");
+    }
   }
 
   std::shared_ptr<loader::loader_stage> loader;

@@ -45,6 +45,9 @@ struct settings {
 
   // serve
   node_roles roles = node_roles::all();  // --role
+  // Scale-out through RabbitMQ streams (docs/SCALING.md); empty: no broker, nothing changes.
+  std::string broker;  // amqp://user:password@host:port/vhost, checked when parsed
+  std::chrono::milliseconds broker_retention{std::chrono::hours(24 * 7)};
   std::string listen = "0.0.0.0:8000";
   std::string admin_listen = "127.0.0.1:8050";
   unsigned threads = 0;               // 0: one per core

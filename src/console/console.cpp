@@ -51,6 +51,40 @@ http::response not_found() {
   return r;
 }
 
+// A file under its versioned path never changes (another build has another version), so the
+// browser keeps it for a year without asking again; the pages themselves are revalidated each
+// time and name the files of the binary that answers.
+constexpr std::string_view forever = "public, max-age=31536000, immutable";
+constexpr std::string_view revalidate = "no-cache";
+
+// "v/<version>/", between asset_prefix and the file's name.
+constexpr std::string_view version_segment = "v/";
+
+/// The answer for embedded file `file` (a name under web/), nullptr if there is none.
+/// Pages are served only rendered, at their own path; a compressed copy only as the encoding
+/// of its file.
+const http::static_asset* servable(std::string_view file) {
+  if (file.ends_with(".html") || file.ends_with(".gz")) return nullptr;
+  return detail::embedded_assets().find(file);
+}
+
+void send_asset(http::request&& req, http::responder res, const http::static_asset& a,
+                std::string_view cache_control) {
+  const auto* gz = detail::embedded_assets().find(std::string{a.path} + ".gz");
+  http::response r;
+  if (gz != nullptr && accepts_gzip(req.header("Accept-Encoding"))) {
+    // The compressed bytes are a representation of their own, with their own strong ETag
+    // (RFC 9110 §8.8.3), and the uncompressed file's content type.
+    r = http::validated_response(req, a.content_type, gz->body, gz->etag, cache_control);
+    r.set_header("Content-Encoding", "gzip");
+  } else {
+    r = http::asset_response(req, a, cache_control);
+  }
+  if (gz != nullptr) r.set_header("Vary", "Accept-Encoding");
+  add_console_headers(r);
+  std::move(res).send(std::move(r));
+}
+
 const http::static_asset& embedded(std::string_view file) {
   const auto* a = detail::embedded_assets().find(file);
   if (a == nullptr) {
@@ -63,10 +97,21 @@ const http::static_asset& embedded(std::string_view file) {
 
 const http::static_assets& console_assets() noexcept { return detail::embedded_assets(); }
 
+std::string versioned_asset_path(std::string_view file) {
+  return std::string{asset_prefix} + std::string{version_segment} +
+         std::string{detail::embedded_assets().version()} + "/" + std::string{file};
+}
+
 void add_console_routes(http::router& admin) {
   const std::string_view header = embedded(header_file).body;
+  if (detail::embedded_assets().version().empty()) {
+    throw std::invalid_argument("console: the embedded files have no version");
+  }
+  // The pages name their files under this build's version: "/console/v/<version>".
+  std::string assets = versioned_asset_path("");
+  assets.pop_back();
   for (const auto& p : pages) {
-    auto html = render_page(p.file, embedded(p.file).body, header, p.name);
+    auto html = render_page(p.file, embedded(p.file).body, header, p.name, assets);
     if (!html) throw std::invalid_argument("console: " + html.error().message);
     auto page = std::make_shared<const rendered>(rendered{*html, http::content_etag(*html)});
     admin.add(verb::get, std::string{p.path}, [page](http::request&& req, http::responder res) {
@@ -80,30 +125,30 @@ void add_console_routes(http::router& admin) {
       verb::get, std::string{asset_prefix}, [](http::request&& req, http::responder res) {
         std::string_view file = req.path();
         file.remove_prefix(asset_prefix.size());
-        // Pages are served only rendered, at their own path; a compressed copy only as the
-        // encoding of its file.
-        const auto* a = file.ends_with(".html") || file.ends_with(".gz")
-                            ? nullptr
-                            : detail::embedded_assets().find(file);
+        if (file.starts_with(version_segment)) {
+          // v/<version>/<file>: this build's files for good; any other version (an older
+          // build's page, a made-up one) is not here.
+          file.remove_prefix(version_segment.size());
+          const auto slash = file.find('/');
+          const auto* a = slash == std::string_view::npos ||
+                                  file.substr(0, slash) != detail::embedded_assets().version()
+                              ? nullptr
+                              : servable(file.substr(slash + 1));
+          if (a == nullptr) {
+            std::move(res).send(not_found());
+          } else {
+            send_asset(std::move(req), std::move(res), *a, forever);
+          }
+          return;
+        }
+        const auto* a = servable(file);
         if (a == nullptr) {
           std::move(res).send(not_found());
           return;
         }
-        // no-cache: revalidated by ETag each time, so the ES modules (which import
-        // each other by unversioned name) never mix two builds.
-        const auto* gz = detail::embedded_assets().find(std::string{file} + ".gz");
-        http::response r;
-        if (gz != nullptr && accepts_gzip(req.header("Accept-Encoding"))) {
-          // The compressed bytes are a representation of their own, with their own strong
-          // ETag (RFC 9110 §8.8.3), and the uncompressed file's content type.
-          r = http::validated_response(req, a->content_type, gz->body, gz->etag, "no-cache");
-          r.set_header("Content-Encoding", "gzip");
-        } else {
-          r = http::asset_response(req, *a, "no-cache");
-        }
-        if (gz != nullptr) r.set_header("Vary", "Accept-Encoding");
-        add_console_headers(r);
-        std::move(res).send(std::move(r));
+        // no-cache: revalidated by ETag each time, for links that name a file without its
+        // version (the pages use the versioned names).
+        send_asset(std::move(req), std::move(res), *a, revalidate);
       });
 }
 

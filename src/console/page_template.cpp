@@ -17,7 +17,8 @@ std::string location(std::string_view file, std::string_view text, std::size_t a
 }  // namespace
 
 gg::result<std::string> render_page(std::string_view file, std::string_view tpl,
-                                    std::string_view header, std::string_view current) {
+                                    std::string_view header, std::string_view current,
+                                    std::string_view assets) {
   const std::string marker = "data-page=\"" + std::string{current} + "\"";
   const auto link = header.find(marker);
   if (current.empty() || link == std::string_view::npos) {
@@ -45,10 +46,16 @@ gg::result<std::string> render_page(std::string_view file, std::string_view tpl,
                       location(file, tpl, open) + ": unclosed template construct '{{'");
     }
     const std::string_view construct = tpl.substr(open, close + 2 - open);
+    if (construct == "{{assets}}") {
+      out.append(tpl.substr(at, open - at));
+      out.append(assets);
+      at = close + 2;
+      continue;
+    }
     if (construct != "{{header}}") {
       return gg::fail(errc::invalid_input,
                       location(file, tpl, open) + ": unsupported template construct '" +
-                          std::string{construct} + "' (only {{header}} is known)");
+                          std::string{construct} + "' (only {{header}} and {{assets}} are known)");
     }
     if (++headers > 1) {
       return gg::fail(errc::invalid_input,

@@ -5,6 +5,7 @@
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/static_assets.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace gg::console {
@@ -24,14 +25,23 @@ inline constexpr std::string_view asset_prefix = "/console/";
 ///   GET /console/<file>  the embedded scripts, stylesheet and images, and the charting
 ///                        library under vendor/ (no .html: pages are served only at their own
 ///                        path, rendered with the shared header)
+///   GET /console/v/<version>/<file>  the same files under this build's version (what the
+///                        pages link to), Cache-Control: public, max-age=31536000, immutable;
+///                        another version answers 404
 /// Every answer carries the CSP above, X-Content-Type-Options: nosniff and Referrer-Policy:
-/// same-origin; pages and files are revalidated by ETag (Cache-Control: no-cache), so a new
-/// binary's files are used at once. Authentication is the admin listener's guard, which runs
-/// before any route. Pages are rendered here, once: throws std::invalid_argument (start-up only)
-/// when an embedded page uses a template construct other than {{header}}, or a route exists.
+/// same-origin; pages and unversioned files are revalidated by ETag (Cache-Control: no-cache),
+/// so a new binary's pages, and through them its files, are used at once. Authentication is the
+/// admin listener's guard, which runs before any route. Pages are rendered here, once: throws
+/// std::invalid_argument (start-up only) when an embedded page uses a template construct other than
+/// {{header}}, or a route exists.
 void add_console_routes(http::router& admin);
 
 /// The embedded files of src/console/web/, sorted by path.
 const http::static_assets& console_assets() noexcept;
+
+/// The path of embedded file `file` (a name under web/, e.g. "console.css") under this build's
+/// version: "/console/v/<console_assets().version()>/<file>". Whether the file exists is not
+/// checked.
+std::string versioned_asset_path(std::string_view file);
 
 }  // namespace gg::console

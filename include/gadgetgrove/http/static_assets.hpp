@@ -24,9 +24,11 @@ struct static_asset {
 /// only views the files (static storage); every member is safe from any number of threads.
 class static_assets {
  public:
-  /// `sorted` must be sorted by path without duplicates and outlive the table.
-  constexpr explicit static_assets(std::span<const static_asset> sorted) noexcept
-      : assets_(sorted) {}
+  /// `sorted` must be sorted by path without duplicates and outlive the table; `version` (static
+  /// storage) names this set of files' contents, see version().
+  constexpr explicit static_assets(std::span<const static_asset> sorted,
+                                   std::string_view version = {}) noexcept
+      : assets_(sorted), version_(version) {}
 
   /// The file at `path` (relative to the embedded folder, no leading '/'); nullptr if none.
   const static_asset* find(std::string_view path) const noexcept {
@@ -37,12 +39,19 @@ class static_assets {
   }
 
   std::span<const static_asset> all() const noexcept { return assets_; }
+
+  /// What gg_embed_assets() computes at build time from every file, so it changes whenever any
+  /// file's name or content does: the first 20 hex digits of the SHA-256 of one line
+  /// "<path> <ETag without quotes>\n" per file, in table order. Files served under it never
+  /// change, so they can be cached for good. Empty for a table built without one.
+  std::string_view version() const noexcept { return version_; }
   auto begin() const noexcept { return assets_.begin(); }
   auto end() const noexcept { return assets_.end(); }
   std::size_t size() const noexcept { return assets_.size(); }
 
  private:
   std::span<const static_asset> assets_;
+  std::string_view version_;
 };
 
 /// True when `if_none_match` (the If-None-Match value) lists `etag` or is "*"; weak validators

@@ -4,7 +4,7 @@
 // file per panel built here from the panel's JSON.
 
 import {el, get_json, json_answer, redraw_children, replace_children, show_error, time_el} from './console.js';
-import {click_filter, cohort_grid, daily_option, funnel_option, light_theme, live_option,
+import {click_filter, cohort_grid, daily_option, funnel_option, light_theme, live_sparkline,
         outcomes_option, products_option} from './dashboard_charts.js';
 import {default_days, delta_arrow, empty_reason, filter_keys, filter_label, format_count,
         format_decimal, format_lag, format_money, format_percent, format_range, kpi_cards,
@@ -75,7 +75,7 @@ function chart(name) {
 
 const chart_options = {
   daily: daily_option, outcomes: outcomes_option, funnel: funnel_option,
-  products: products_option, live: live_option,
+  products: products_option,
 };
 
 // On the first render a chart below the fold waits (its box keeps its size, so nothing moves):
@@ -250,10 +250,51 @@ function draw_kpis(body) {
   replace_children(node('kpi-cards'), kpi_cards.map((c) => kpi_card(c, body?.kpis?.[c.key])));
 }
 
-function draw_live(body) {
+const svg_ns = 'http://www.w3.org/2000/svg';
+
+/** A new SVG element with `attrs` (names and values are this file's own, never data's). */
+function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS(svg_ns, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  e.append(...children.flat());
+  return e;
+}
+
+// The sparkline is SVG of our own, drawn with the figures and without the charting library. It
+// is drawn in fixed units and stretched to its box (viewBox and preserveAspectRatio="none"; the
+// strokes keep their width, vector-effect in the stylesheet): a resize needs no redraw, and
+// drawing it never asks for the page's layout (its box's size), which in the middle of the
+// first render would force one more layout of the whole page.
+function draw_live(body, reason) {
   node('live-visitors').textContent = format_count(body.visitors_5m);
   node('live-events').textContent = format_count(body.events_5m);
-  draw_chart('live', body);
+  const s = section('live');
+  const empty = panel_is_empty('live', body);
+  s.dataset.empty = empty ? 'true' : 'false';
+  const empty_node = s.querySelector('.panel-empty');
+  const why = reason.kind === 'no_data' ? reason : {kind: 'quiet',
+                                                    text: 'No events in the last 30 minutes.'};
+  empty_node.hidden = !empty;
+  empty_node.dataset.reason = empty ? why.kind : '';
+  empty_node.textContent = empty ? why.text : '';
+  const box = node('chart-live');
+  box.hidden = empty;
+  if (empty) {
+    replace_children(box);
+    return;
+  }
+  const g = live_sparkline(body, 300, 80);
+  box.setAttribute('aria-label', g.summary);
+  replace_children(box, svg('svg', {'class': 'sparkline', 'viewBox': `0 0 ${g.width} ${g.height}`,
+                                    'preserveAspectRatio': 'none', 'aria-hidden': 'true'},
+                            svg('path', {'class': 'spark-area', 'd': g.events_area}),
+                            svg('path', {'class': 'spark-visitors', 'd': g.visitors_line}),
+                            svg('path', {'class': 'spark-events', 'd': g.events_line}),
+                            g.minutes.map((m) => svg('rect', {'class': 'spark-minute',
+                                                              'x': m.left, 'y': 0,
+                                                              'width': m.right - m.left,
+                                                              'height': g.height},
+                                                     svg('title', {}, m.text)))));
 }
 
 function draw_health(h) {
@@ -294,7 +335,7 @@ function draw_panel(panel, body, reason) {
     return;
   }
   if (panel === 'live') {
-    draw_live(body);
+    draw_live(body, reason);
     return;
   }
   const empty = panel_is_empty(panel, body);

@@ -48,9 +48,11 @@ export function take_early_request(path) {
   return r;
 }
 
-// The dashboard's own ECharts build (src/console/charts): it defines the global `echarts`.
+// The dashboard's own ECharts build (src/console/charts): it defines the global `echarts`. Named
+// relative to this module, so it comes from the same build's versioned path as the page's
+// preload of it.
 const library = document.createElement('script');
-library.src = '/console/vendor/echarts.dashboard.min.js';
+library.src = new URL('vendor/echarts.dashboard.min.js', import.meta.url).href;
 library.async = true;
 
 /** Resolves to the `echarts` global once the charting library has run. */

@@ -222,29 +222,55 @@ export function cohort_grid(body, today = null) {
   }));
 }
 
-/** The live sparkline: events per minute over the last 30 minutes, visitors as a thin line. */
-export function live_option(body, theme = light_theme) {
+/** "04:36": a minute of the live panel, in the browser's time zone. */
+export function clock(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) :
+      `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+const round1 = (x) => Math.round(x * 10) / 10;
+const counted = (n, what) => `${format_count(n)} ${what}${Number(n) === 1 ? '' : 's'}`;
+
+/**
+ * The live sparkline's geometry: events per minute over the last 30 minutes as a line over a
+ * light area, visitors as a dashed line, on one scale from 0 (the look ECharts gave it). The
+ * page draws it as SVG of its own: the first screen then needs the charting library for the
+ * daily chart only. Coordinates are in a `width`×`height` box, 2 px in from the sides and the
+ * bottom and 6 px from the top; the lines' strokes and colours are the stylesheet's
+ * (`.spark-*`). Returns {width, height, events_line, events_area, visitors_line, minutes:
+ * [{x, left, right, text}] (each minute's column, for its hover text), summary (in words)}.
+ */
+export function live_sparkline(body, width = 300, height = 80) {
   const minutes = body?.per_minute ?? [];
-  const clock = (iso) => {
-    const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? String(iso) :
-        `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  };
-  return {
-    ...base(theme),
-    tooltip: {...base(theme).tooltip, trigger: 'axis'},
-    grid: {left: 2, right: 2, top: 6, bottom: 2},
-    xAxis: {type: 'category', show: false, boundaryGap: false,
-            data: minutes.map((m) => clock(m.minute))},
-    yAxis: {type: 'value', show: false, min: 0},
-    series: [
-      {name: 'Events', type: 'line', data: minutes.map((m) => m.events), symbol: 'none',
-       smooth: false, itemStyle: {color: palette.blue}, lineStyle: {width: 2},
-       areaStyle: {color: palette.blue, opacity: 0.15}},
-      {name: 'Visitors', type: 'line', data: minutes.map((m) => m.visitors), symbol: 'none',
-       itemStyle: {color: palette.vermillion}, lineStyle: {width: 1.5, type: 'dashed'}},
-    ],
-  };
+  const left = 2;
+  const right = width - 2;
+  const top = 6;
+  const bottom = height - 2;
+  const max = Math.max(1, ...minutes.map((m) => Math.max(Number(m.events) || 0,
+                                                         Number(m.visitors) || 0)));
+  const step = minutes.length > 1 ? (right - left) / (minutes.length - 1) : 0;
+  const x = (i) => round1(minutes.length > 1 ? left + i * step : (left + right) / 2);
+  const y = (v) => round1(bottom - (Math.max(0, Number(v) || 0) / max) * (bottom - top));
+  const line = (key) => minutes.map((m, i) => `${i === 0 ? 'M' : 'L'}${x(i)} ${y(m[key])}`)
+                                .join(' ');
+  const events_line = line('events');
+  const events_area = minutes.length === 0 ? '' :
+      `${events_line} L${x(minutes.length - 1)} ${bottom} L${x(0)} ${bottom} Z`;
+  const columns = minutes.map((m, i) => ({
+    x: x(i),
+    left: round1(Math.max(0, x(i) - step / 2)),
+    right: round1(Math.min(width, minutes.length > 1 ? x(i) + step / 2 : width)),
+    text: `${clock(m.minute)}: ${counted(m.events, 'event')}, ${counted(m.visitors, 'visitor')}`,
+  }));
+  const peak = minutes.reduce((best, m) => (best === null || m.events > best.events ? m : best),
+                              null);
+  const last = minutes[minutes.length - 1];
+  const summary = minutes.length === 0 ? 'Events per minute, last 30 minutes: none' :
+      `Events per minute, last 30 minutes: ${format_count(last.events)} in the last minute, ` +
+          `at most ${format_count(peak.events)} (${clock(peak.minute)})`;
+  return {width, height, events_line, events_area, visitors_line: line('visitors'),
+          minutes: columns, summary};
 }
 
 /** What a click on a chart element filters by: {key, value}, or null. */

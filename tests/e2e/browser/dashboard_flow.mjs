@@ -80,7 +80,7 @@ const timeline = () => {
   const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
   const nav = performance.getEntriesByType('navigation')[0];
   const resources = performance.getEntriesByType('resource');
-  const charts_lib = resources.find((r) => r.name.includes('/console/vendor/echarts'));
+  const charts_lib = resources.find((r) => r.name.includes('/vendor/echarts.'));
   const api = resources.filter((r) => r.name.includes('/api/dashboard/'));
   const answers = api.map((r) => r.responseEnd);
   const out = {html: nav?.responseEnd ?? null,
@@ -306,6 +306,11 @@ async function main() {
                   !(await page.locator(`#chart-${panel}`).isVisible()),
               `${panel}: a blank chart is shown`);
       }
+      const live_empty = page.locator('#panel-live .panel-empty');
+      check(await live_empty.isVisible() &&
+                await live_empty.getAttribute('data-reason') === 'no_data',
+            'live: no empty state saying there is no data yet');
+      check(await page.locator('#chart-live').isHidden(), 'live: a blank sparkline is shown');
       const k = await kpis(page);
       check(k.total_sessions === '0', `empty total sessions: ${k.total_sessions}`);
       check(k.conversion_rate === '—', `empty conversion rate: ${k.conversion_rate}`);
@@ -344,14 +349,26 @@ async function main() {
           'the cohort heatmap has no rows (week 0 is 100% of each cohort)');
     check(await page.getAttribute('#panel-cohorts', 'data-empty') === 'false',
           'panel cohorts is empty');
-    for (const chart of ['daily', 'outcomes', 'funnel', 'products', 'live']) {
+    for (const chart of ['daily', 'outcomes', 'funnel', 'products']) {
       const canvas = page.locator(`#chart-${chart} canvas`).first();
       check(await canvas.count() === 1 && await canvas.isVisible(), `chart ${chart} not drawn`);
-      if (chart !== 'live') {
-        check(await page.getAttribute(`#panel-${chart}`, 'data-empty') === 'false',
-              `panel ${chart} is empty`);
-      }
+      check(await page.getAttribute(`#panel-${chart}`, 'data-empty') === 'false',
+            `panel ${chart} is empty`);
     }
+    // The live sparkline is SVG of the page's own: a line per series, a column per minute with
+    // its figures, and its figures in words for assistive technology.
+    const spark = page.locator('#chart-live svg.sparkline');
+    check(await spark.count() === 1 && await spark.isVisible(), 'the live sparkline is not drawn');
+    check(/^M[\d.]+ [\d.]+( L[\d.]+ [\d.]+){29}$/.test(
+              await page.getAttribute('#chart-live .spark-events', 'd') ?? ''),
+          'the live sparkline has no line of 30 minutes');
+    check(await page.locator('#chart-live .spark-minute title').count() === 30,
+          'the live sparkline has no hover text per minute');
+    check(/in the last minute, at most [1-9]/.test(
+              await page.getAttribute('#chart-live', 'aria-label') ?? ''),
+          'the live sparkline does not say its figures');
+    check(await page.getAttribute('#panel-live', 'data-empty') === 'false',
+          'the live panel is empty');
     check(await page.locator('#panel-pages tbody tr').count() > 3, 'top pages has no rows');
     check(await page.locator('#panel-sources tbody tr').count() >= 3, 'top sources has no rows');
     check(await page.locator('#panel-products tbody tr').count() === 10,

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using gg::test::http_client;
@@ -53,7 +54,8 @@ TEST_CASE("the pipeline page and its files are served with CSP, ETag, 304 and HE
         std::string::npos);
   CHECK(page.body.find(R"(href="/dashboard")") != std::string::npos);
   CHECK(page.body.find("{{") == std::string::npos);
-  CHECK(page.body.find(R"(<script type="module" src="/console/pipeline.js"></script>)") !=
+  CHECK(page.body.find("<script type=\"module\" src=\"" +
+                       gg::console::versioned_asset_path("pipeline.js") + "\"></script>") !=
         std::string::npos);
   const auto etag = page.header("ETag").value_or("");
   REQUIRE(etag.size() == 22);
@@ -120,13 +122,25 @@ TEST_CASE("the pipeline page and its files are served with CSP, ETag, 304 and HE
     CHECK(r.header("Cache-Control") == "no-cache");
     check_console_headers(r);
     CHECK(admin.get(url, {{"If-None-Match", std::string{a.etag}}}).status == 304);
+    // Under this build's version: the same file, cached for good.
+    const auto kept = admin.get(gg::console::versioned_asset_path(a.path));
+    CHECK(kept.status == 200);
+    CHECK(kept.body == a.body);
+    CHECK(kept.header("ETag") == std::string{a.etag});
+    CHECK(kept.header("Cache-Control") == "public, max-age=31536000, immutable");
+    check_console_headers(kept);
   }
   // The charting library is embedded with its gzip copy.
   CHECK(compressed >= 1);
 
-  for (const char* missing :
-       {"/console/nope.js", "/console/", "/console/pipeline.html", "/console/header.html",
-        "/console/../pipeline", "/console/console.css/x"}) {
+  const std::string version{gg::console::console_assets().version()};
+  for (const std::string& missing : std::vector<std::string>{
+           "/console/nope.js", "/console/", "/console/pipeline.html", "/console/header.html",
+           "/console/../pipeline", "/console/console.css/x", "/console/v/", "/console/v/x",
+           "/console/v/" + version, "/console/v/" + version + "/",
+           "/console/v/" + version + "/nope.js", "/console/v/" + version + "/pipeline.html",
+           "/console/v/0123456789abcdef0123/console.css", "/console/v//console.css",
+           "/console/v/" + version + "x/console.css"}) {
     CAPTURE(missing);
     const auto r = admin.get(missing);
     CHECK(r.status == 404);
@@ -177,9 +191,25 @@ TEST_CASE(
     CHECK(page.body.find("<h1>GadgetGrove Analytics Dashboard</h1>") != std::string::npos);
     CHECK(page.body.find(R"(href="/dashboard" data-page="dashboard" aria-current="page")") !=
           std::string::npos);
-    CHECK(page.body.find(R"(<script type="module" src="/console/dashboard.js"></script>)") !=
+    CHECK(page.body.find("<script type=\"module\" src=\"" +
+                         gg::console::versioned_asset_path("dashboard.js") + "\"></script>") !=
           std::string::npos);
     CHECK(page.body.find("{{") == std::string::npos);
+    // Every file the page names is this build's, cached for good; the charting library too.
+    const std::string versioned = gg::console::versioned_asset_path("");
+    int named = 0;
+    for (auto at = page.body.find("\"" + versioned); at != std::string::npos;
+         at = page.body.find("\"" + versioned, at + 1)) {
+      const std::string url = page.body.substr(at + 1, page.body.find('"', at + 1) - at - 1);
+      CAPTURE(url);
+      const auto file = admin.get(url, {{"Accept-Encoding", "gzip"}});
+      CHECK(file.status == 200);
+      CHECK(file.header("Cache-Control") == "public, max-age=31536000, immutable");
+      ++named;
+    }
+    CHECK(named >= 8);
+    CHECK(page.body.find("\"" + versioned + "vendor/echarts.dashboard.min.js\"") !=
+          std::string::npos);
     // One page, one validator, wherever it is served.
     if (etag.empty()) etag = page.header("ETag").value_or("");
     CHECK(page.header("ETag") == etag);

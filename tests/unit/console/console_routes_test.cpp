@@ -1,5 +1,6 @@
 #include <gadgetgrove/console/console.hpp>
 
+#include <gadgetgrove/core/sha256.hpp>
 #include <gadgetgrove/http/request.hpp>
 #include <gadgetgrove/http/responder.hpp>
 #include <gadgetgrove/http/response.hpp>
@@ -8,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 using gg::http::route_match;
 using gg::http::verb;
@@ -112,4 +114,77 @@ TEST_CASE(
   const auto css = get(r, "/console/console.css", {}, "gzip");
   CHECK_FALSE(css.header("Content-Encoding").has_value());
   CHECK_FALSE(css.header("Vary").has_value());
+}
+
+TEST_CASE(
+    "the pages name their files under the build's version, derived from every file's content, "
+    "served for good, and other versions are not found",
+    "[unit][console]") {
+  const auto& assets = gg::console::console_assets();
+  // The version is the digest of one "<path> <ETag>" line per file; each ETag is the digest of
+  // the file's bytes (checked here again), so any change to any file changes the version.
+  std::string manifest;
+  for (const auto& a : assets) {
+    CAPTURE(a.path);
+    CHECK(a.etag == gg::http::content_etag(a.body));
+    manifest += std::string{a.path} + " " + std::string{a.etag.substr(1, a.etag.size() - 2)} + "\n";
+  }
+  std::string hex;
+  for (const auto byte : gg::sha256::of(manifest)) {
+    constexpr std::string_view digits = "0123456789abcdef";
+    hex += digits[byte >> 4];
+    hex += digits[byte & 15];
+  }
+  REQUIRE(assets.version() == hex.substr(0, 20));
+  const std::string prefix = "/console/v/" + hex.substr(0, 20) + "/";
+  CHECK(gg::console::versioned_asset_path("console.css") == prefix + "console.css");
+
+  gg::http::router r;
+  gg::console::add_console_routes(r);
+  const auto page = get(r, "/dashboard");
+  CHECK(page.header("Cache-Control") == "no-cache");
+  for (const char* file : {"dashboard_boot.js", "dashboard.js", "console.css", "favicon.svg",
+                           "vendor/echarts.dashboard.min.js"}) {
+    CAPTURE(file);
+    CHECK(page.body.find("\"" + prefix + file + "\"") != std::string::npos);
+  }
+  CHECK(page.body.find("\"/console/dashboard.js\"") == std::string::npos);
+  CHECK(get(r, "/pipeline").body.find("\"" + prefix + "pipeline.js\"") != std::string::npos);
+
+  const auto* lib = assets.find("vendor/echarts.dashboard.min.js");
+  const auto* gz = assets.find("vendor/echarts.dashboard.min.js.gz");
+  REQUIRE(lib != nullptr);
+  REQUIRE(gz != nullptr);
+  const std::string lib_path = prefix + "vendor/echarts.dashboard.min.js";
+  const auto packed = get(r, lib_path, {}, "gzip");
+  CHECK(packed.status == 200);
+  CHECK(packed.header("Cache-Control") == "public, max-age=31536000, immutable");
+  CHECK(packed.header("Content-Encoding") == "gzip");
+  CHECK(packed.header("Vary") == "Accept-Encoding");
+  CHECK(packed.header("ETag") == gz->etag);
+  CHECK(packed.body == gz->body);
+  CHECK(packed.header("Content-Security-Policy") == gg::console::content_security_policy);
+  const auto plain = get(r, lib_path);
+  CHECK(plain.body == lib->body);
+  CHECK(plain.header("Cache-Control") == "public, max-age=31536000, immutable");
+  CHECK(get(r, lib_path, std::string{lib->etag}).status == 304);
+  // Unversioned, the same file is revalidated each time (links such as the licences).
+  CHECK(get(r, "/console/vendor/echarts.dashboard.min.js").header("Cache-Control") == "no-cache");
+
+  // Another build's version (here: the right one with a digit changed), none, or a name that is
+  // no file under it: not found, and not to be kept.
+  std::string old = hex.substr(0, 20);
+  old[0] = old[0] == '0' ? '1' : '0';
+  for (const std::string& missing : std::vector<std::string>{
+           "/console/v/" + old + "/console.css", "/console/v/" + hex.substr(0, 19) + "/console.css",
+           "/console/v/" + hex + "/console.css", "/console/v/console.css",
+           "/console/v//console.css", prefix, prefix + "nope.js", prefix + "dashboard.html",
+           prefix + "header.html", prefix + "vendor/echarts.dashboard.min.js.gz",
+           prefix + "v/" + hex.substr(0, 20) + "/console.css"}) {
+    CAPTURE(missing);
+    const auto r404 = get(r, missing);
+    CHECK(r404.status == 404);
+    CHECK(r404.header("Cache-Control") == "no-store");
+    CHECK(r404.header("Content-Security-Policy") == gg::console::content_security_policy);
+  }
 }

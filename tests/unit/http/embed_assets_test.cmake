@@ -1,5 +1,6 @@
 # Runs cmake/embed_assets.cmake on a scratch folder: the table lists WEB_DIR's files and the FILES
-# extras sorted by name, with type and SHA-256 ETag; a name embedded twice, a missing extra, a
+# extras sorted by name, with type and SHA-256 ETag, and the set's version (which changes with any
+# file's content or name); a name embedded twice, a missing extra, a
 # malformed FILES entry and a file name outside the allowed characters are errors.
 #   cmake -DSCRIPT=<cmake/embed_assets.cmake> -DWORK=<scratch dir> -P embed_assets_test.cmake
 if(NOT SCRIPT OR NOT WORK)
@@ -46,6 +47,36 @@ expect_contains("${cpp}" "{\"empty.txt\", \"text/plain; charset=utf-8\", std::st
 expect_contains("${cpp}" "{\"sub/a.css\", \"text/css; charset=utf-8\", std::string_view{asset_2, 3}")
 expect_contains("${cpp}" "{\"vendor/lib.js\", \"text/javascript; charset=utf-8\", std::string_view{asset_3, 3}")
 expect_contains("${cpp}" "'\\x62','\\x28','\\x29',")  # b()
+# The set's version: a digest of one "<name> <ETag>" line per file, in table order.
+foreach(f b.js empty.txt sub/a.css)
+  file(SHA256 ${WORK}/web/${f} d)
+  string(SUBSTRING "${d}" 0 20 e)
+  string(APPEND manifest "${f} ${e}\n")
+endforeach()
+file(SHA256 ${WORK}/lib.min.js d)
+string(SUBSTRING "${d}" 0 20 e)
+string(APPEND manifest "vendor/lib.js ${e}\n")
+string(SHA256 version "${manifest}")
+string(SUBSTRING "${version}" 0 20 version)
+expect_contains("${cpp}" "static_assets table{assets, \"${version}\"}")
+# One byte more in one file, or a file renamed, gives another version.
+file(WRITE ${WORK}/lib.min.js "lib;")
+embed(${WORK}/changed.cpp "vendor/lib.js=${WORK}/lib.min.js" result err)
+file(READ ${WORK}/changed.cpp changed)
+string(FIND "${changed}" "table{assets, \"${version}\"}" at)
+if(NOT result EQUAL 0 OR NOT at EQUAL -1 OR NOT changed MATCHES "table{assets, \"[0-9a-f]+\"}")
+  message(FATAL_ERROR "the version did not change with a file's content: ${err}")
+endif()
+file(WRITE ${WORK}/lib.min.js "lib")
+embed(${WORK}/renamed.cpp "vendor/lib2.js=${WORK}/lib.min.js" result err)
+file(READ ${WORK}/renamed.cpp renamed)
+string(FIND "${renamed}" "table{assets, \"${version}\"}" at)
+if(NOT result EQUAL 0 OR NOT at EQUAL -1)
+  message(FATAL_ERROR "the version did not change with a file's name: ${err}")
+endif()
+embed(${WORK}/again.cpp "vendor/lib.js=${WORK}/lib.min.js" result err)
+file(READ ${WORK}/again.cpp again)
+expect_contains("${again}" "static_assets table{assets, \"${version}\"}")
 
 embed(${WORK}/twice.cpp "b.js=${WORK}/lib.min.js" result err)
 if(result EQUAL 0)

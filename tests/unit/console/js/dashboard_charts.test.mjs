@@ -142,14 +142,54 @@ test('every heatmap shade has its colour in the stylesheet', async () => {
   assert.match(css, /\.heat-none \{ background: transparent; \}/);
 });
 
-test('live: the 30 minutes as a sparkline of events and visitors', () => {
+test('live: the 30 minutes as a sparkline of events and visitors, drawn in the box', () => {
   const per_minute = Array.from({length: 30}, (_, i) => ({
     minute: new Date(Date.UTC(2026, 11, 5, 4, 36 + i)).toISOString(), events: i, visitors: 1}));
-  const o = c.live_option({per_minute});
-  assert_canvas_tooltips(o);
-  assert.equal(o.xAxis.data.length, 30);
-  assert.deepEqual(o.series[0].data, per_minute.map((m) => m.events));
-  assert.deepEqual(o.series[1].data, per_minute.map(() => 1));
+  const g = c.live_sparkline({per_minute}, 294, 80);
+  const points = (d) => [...d.matchAll(/[ML](-?[\d.]+) (-?[\d.]+)/g)].map((m) => [+m[1], +m[2]]);
+  const events = points(g.events_line);
+  const visitors = points(g.visitors_line);
+  assert.equal(events.length, 30);
+  assert.equal(visitors.length, 30);
+  // From 2 px in on the left to 2 px in on the right, a minute every 10 px.
+  assert.deepEqual(events.map(([x]) => x), per_minute.map((_, i) => 2 + 10 * i));
+  // One scale from 0 (the bottom, 2 px up) to the largest figure (6 px from the top).
+  assert.deepEqual(events[0], [2, 78]);
+  assert.deepEqual(events[29], [292, 6]);
+  assert.ok(visitors.every(([, y]) => y === 78 - 72 / 29 || Math.abs(y - (78 - 72 / 29)) < 0.06));
+  // The area closes the events line down to the bottom.
+  assert.ok(g.events_area.startsWith(g.events_line));
+  assert.ok(g.events_area.endsWith('L292 78 L2 78 Z'));
+  // Each minute has a column (hover text) reaching half way to its neighbours.
+  assert.equal(g.minutes.length, 30);
+  assert.deepEqual([g.minutes[0].left, g.minutes[0].right], [0, 7]);
+  assert.deepEqual([g.minutes[1].left, g.minutes[1].right], [7, 17]);
+  assert.match(g.minutes[1].text, /^\d\d:\d\d: 1 event, 1 visitor$/);
+  assert.match(g.minutes[29].text, /^\d\d:\d\d: 29 events, 1 visitor$/);
+  assert.equal(g.minutes[5].text.slice(0, 5), c.clock(per_minute[5].minute));
+  assert.match(g.summary, /: 29 in the last minute, at most 29 \(\d\d:\d\d\)$/);
+});
+
+test('live: a quiet or missing answer draws flat lines or nothing, never NaN', () => {
+  const quiet = c.live_sparkline({per_minute: [{minute: 'x', events: 0, visitors: 0},
+                                               {minute: 'y', events: 0, visitors: 0}]}, 100, 40);
+  assert.equal(quiet.events_line, 'M2 38 L98 38');
+  assert.equal(quiet.minutes[0].text, 'x: 0 events, 0 visitors');
+  const one = c.live_sparkline({per_minute: [{minute: 'x', events: 3, visitors: 1}]}, 100, 40);
+  assert.equal(one.events_line, 'M50 6');
+  const none = c.live_sparkline({}, 100, 40);
+  assert.deepEqual([none.events_line, none.events_area, none.visitors_line], ['', '', '']);
+  assert.equal(none.summary, 'Events per minute, last 30 minutes: none');
+  for (const g of [quiet, one, none]) {
+    assert.doesNotMatch(`${g.events_area} ${g.visitors_line}`, /NaN|undefined/);
+  }
+});
+
+test('the sparkline\'s strokes are the stylesheet\'s, in the charts\' colours', async () => {
+  const css = await readFile(new URL('console.css', web_dir), 'utf8');
+  assert.match(css, new RegExp(`\\.spark-events \\{ stroke: ${c.palette.blue};`));
+  assert.match(css, new RegExp(`\\.spark-visitors \\{ stroke: ${c.palette.vermillion};.*dasharray`));
+  assert.match(css, new RegExp(`\\.spark-area \\{ fill: ${c.palette.blue};`));
 });
 
 test('a narrow chart gets shorter labels', () => {
@@ -177,8 +217,6 @@ test('the dashboard\'s ECharts build registers every chart type and component th
                             grid: 'GridComponent', legend: 'LegendPlainComponent',
                             tooltip: 'TooltipComponent'};
   const settings = new Set(['animation', 'series', 'textStyle', 'color', 'backgroundColor']);
-  const per_minute = Array.from({length: 30}, (_, i) => ({
-    minute: new Date(Date.UTC(2026, 11, 5, 4, i)).toISOString(), events: i, visitors: 1}));
   const stage = {stage: 'sessions', label: 'Sessions', sessions: 2, of_previous: 1, of_first: 1};
   const options = [
     c.daily_option({days}),
@@ -186,7 +224,6 @@ test('the dashboard\'s ECharts build registers every chart type and component th
     c.funnel_option({stages: [stage]}),
     c.products_option({products: [{product_id: 'P1', name: 'Phone', brand: 'B',
                                    category: 'Phones', revenue: 9, units_sold: 1, views: 2}]}),
-    c.live_option({per_minute}),
   ];
   for (const o of options) {
     for (const s of o.series) {

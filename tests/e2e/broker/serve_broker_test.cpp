@@ -1,0 +1,152 @@
+// serve --role ingest --broker through the built binary, against a private RabbitMQ node: the
+// events a client posts reach the streams, the shipped segments are archived, and the broker's
+// password shows nowhere.
+
+#include <gadgetgrove/broker/amqp_session.hpp>
+
+#include "child_process.hpp"
+#include "eventually.hpp"
+#include "http_client.hpp"
+#include "rabbitmq_node.hpp"
+#include "serve_process.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <set>
+#include <string>
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using gg::test::http_client;
+
+namespace {
+
+const gg::test::http_fields browser{
+    {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0"}};
+const std::string password = "s3cret-Pw";
+
+std::string now_iso() {
+  const std::time_t secs = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+unsigned post_page_view(unsigned short port, const std::string& session) {
+  http_client c(port);
+  const std::string body =
+      R"({"type":"page_view","url":"https://shop.example/category/laptops","path":"/category/laptops","title":"Laptops","referrer":"","timestamp":")" +
+      now_iso() + R"(","sessionId":")" + session + R"("})";
+  return c.post("/api/analytics", body, "application/json", browser).status;
+}
+
+std::size_t files_in(const fs::path& dir) {
+  std::size_t n = 0;
+  if (!fs::exists(dir)) return 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) ++n;
+  }
+  return n;
+}
+
+// The sessions of `wanted` found in stream gadgetgrove.page_views, read from its start.
+std::set<std::string> sessions_in_stream(const std::string& url,
+                                         const std::set<std::string>& wanted) {
+  auto s = gg::broker::amqp_session::connect(gg::broker::parse_broker_url(url).value(), 60s);
+  if (!s) FAIL(s.error());
+  REQUIRE(s->consume(gg::broker::stream_name("page_views"), {}, 100));
+  std::set<std::string> found;
+  for (;;) {
+    auto d = s->next(found.size() < wanted.size() ? 60s : 500ms);
+    if (!d) FAIL(d.error());
+    if (!d->has_value()) break;
+    REQUIRE(s->ack((*d)->tag, false));
+    for (const auto& w : wanted) {
+      if ((*d)->body.find('"' + w + '"') != std::string::npos) found.insert(w);
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("an ingest node with a broker ships the posted events to its stream and archives them",
+          "[e2e][broker][slow]") {
+  gg::test::rabbitmq_node node;
+  node.start();
+  // A user of its own, so the password is one no other text holds.
+  REQUIRE(node.ctl({"add_user", "shipper", password}).status == 0);
+  REQUIRE(node.ctl({"set_permissions", "-p", "/", "shipper", ".*", ".*", ".*"}).status == 0);
+  const std::string url =
+      "amqp://shipper:" + password + "@127.0.0.1:" + std::to_string(node.port()) + "/";
+
+  gg::test::temp_dir dir("gg-e2e-broker");
+  gg::test::serve_process serve(
+      dir / "data", {"--role", "ingest", "--broker", url, "--segment-max-age", "200ms"});
+  std::string why;
+  const bool ready = serve.wait_ready(180s, &why);
+  INFO(why);
+  REQUIRE(ready);
+  const auto ep = serve.endpoints();
+
+  std::set<std::string> sessions;
+  for (int i = 0; i < 20; ++i) {
+    const std::string session = "broker-e2e-" + std::to_string(i);
+    REQUIRE(post_page_view(ep.public_port, session) == 200);
+    sessions.insert(session);
+  }
+
+  // Shipped: every sealed segment archived once confirmed, none waiting.
+  http_client admin(ep.admin_port);
+  REQUIRE(gg::test::eventually(
+      [&] {
+        const auto m = admin.get("/metrics").body;
+        return files_in(dir / "data" / "archive" / "page_views") > 0 &&
+               files_in(dir / "data" / "log" / "page_views") <= 1 &&
+               m.find("gadgetgrove_shipper_backlog_segments 0") != std::string::npos &&
+               m.find("gadgetgrove_shipper_events_total 0\n") == std::string::npos;
+      },
+      180s, 50ms, "segments shipped and archived"));
+  CHECK(sessions_in_stream(url, sessions) == sessions);
+
+  const auto ready_body = admin.get("/readyz").body;
+  INFO(ready_body);
+  CHECK(ready_body.find(R"("shipper":{"state":"up")") != std::string::npos);
+  CHECK(ready_body.find("shipper:****@127.0.0.1") != std::string::npos);
+  CHECK(ready_body.find("wait in log/") != std::string::npos);
+  CHECK(ready_body.find(password) == std::string::npos);
+  CHECK(serve.log().find(password) == std::string::npos);
+  CHECK(serve.log().find("shipper:****@") != std::string::npos);
+
+  serve.process().signal(SIGTERM);
+  REQUIRE(serve.process().wait(120s) == 0);
+  CHECK(serve.log().find(password) == std::string::npos);
+}
+
+TEST_CASE("the broker password is masked by --print-config and a malformed URL is not echoed",
+          "[e2e][broker]") {
+  gg::test::temp_dir dir("gg-e2e-broker-cli");
+  const auto shown = gg::test::run_to_end(
+      gg::test::binary_path(),
+      {"serve", "--broker", "amqp://shop:" + password + "@mq.internal:5672/prod", "--print-config"},
+      dir.path(), 60s);
+  INFO(shown.out << shown.err);
+  CHECK(shown.status == 0);
+  CHECK(shown.out.find("amqp://shop:****@mq.internal:5672/prod") != std::string::npos);
+  CHECK(shown.out.find(password) == std::string::npos);
+
+  // The '@' forgotten: the password sits where a port should be.
+  const auto bad = gg::test::run_to_end(
+      gg::test::binary_path(), {"serve", "--broker", "amqp://shop:" + password, "--print-config"},
+      dir.path(), 60s);
+  INFO(bad.out << bad.err);
+  CHECK(bad.status != 0);
+  CHECK((bad.out + bad.err).find("--broker") != std::string::npos);
+  CHECK((bad.out + bad.err).find(password) == std::string::npos);
+}
