@@ -7,7 +7,12 @@
 
 import {default_days, panel_path, parse_view} from './dashboard_state.js';
 
-/** The panels drawn from the date range and filters; live ignores the range, health both. */
+/**
+ * The panels drawn from the date range and filters; live ignores the range, health both. For
+ * the default view the page's Link header (src/console/console.cpp, checked against this list
+ * by its unit test) has the browser ask for these answers before any script runs; fetch()
+ * below then takes the preloaded answers.
+ */
 export const panels = ['kpis', 'daily', 'outcomes', 'funnel', 'products', 'cohorts', 'pages',
                        'sources', 'live'];
 

@@ -91,6 +91,8 @@ const timeline = () => {
                charts_lib_ready: at('dashboard-charts-ready'),
                requests_sent: at('dashboard-requests-sent'),
                answers: answers.length,
+               // Answers the browser asked for from the page's Link header, before any script.
+               preloaded: api.filter((r) => r.initiatorType === 'link').length,
                first_request: api.length ? Math.min(...api.map((r) => r.startTime)) : null,
                first_answer: answers.length ? Math.min(...answers) : null,
                last_answer: answers.length ? Math.max(...answers) : null};
@@ -225,9 +227,16 @@ async function main() {
         await c.close();
       }
     }
-    // And of a page loaded again in the same browser profile: its files revalidated (304) and
-    // the compiled library from the browser's code cache, as for someone who keeps the
-    // dashboard open or comes back to it.
+    // The default view's ten first requests went out from the page's Link header (preload) and
+    // were each asked for once: the page's fetch() took the preloaded answers.
+    for (const [i, t] of timelines.entries()) {
+      check(t.answers === 10 && t.preloaded === 10,
+            `run ${i}: ${t.preloaded} of ${t.answers} panel requests were preloaded (10 of 10)`);
+    }
+    // And of a page loaded again in the same browser profile: the page revalidated, its files
+    // (under the build's version, immutable) from the cache without asking, and the compiled
+    // library from the browser's code cache, as for someone who keeps the dashboard open or
+    // comes back to it.
     const warm = [];
     {
       const c = await new_context({}, {timed: true, auth: modes[0]});
@@ -240,6 +249,11 @@ async function main() {
         await p.waitForSelector('main[data-renders="1"]');
         warm.push(await p.evaluate(
             () => performance.getEntriesByName('dashboard-first-render')[0]?.startTime ?? -1));
+        // A file answered from the cache has no transfer; a revalidation (304) has its head.
+        const asked = await p.evaluate(() => performance.getEntriesByType('resource')
+            .filter((r) => r.name.includes('/console/v/') && r.transferSize > 0)
+            .map((r) => r.name));
+        check(asked.length === 0, `a reload asked for the page's versioned files: ${asked}`);
       }
       await csp_of(p, 'warm');
       await c.close();

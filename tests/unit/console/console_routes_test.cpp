@@ -188,3 +188,38 @@ TEST_CASE(
     CHECK(r404.header("Content-Security-Policy") == gg::console::content_security_policy);
   }
 }
+
+TEST_CASE(
+    "the dashboard's default view announces its first requests with the page, the ones its boot "
+    "module sends",
+    "[unit][console]") {
+  gg::http::router r;
+  gg::console::add_console_routes(r);
+  const auto page = get(r, "/dashboard");
+  const std::string link{page.header("Link").value_or("")};
+  // The panels dashboard_boot.js asks for first, read from the file itself, and health.
+  const std::string boot{gg::console::console_assets().find("dashboard_boot.js")->body};
+  const auto list = boot.find("export const panels = [");
+  REQUIRE(list != std::string::npos);
+  std::vector<std::string> panels;
+  const auto end = boot.find(']', list);
+  for (auto at = boot.find('\'', list); at < end; at = boot.find('\'', at + 1)) {
+    const auto close = boot.find('\'', at + 1);
+    panels.push_back(boot.substr(at + 1, close - at - 1));
+    at = close;
+  }
+  panels.emplace_back("health");
+  REQUIRE(panels.size() == 10);
+  std::string expected;
+  for (const auto& p : panels) {
+    if (!expected.empty()) expected += ", ";
+    expected += "</api/dashboard/" + p + ">; rel=preload; as=fetch; crossorigin";
+  }
+  CHECK(link == expected);
+  CHECK(get(r, "/").header("Link") == link);
+  CHECK(get(r, "/dashboard", std::string{page.header("ETag").value_or("")}).status == 304);
+  // Another view asks for other answers; other pages for none.
+  CHECK_FALSE(get(r, "/dashboard?days=7").header("Link").has_value());
+  CHECK_FALSE(get(r, "/?product=P1").header("Link").has_value());
+  CHECK_FALSE(get(r, "/pipeline").header("Link").has_value());
+}
