@@ -45,6 +45,7 @@ struct stream_loader::impl {
   std::map<std::string, pg::connection> locks;
   metrics::counter& loaded_events;
   metrics::counter& committed_batches;
+  metrics::counter& skipped_messages;
 
   explicit impl(stream_loader_options o)
       : options(std::move(o)),
@@ -53,7 +54,10 @@ struct stream_loader::impl {
                                              "Stream messages committed into raw_data.*")),
         committed_batches(
             registry().get_counter("gadgetgrove_stream_loader_batches_total",
-                                   "Batches committed together with their stream offset")) {}
+                                   "Batches committed together with their stream offset")),
+        skipped_messages(registry().get_counter(
+            "gadgetgrove_stream_loader_skipped_total",
+            "Messages the broker no longer had when their turn came (retention too short)")) {}
 
   metrics::registry& registry() const {
     return options.metrics != nullptr ? *options.metrics : metrics::global();
@@ -62,8 +66,10 @@ struct stream_loader::impl {
   // Whether this node holds `queue`'s lock (taken now or earlier).
   gg::result<bool> hold_lock(const std::string& queue) {
     if (auto it = locks.find(queue); it != locks.end()) {
-      if (it->second.is_open()) return true;
-      locks.erase(it);  // its session ended, and the lock with it
+      // A session the server ended (a restart, a network cut) took the lock with it; libpq
+      // only notices when asked.
+      if (it->second.is_open() && it->second.exec("SELECT 1")) return true;
+      locks.erase(it);
       if (options.on_lock) options.on_lock(queue, false);
     }
     auto conn = pg::connection::open(options.conninfo);
@@ -149,7 +155,18 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
       last_tag = msg.tag;
       // A stream delivers whole chunks; anything before the committed offset is already in.
       if (msg.stream_offset < out.next_offset) continue;
-      if (first < 0) first = msg.stream_offset;
+      if (first < 0) {
+        first = msg.stream_offset;
+        if (first > out.next_offset) {
+          // Retention removed these before they were loaded: say so loudly, they are lost.
+          const auto lost = static_cast<std::uint64_t>(first - out.next_offset);
+          lg.error("stream messages expired before they were loaded (--broker-retention)",
+                   {{"queue", queue},
+                    {"from_offset", static_cast<std::uint64_t>(out.next_offset)},
+                    {"messages", lost}});
+          m.skipped_messages.inc(lost);
+        }
+      }
       last = msg.stream_offset;
       content += msg.body;
       content += '\n';
@@ -171,17 +188,35 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
       if (!f.flush()) return gg::fail(gg::errc::io, "cannot write " + segment.path.string());
     }
     const std::int64_t next = last + 1;
+    const std::int64_t expected = out.next_offset;
     auto loaded = m.unit.load(*m.data, segment, [&](pg::connection& conn) -> gg::status {
+      // Moves only from the offset this batch started at: should two nodes ever load the
+      // queue at once (a lock lost unnoticed), the later commit fails instead of loading a
+      // range twice.
       auto r = conn.exec(
-          "INSERT INTO pipeline.stream_offsets (queue, next_offset, node) VALUES ($1, $2, $3) "
+          "INSERT INTO pipeline.stream_offsets AS o (queue, next_offset, node) "
+          "VALUES ($1, $2, $3) "
           "ON CONFLICT (queue) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
-          "node = EXCLUDED.node, updated_at = now()",
-          queue, next, m.options.node_id);
+          "node = EXCLUDED.node, updated_at = now() WHERE o.next_offset = $4",
+          queue, next, m.options.node_id, expected);
       if (!r) return r.error();
+      if (r->affected_rows() != 1) {
+        return gg::fail(gg::errc::conflict,
+                        "pipeline.stream_offsets moved under this batch of " + queue +
+                            ": another node loads it",
+                        true);
+      }
       return {};
     });
     std::filesystem::remove(segment.path, ec);
     if (!loaded) return loaded.error();
+    if (!loaded->loaded) {
+      // The ledger has this range already although the offset says otherwise: the stream was
+      // deleted and created again (its offsets restart at 0). A person must decide.
+      return gg::fail(gg::errc::conflict, "the ledger already holds " + segment.key() +
+                                              " while pipeline.stream_offsets is before it; "
+                                              "was the stream recreated?");
+    }
     // Committed: the broker may forget these deliveries (the committed offset is the truth).
     if (auto st = session->ack(last_tag, true); !st) {
       lg.warn("ack after commit failed", {{"queue", queue}, {"error", st.error().message}});

@@ -120,3 +120,30 @@ TEST_CASE(
   CHECK(rows() == 50);
   CHECK(committed() == before + 51);
 }
+
+TEST_CASE("a stream offset set back by hand loads nothing twice and says why",
+          "[integration][broker]") {
+  const std::string& url = gg::test::rabbitmq_url();
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-stream-loader");
+  const std::string queue = "user_events";  // one queue per test case (see above)
+  auto conn = db.connect();
+  publish(url, queue, 1000, 20);
+  gg::broker::stream_loader a(options_for(url, db.conninfo(), dir, "node-a"));
+  auto first = a.load_available(queue);
+  if (!first) FAIL(first.error());
+  REQUIRE(first->rows == 20);
+  const auto start = first->next_offset - 20;
+
+  // As a restore of an older offset, or a stream deleted and created again, would leave it.
+  REQUIRE(conn.exec("UPDATE pipeline.stream_offsets SET next_offset = $1 WHERE queue = $2", start,
+                    queue)
+              .has_value());
+  auto again = a.load_available(queue);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().code == gg::errc::conflict);
+  CHECK(again.error().message.find("recreated") != std::string::npos);
+  CHECK(gg::test::scalar(conn, "SELECT count(*) FROM raw_data." + queue) == 20);
+  CHECK(gg::test::scalar(conn, "SELECT next_offset FROM pipeline.stream_offsets WHERE queue = '" +
+                                   queue + "'") == start);
+}
