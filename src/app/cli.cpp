@@ -256,8 +256,9 @@ std::vector<option_def> option_table() {
               s.broker = text;
             },
             "RabbitMQ to scale out through, amqp://user:password@host:port/vhost: an ingest "
-            "node ships its sealed segments to the streams gadgetgrove.<queue> there instead "
-            "of loading them (docs/SCALING.md); empty: no broker");
+            "node ships its sealed segments to the streams gadgetgrove.<queue> there, a loader "
+            "node loads those streams instead of local segments (docs/SCALING.md); empty: no "
+            "broker");
       },
       true);
   add("broker-retention", {c::serve}, [](CLI::App& a, settings& s) {

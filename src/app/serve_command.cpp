@@ -12,6 +12,7 @@
 #include <gadgetgrove/core/serve_info.hpp>
 
 #include <gadgetgrove/broker/shipper.hpp>
+#include <gadgetgrove/broker/stream_loader_stage.hpp>
 #include <gadgetgrove/console/console.hpp>
 #include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/log.hpp>
@@ -114,6 +115,26 @@ broker::shipper_options shipper_options_for(const settings& s) {
   for (const auto q : eventlog::all_queues) o.queues.emplace_back(eventlog::to_string(q));
   o.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
   o.metrics = &metrics::global();
+  return o;
+}
+
+// "<host>:<pid>", as the flows name the node in their run history.
+std::string node_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return fmt::format("{}:{}", host[0] != '\0' ? host : "localhost", ::getpid());
+}
+
+broker::stream_loader_stage_options stream_loader_options_for(
+    const settings& s, const std::shared_ptr<pg::database_stage>& db) {
+  broker::stream_loader_stage_options o;
+  o.loader.url = broker::parse_broker_url(s.broker).value();
+  o.loader.spool_dir = std::filesystem::path(s.data_dir) / "stream-spool";
+  o.loader.node_id = node_name();
+  o.loader.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
+  o.loader.metrics = &metrics::global();
+  o.conninfo = [db] { return db->conninfo(); };
+  for (const auto q : eventlog::all_queues) o.queues.emplace_back(eventlog::to_string(q));
   return o;
 }
 
@@ -227,12 +248,6 @@ int run_serve(const parsed_cli& cli) {
   } else {
     log.info("roles", {{"role", s.roles.to_string()}});
   }
-  if (with_broker && loader_role) {
-    log.error(
-        "--broker with the loader role: loading from the broker's streams is not available "
-        "yet; run the ingest nodes with --role ingest --broker, and no broker elsewhere");
-    return 1;
-  }
   std::vector<std::string> listener_depends{"pg"};
 
   // Every role reads or writes the warehouse.
@@ -264,7 +279,12 @@ int run_serve(const parsed_cli& cli) {
   }
 
   std::shared_ptr<loader::loader_stage> loader;
-  if (loader_role) {
+  if (loader_role && with_broker) {
+    // The broker's streams replace the local segments as what this node loads.
+    sched.add_stage(
+        std::make_shared<broker::stream_loader_stage>(stream_loader_options_for(s, db)));
+    listener_depends.push_back("stream-loader");
+  } else if (loader_role) {
     // Beside ingest, it starts after the event log has recovered the segments it loads.
     std::vector<std::string> loader_depends{"pg"};
     if (ingest_role) loader_depends.push_back("eventlog");
@@ -357,6 +377,8 @@ int run_serve(const parsed_cli& cli) {
   bool transform_fires = false;
   for (auto& f : *definitions) {
     if (!runs_on(f.name, s.roles)) continue;
+    // With a broker the stream loader loads continuously; there are no local segments to load.
+    if (with_broker && f.name == "load") continue;
     if (f.name == "transform") transform_fires = f.enabled;
     if (auto st = engine->add_flow(std::move(f)); !st) {
       log.error("cannot add a pipeline flow", {{"error", st.error().message}});

@@ -70,11 +70,12 @@ segment_loader::segment_loader(std::size_t read_chunk_bytes, std::size_t copy_ch
   batch_.data.reserve(copy_chunk_bytes_ + (copy_chunk_bytes_ >> 2));
 }
 
-result<segment_result> segment_loader::load(pg::connection& conn, const segment_ref& segment,
-                                            const std::atomic<bool>* cancelled) {
+result<segment_result> segment_loader::load(
+    pg::connection& conn, const segment_ref& segment, const std::atomic<bool>* cancelled,
+    const std::function<status(pg::connection&)>& in_transaction) {
   bool guarded = false;
   for (int attempt_no = 1;; ++attempt_no) {
-    auto r = attempt(conn, segment, guarded, cancelled);
+    auto r = attempt(conn, segment, guarded, cancelled, in_transaction);
     if (r) return r;
     const gg::error e = r.error();  // result::error() returns a copy
     if (e.code == errc::cancelled || (cancelled != nullptr && cancelled->load())) {
@@ -237,8 +238,10 @@ result<segment_result> segment_loader::compare_with_ledger(pg::connection& conn,
   return result;
 }
 
-result<segment_result> segment_loader::attempt(pg::connection& conn, const segment_ref& segment,
-                                               bool guarded, const std::atomic<bool>* cancelled) {
+result<segment_result> segment_loader::attempt(
+    pg::connection& conn, const segment_ref& segment, bool guarded,
+    const std::atomic<bool>* cancelled,
+    const std::function<status(pg::connection&)>& in_transaction) {
   const auto started = std::chrono::steady_clock::now();
   reject_buffer_.clear();
   batch_.clear();
@@ -311,6 +314,9 @@ result<segment_result> segment_loader::attempt(pg::connection& conn, const segme
       "WHERE segment = $1",
       key, result.rows, result.rejected, result.bytes, hex16(reader->checksum()));
   if (!ledger) return ledger.error();
+  if (in_transaction) {
+    if (auto st = in_transaction(conn); !st) return st.error();
+  }
   if (auto st = tx->commit(); !st) return st.error();
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

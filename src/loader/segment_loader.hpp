@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_set>
@@ -63,14 +64,20 @@ class segment_loader {
   /// (counted in gadgetgrove_loader_guarded_segments_total).
   /// Once `cancelled` (may be null) is set, the load stops before its next statement with
   /// errc::cancelled and rolls back (the statement in flight is the canceller's business).
+  /// `in_transaction` (may be empty) runs on `conn` inside the load's transaction, after the
+  /// rows and before the commit, on every attempt that commits rows: what it writes commits
+  /// or rolls back with them (the stream loader's offset). Not run when the ledger already has
+  /// the segment.
   result<segment_result> load(pg::connection& conn, const segment_ref& segment,
-                              const std::atomic<bool>* cancelled = nullptr);
+                              const std::atomic<bool>* cancelled = nullptr,
+                              const std::function<status(pg::connection&)>& in_transaction = {});
 
  private:
   // One attempt; `guarded` sends rows in chunks under savepoints so that rows PostgreSQL
   // refuses become rejects (used after an unguarded attempt failed on a row error).
   result<segment_result> attempt(pg::connection& conn, const segment_ref& segment, bool guarded,
-                                 const std::atomic<bool>* cancelled);
+                                 const std::atomic<bool>* cancelled,
+                                 const std::function<status(pg::connection&)>& in_transaction);
   result<segment_result> compare_with_ledger(pg::connection& conn, const segment_ref& segment);
   void add_reject(const segment_ref& segment, std::uint64_t line_no, const std::string& reason,
                   std::string_view raw, segment_result& result);

@@ -7,6 +7,8 @@
 #include "child_process.hpp"
 #include "eventually.hpp"
 #include "http_client.hpp"
+#include "pg_fixture.hpp"
+#include "pg_query.hpp"
 #include "rabbitmq_node.hpp"
 #include "serve_process.hpp"
 #include "temp_dir.hpp"
@@ -74,17 +76,27 @@ std::set<std::string> sessions_in_stream(const std::string& url,
   return found;
 }
 
+// A private node with a user of its own, so the password is one no other text holds; its URL.
+std::string start_node_with_user(gg::test::rabbitmq_node& node) {
+  node.start();
+  REQUIRE(node.ctl({"add_user", "shipper", password}).status == 0);
+  REQUIRE(node.ctl({"set_permissions", "-p", "/", "shipper", ".*", ".*", ".*"}).status == 0);
+  return "amqp://shipper:" + password + "@127.0.0.1:" + std::to_string(node.port()) + "/";
+}
+
+void require_ready(gg::test::serve_process& serve) {
+  std::string why;
+  const bool ready = serve.wait_ready(180s, &why);
+  INFO(why);
+  REQUIRE(ready);
+}
+
 }  // namespace
 
 TEST_CASE("an ingest node with a broker ships the posted events to its stream and archives them",
           "[e2e][broker][slow]") {
   gg::test::rabbitmq_node node;
-  node.start();
-  // A user of its own, so the password is one no other text holds.
-  REQUIRE(node.ctl({"add_user", "shipper", password}).status == 0);
-  REQUIRE(node.ctl({"set_permissions", "-p", "/", "shipper", ".*", ".*", ".*"}).status == 0);
-  const std::string url =
-      "amqp://shipper:" + password + "@127.0.0.1:" + std::to_string(node.port()) + "/";
+  const std::string url = start_node_with_user(node);
 
   gg::test::temp_dir dir("gg-e2e-broker");
   gg::test::serve_process serve(
@@ -149,4 +161,62 @@ TEST_CASE("the broker password is masked by --print-config and a malformed URL i
   CHECK(bad.status != 0);
   CHECK((bad.out + bad.err).find("--broker") != std::string::npos);
   CHECK((bad.out + bad.err).find(password) == std::string::npos);
+}
+
+TEST_CASE("an ingest node and a loader node joined by a broker load every posted event once",
+          "[e2e][broker][slow]") {
+  gg::test::rabbitmq_node node;
+  const std::string url = start_node_with_user(node);
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-e2e-broker2");
+  const std::vector<std::string> common{
+      "--database-url", db.conninfo(), "--traffic", "off", "--broker", url};
+  auto args = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), common.begin(), common.end());
+    return extra;
+  };
+  gg::test::serve_process ingest(dir / "ingest",
+                                 args({"--role", "ingest", "--segment-max-age", "200ms"}));
+  gg::test::serve_process loader(dir / "loader", args({"--role", "loader"}));
+  require_ready(ingest);
+  require_ready(loader);
+
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(post_page_view(ingest.endpoints().public_port, "joined-" + std::to_string(i)) == 200);
+  }
+  auto conn = db.connect();
+  const auto loaded = [&] {
+    return gg::test::scalar(conn,
+                            "SELECT count(*) FROM raw_data.page_views WHERE session_id LIKE "
+                            "'joined-%'");
+  };
+  REQUIRE(gg::test::eventually([&] { return loaded() >= 20; }, 180s, 100ms,
+                               "the posted events loaded from the stream"));
+  CHECK(loaded() == 20);
+  CHECK(gg::test::scalar(conn,
+                         "SELECT count(DISTINCT session_id) FROM raw_data.page_views WHERE "
+                         "session_id LIKE 'joined-%'") == 20);
+  CHECK(gg::test::scalar(conn,
+                         "SELECT next_offset FROM pipeline.stream_offsets WHERE queue = "
+                         "'page_views'") >= 20);
+
+  http_client admin(loader.endpoints().admin_port);
+  std::string ready_body;
+  CHECK(gg::test::eventually(
+      [&] {
+        ready_body = admin.get("/readyz").body;
+        return ready_body.find(R"("stream-loader":{"state":"up")") != std::string::npos &&
+               ready_body.find("page_views") != std::string::npos;
+      },
+      60s, 100ms, "the stream loader up and loading page_views"));
+  INFO(ready_body);
+  CHECK(ready_body.find(password) == std::string::npos);
+  CHECK(admin.get("/metrics").body.find("gadgetgrove_stream_loader_events_total") !=
+        std::string::npos);
+  CHECK(loader.log().find(password) == std::string::npos);
+
+  loader.process().signal(SIGTERM);
+  CHECK(loader.process().wait(120s) == 0);
+  ingest.process().signal(SIGTERM);
+  CHECK(ingest.process().wait(120s) == 0);
 }

@@ -1,0 +1,72 @@
+#pragma once
+// The stream loader: on a loader node with a broker, it consumes gadgetgrove.<queue> from the
+// offset committed in pipeline.stream_offsets (basic.qos, manual acks, x-stream-offset) and
+// loads each batch through the loader's unit of work (loader::segment_unit: COPY, rejects,
+// event_id guard), storing the stream offset after the batch in the same transaction as its
+// rows. One node at a time loads a queue: it holds the queue's PostgreSQL advisory lock on a
+// connection of its own, which the server drops with the node's session, so another node takes
+// the queue over where the dead one committed.
+//
+// Thread safety: none; one thread drives it (rabbitmq-c and libpq both block).
+
+#include <gadgetgrove/broker/broker_url.hpp>
+#include <gadgetgrove/broker/stream_queue.hpp>
+#include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace gg::broker {
+
+struct stream_loader_options {
+  broker_url url;
+  std::string conninfo;             // the warehouse
+  std::filesystem::path spool_dir;  // where a batch is written before it is loaded
+  std::string node_id = "node";     // recorded with each committed offset
+  stream_retention retention;       // used when this node declares a stream first
+  std::size_t batch_events = 5000;  // the most events one transaction loads
+  /// A batch is loaded once this passes without a new message (or it is full).
+  std::chrono::milliseconds batch_wait = std::chrono::milliseconds(500);
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
+  metrics::registry* metrics = nullptr;  // null: metrics::global()
+  /// Told (on the loading thread) whenever this node takes or loses a queue's lock.
+  std::function<void(const std::string& queue, bool held)> on_lock;
+};
+
+/// What one load_available() call did.
+struct stream_load_result {
+  bool lock_held_elsewhere = false;  // another node loads this queue: nothing was done
+  std::uint64_t batches = 0;
+  std::uint64_t events = 0;  // messages consumed and committed (rows + rejects)
+  std::uint64_t rows = 0;
+  std::uint64_t rejected = 0;
+  std::int64_t next_offset = 0;  // committed position after the call
+};
+
+class stream_loader {
+ public:
+  explicit stream_loader(stream_loader_options options);
+  ~stream_loader();
+  stream_loader(const stream_loader&) = delete;
+  stream_loader& operator=(const stream_loader&) = delete;
+
+  /// Takes (or keeps) `queue`'s advisory lock, then loads its stream from the committed offset
+  /// in batches until no message arrives for `batch_wait`. Blocks. Errors: the broker's or the
+  /// database's (a batch not committed is consumed again by the next call, from the committed
+  /// offset).
+  gg::result<stream_load_result> load_available(const std::string& queue);
+
+  /// Gives up every queue's lock (also done by the destructor).
+  void release() noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace gg::broker
