@@ -1,6 +1,7 @@
 #pragma once
 // /healthz, /readyz and /metrics: the operational endpoints both listeners share.
 
+#include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
 
@@ -33,7 +34,8 @@ enum class readyz_detail {
 void add_health_routes(http::router& r, std::function<std::vector<sched::stage_status>()> stages,
                        readyz_detail detail, std::function<std::vector<stale_flow>()> stale = {});
 
-/// Adds /metrics: the global registry in the Prometheus text format.
-void add_metrics_route(http::router& r);
+/// Adds /metrics: `registry` (serve's process-wide one) in the Prometheus text format.
+/// `registry` must outlive the router.
+void add_metrics_route(http::router& r, metrics::registry& registry);
 
 }  // namespace gg::app

@@ -13,7 +13,6 @@
 #include "process_setup.hpp"
 #include "run_text.hpp"
 
-#include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/serve_info.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/flows/engine.hpp>
@@ -21,6 +20,7 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <boost/json.hpp>
 
 #include <signal.h>
 
@@ -75,17 +75,9 @@ std::optional<serve_info> running_serve(const std::filesystem::path& data_dir) {
 }
 
 std::string json_body(const flows::parameters& p) {
-  std::string out = "{\"parameters\":{";
-  bool first = true;
-  for (const auto& [k, v] : p) {
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, k);
-    out += ':';
-    append_json_string(out, v);
-  }
-  out += "}}";
-  return out;
+  boost::json::object params;
+  for (const auto& [k, v] : p) params[k] = v;
+  return boost::json::serialize(boost::json::object{{"parameters", std::move(params)}});
 }
 
 std::string_view text_of(simdjson::dom::element e) {

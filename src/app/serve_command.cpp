@@ -160,6 +160,7 @@ traffic::traffic_config traffic_config_for(const settings& s) {
   c.max_sessions = s.traffic_max_sessions;
   c.think_scale = s.traffic_think_scale;
   c.seed = s.traffic_seed;
+  c.metrics = &metrics::global();
   return c;
 }
 
@@ -312,6 +313,7 @@ int run_serve(const parsed_cli& cli) {
   flows::engine_options flow_opts;
   flow_opts.conninfo = [db] { return db->conninfo(); };
   flow_opts.retention = s.run_retention;
+  flow_opts.metrics = &metrics::global();
   auto engine = std::make_shared<flows::engine>(flow_opts, sched);
   sched.add_stage(engine);
   auto loaded = std::make_shared<loaded_sources>();
@@ -327,7 +329,7 @@ int run_serve(const parsed_cli& cli) {
     }
     return out;
   });
-  add_metrics_route(*admin_routes);
+  add_metrics_route(*admin_routes, metrics::global());
   if (web_role) {
     add_pipeline_api(
         *admin_routes, engine, [db] { return db->pool(); }, sched.blocking_executor());
@@ -349,7 +351,8 @@ int run_serve(const parsed_cli& cli) {
   auto listeners = std::make_shared<http::listeners_stage>(
       sched.io(), ingest_role ? s.listen : std::string{}, s.admin_listen, public_routes,
       admin_routes, listener_depends,
-      http::admin_access_options{.token = s.admin_token, .password = s.admin_password});
+      http::admin_access_options{.token = s.admin_token, .password = s.admin_password},
+      &metrics::global());
   listeners->set_connection_caps(connection_caps(s.max_connections));
   sched.add_stage(listeners);
 

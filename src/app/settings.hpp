@@ -22,6 +22,10 @@
 
 namespace gg::app {
 
+/// What `gadgetgrove transform` does: run, build, test or freshness through the runner;
+/// compile, ls and graph print the project without touching the database.
+enum class transform_verb : std::uint8_t { run, build, test, compile, ls, graph, freshness };
+
 /// --include-synthetic: whether the models count simulated shoppers' events.
 enum class synthetic_choice : std::uint8_t { automatic, on, off };
 
@@ -120,8 +124,8 @@ struct settings {
   bool replay_rejects = false;
 
   // transform (the SQL transformation runner) and its periodic job in serve.
-  std::string transform_action = "run";  // run|build|test|compile|ls|graph|freshness
-  std::string transform_project;         // empty: <sql-dir>/transform
+  transform_verb transform_action = transform_verb::run;
+  std::string transform_project;  // empty: <sql-dir>/transform
   std::vector<std::string> transform_select;
   std::vector<std::string> transform_exclude;
   unsigned transform_threads = 4;

@@ -48,9 +48,9 @@ int print_project(const settings& s, const std::filesystem::path& dir) {
     fmt::print(stderr, "gadgetgrove transform: {}\n", ids.error().message);
     return 2;
   }
-  if (s.transform_action == "ls") {
+  if (s.transform_action == transform_verb::ls) {
     fmt::print("{}", transform::ls_output(*p, *ids));
-  } else if (s.transform_action == "graph") {
+  } else if (s.transform_action == transform_verb::graph) {
     fmt::print("{}", transform::graph_dot(*p, *ids));
   } else {
     auto text = transform::compile_output(*p, *ids);
@@ -77,15 +77,25 @@ int run_transform(const parsed_cli& cli) {
     }
     project_dir = *sql / "transform";
   }
-  const std::string& action = s.transform_action;
-  if (action == "compile" || action == "ls" || action == "graph")
-    return print_project(s, project_dir);
-
   transform::run_options o;
-  o.command = action == "build"       ? transform::run_command::build
-              : action == "test"      ? transform::run_command::test
-              : action == "freshness" ? transform::run_command::freshness
-                                      : transform::run_command::run;
+  switch (s.transform_action) {
+    case transform_verb::compile:
+    case transform_verb::ls:
+    case transform_verb::graph:
+      return print_project(s, project_dir);
+    case transform_verb::build:
+      o.command = transform::run_command::build;
+      break;
+    case transform_verb::test:
+      o.command = transform::run_command::test;
+      break;
+    case transform_verb::freshness:
+      o.command = transform::run_command::freshness;
+      break;
+    case transform_verb::run:
+      o.command = transform::run_command::run;
+      break;
+  }
   o.project_dir = project_dir;
   o.select = s.transform_select;
   o.exclude = s.transform_exclude;

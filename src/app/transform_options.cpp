@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gg::app {
 
@@ -22,11 +25,29 @@ CLI::Validator timestamp_check() {
 }  // namespace
 
 void add_transform_options(CLI::App& t, settings& s) {
-  const std::vector<std::string> actions{"run", "build", "test",     "compile",
-                                         "ls",  "graph", "freshness"};
-  t.add_option("action", s.transform_action,
-               "run (default), build, test, compile, ls, graph, freshness")
-      ->check(CLI::IsMember(actions));
+  static const std::vector<std::pair<std::string_view, transform_verb>> verbs{
+      {"run", transform_verb::run},
+      {"build", transform_verb::build},
+      {"test", transform_verb::test},
+      {"compile", transform_verb::compile},
+      {"ls", transform_verb::ls},
+      {"graph", transform_verb::graph},
+      {"freshness", transform_verb::freshness}};
+  t.add_option_function<std::string>(
+      "action",
+      [&s](const std::string& text) {
+        for (const auto& [name, verb] : verbs) {
+          if (name == text) {
+            s.transform_action = verb;
+            return;
+          }
+        }
+        throw CLI::ValidationError(
+            "action", fmt::format("'{}' is not one of run, build, test, compile, ls, graph, "
+                                  "freshness",
+                                  text));
+      },
+      "run (default), build, test, compile, ls, graph, freshness");
   t.add_option("--project", s.transform_project,
                "Project directory with dbt_project.yml (default: <sql-dir>/transform)");
   // Like dbt, one --select takes several space-separated values, and may be repeated.

@@ -140,21 +140,21 @@ struct run_outcome {
 /// the worker while `busy`, by the holder of `control` otherwise. The fields after `conn` are
 /// guarded by the engine's mutex.
 struct flow_slot {
-  explicit flow_slot(flow_definition d)
+  flow_slot(flow_definition d, metrics::registry& reg)
       : def(std::move(d)),
-        last_success_gauge(metrics::global().get_gauge(
-            "gadgetgrove_flow_last_success_timestamp_seconds",
-            "End of the flow's last completed run, in seconds since the epoch.",
-            {{"flow", def.name}})),
-        running_gauge(metrics::global().get_gauge(
-            "gadgetgrove_flow_running", "1 while a run of the flow executes in this process.",
-            {{"flow", def.name}})),
-        stale_gauge(metrics::global().get_gauge(
-            "gadgetgrove_flow_stale", "1 while the flow is stale (late or failing repeatedly).",
-            {{"flow", def.name}})),
-        duration(metrics::global().get_histogram("gadgetgrove_flow_duration_seconds",
-                                                 "Duration of the flow's runs.",
-                                                 run_duration_buckets(), {{"flow", def.name}})) {}
+        last_success_gauge(
+            reg.get_gauge("gadgetgrove_flow_last_success_timestamp_seconds",
+                          "End of the flow's last completed run, in seconds since the epoch.",
+                          {{"flow", def.name}})),
+        running_gauge(reg.get_gauge("gadgetgrove_flow_running",
+                                    "1 while a run of the flow executes in this process.",
+                                    {{"flow", def.name}})),
+        stale_gauge(reg.get_gauge("gadgetgrove_flow_stale",
+                                  "1 while the flow is stale (late or failing repeatedly).",
+                                  {{"flow", def.name}})),
+        duration(reg.get_histogram("gadgetgrove_flow_duration_seconds",
+                                   "Duration of the flow's runs.", run_duration_buckets(),
+                                   {{"flow", def.name}})) {}
 
   flow_definition def;
   std::mutex control;
@@ -192,6 +192,10 @@ struct engine::impl {
   };
 
   engine_options opt;
+
+  metrics::registry& metrics_registry() const noexcept {
+    return opt.metrics != nullptr ? *opt.metrics : metrics::global();
+  }
   /// opt.node is the default "<host>:<pid>", so other processes' default names can be told
   /// apart from this machine's dead processes (see local_process_gone()).
   bool default_named = false;
@@ -581,7 +585,7 @@ struct engine::impl {
       log.error("a flow run's end was not stored; its lease will expire and mark it crashed",
                 {{"flow", f.def.name}, {"run", run.rec.id}, {"error", recorded.error().message}});
     } else if (*recorded) {
-      metrics::global()
+      metrics_registry()
           .get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
                        {{"flow", f.def.name}, {"state", std::string(to_string(outcome.state))}})
           .inc();
@@ -881,7 +885,7 @@ struct engine::impl {
     }
     if (auto st = tx->commit(); !st) return st.error();
     for (const auto& [rec, retry] : done) {
-      metrics::global()
+      metrics_registry()
           .get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
                        {{"flow", rec.flow}, {"state", "crashed"}})
           .inc();
@@ -1195,7 +1199,7 @@ gg::status engine::add_flow(flow_definition flow) {
   if (impl_->find(flow.name)) {
     return gg::fail(errc::conflict, fmt::format("flow \"{}\" is already registered", flow.name));
   }
-  auto slot = std::make_unique<flow_slot>(std::move(flow));
+  auto slot = std::make_unique<flow_slot>(std::move(flow), impl_->metrics_registry());
   auto& s = slot->status;
   s.name = slot->def.name;
   s.description = slot->def.description;
@@ -1217,6 +1221,7 @@ gg::status engine::start() {
   po.conninfo = d.opt.conninfo();
   po.size = 3;
   po.name = "flows";
+  po.metrics = d.opt.metrics;
   d.pool = std::make_unique<pg::pool>(std::move(po));
   {
     auto probe = d.pool->acquire(pool_wait);

@@ -1,10 +1,10 @@
 #include "run_row.hpp"
 
-#include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/core/time.hpp>
 
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <boost/json.hpp>
 
 namespace gg::flows::detail {
 
@@ -21,17 +21,9 @@ std::optional<time_point> read_time(const pg::query_result& r, int row, int col)
 }
 
 std::string params_json(const parameters& p) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [key, value] : p) {
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, key);
-    out += ':';
-    append_json_string(out, value);
-  }
-  out += '}';
-  return out;
+  boost::json::object o;
+  for (const auto& [key, value] : p) o[key] = value;
+  return boost::json::serialize(o);
 }
 
 gg::result<parameters> parse_params(std::string_view json) {

@@ -34,8 +34,7 @@ std::string_view to_string(rejection r) noexcept {
   return "unknown";
 }
 
-listener_metrics::listener_metrics(const std::string& listener) {
-  auto& reg = metrics::global();
+listener_metrics::listener_metrics(metrics::registry& reg, const std::string& listener) {
   static constexpr std::array<const char*, 5> classes = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   for (std::size_t i = 0; i < classes.size(); ++i) {
     requests[i] = &reg.get_counter("gadgetgrove_http_requests_total",

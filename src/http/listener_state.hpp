@@ -41,7 +41,7 @@ enum class rejection : std::uint8_t {
 std::string_view to_string(rejection r) noexcept;
 
 struct listener_metrics {
-  explicit listener_metrics(const std::string& listener);
+  listener_metrics(metrics::registry& reg, const std::string& listener);
 
   /// Counts one response by status class (1xx..5xx).
   void count_status(unsigned status) noexcept;
@@ -56,7 +56,9 @@ struct listener_metrics {
 
 struct listener_state {
   listener_state(server_options opts, std::shared_ptr<const router> r)
-      : options(std::move(opts)), routes(std::move(r)), stats(options.name) {}
+      : options(std::move(opts)),
+        routes(std::move(r)),
+        stats(options.metrics != nullptr ? *options.metrics : metrics::global(), options.name) {}
 
   const server_options options;
   const std::shared_ptr<const router> routes;

@@ -44,14 +44,16 @@ listeners_stage::listeners_stage(boost::asio::io_context& ioc, std::string publi
                                  std::string admin_address,
                                  std::shared_ptr<http::router> public_routes,
                                  std::shared_ptr<http::router> admin_routes,
-                                 std::vector<std::string> depends, http::admin_access_options admin)
+                                 std::vector<std::string> depends, http::admin_access_options admin,
+                                 metrics::registry* metrics)
     : ioc_(ioc),
       public_address_(std::move(public_address)),
       admin_address_(std::move(admin_address)),
       public_routes_(std::move(public_routes)),
       admin_routes_(std::move(admin_routes)),
       depends_(std::move(depends)),
-      admin_access_(std::make_shared<const http::admin_access>(std::move(admin))) {
+      admin_access_(std::make_shared<const http::admin_access>(std::move(admin))),
+      metrics_(metrics) {
   http::add_csrf_route(*admin_routes_, admin_access_);
 }
 
@@ -68,6 +70,7 @@ gg::status listeners_stage::start() {
     opts.port = hp->port;
     opts.default_headers = default_security_headers();
     opts.max_connections = name == "public" ? caps_.first : caps_.second;
+    opts.metrics = metrics_;
     if (name == "admin") {
       opts.guard = [access = admin_access_](const http::request& req) {
         return access->check(req);

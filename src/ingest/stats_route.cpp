@@ -4,9 +4,8 @@
 
 #include "ingest_metrics.hpp"
 
-#include <gadgetgrove/core/json_escape.hpp>
-
 #include <boost/asio/post.hpp>
+#include <boost/json.hpp>
 
 #include <chrono>
 #include <string>
@@ -15,44 +14,28 @@ namespace gg::ingest {
 namespace {
 
 std::string stats_json(const eventlog::event_log_stats& st, std::size_t in_flight) {
-  std::string body;
-  body.reserve(1024);
-  body.append(R"({"status":"success","health":")");
-  body.append(to_string(st.health.state));
-  body.append(R"(","queue_depth":)");
-  body.append(std::to_string(st.queue_depth));
-  body.append(R"(,"queue_capacity":)");
-  body.append(std::to_string(st.queue_capacity));
-  body.append(R"(,"requests_in_flight":)");
-  body.append(std::to_string(in_flight));
-  body.append(R"(,"queues":{)");
-  bool first = true;
+  namespace json = boost::json;
+  json::object queues;
   for (const eventlog::queue_stats& q : st.queues) {
-    if (!first) body.push_back(',');
-    first = false;
-    append_json_string(body, to_string(q.queue));
-    body.append(R"(:{"events_accepted":)");
-    body.append(std::to_string(q.events_accepted));
-    body.append(R"(,"bytes_written":)");
-    body.append(std::to_string(q.bytes_written));
-    body.append(R"(,"active_segment":)");
-    if (q.active_segment.empty()) {
-      body.append("null");
-    } else {
-      append_json_string(body, q.active_segment);
-    }
-    body.append(R"(,"sealed_segments_waiting":)");
-    body.append(std::to_string(q.sealed_waiting));
-    body.append(R"(,"oldest_sealed_age_seconds":)");
-    if (q.oldest_sealed_age) {
-      body.append(std::to_string(std::chrono::duration<double>(*q.oldest_sealed_age).count()));
-    } else {
-      body.append("null");
-    }
-    body.push_back('}');
+    queues[to_string(q.queue)] = json::object{
+        {"events_accepted", q.events_accepted},
+        {"bytes_written", q.bytes_written},
+        {"active_segment",
+         q.active_segment.empty() ? json::value(nullptr) : json::value(q.active_segment)},
+        {"sealed_segments_waiting", q.sealed_waiting},
+        {"oldest_sealed_age_seconds",
+         q.oldest_sealed_age
+             ? json::value(std::chrono::duration<double>(*q.oldest_sealed_age).count())
+             : json::value(nullptr)},
+    };
   }
-  body.append("}}");
-  return body;
+  const json::object body{{"status", "success"},
+                          {"health", std::string(to_string(st.health.state))},
+                          {"queue_depth", st.queue_depth},
+                          {"queue_capacity", st.queue_capacity},
+                          {"requests_in_flight", in_flight},
+                          {"queues", std::move(queues)}};
+  return json::serialize(body);
 }
 
 }  // namespace

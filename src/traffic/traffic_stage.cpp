@@ -300,7 +300,9 @@ traffic_stage::traffic_stage(asio::io_context& ioc, traffic_config config,
                              std::vector<std::string> depends_on)
     : state_(std::make_shared<state>(ioc, std::move(config))), depends_on_(std::move(depends_on)) {
   std::weak_ptr<state> weak = state_;
-  metrics::global().add_collector([weak](metrics::exposition& e) {
+  metrics::registry& reg =
+      state_->config.metrics != nullptr ? *state_->config.metrics : metrics::global();
+  reg.add_collector([weak](metrics::exposition& e) {
     auto s = weak.lock();
     if (!s) return;
     const run_counters& c = s->stats;

@@ -16,6 +16,10 @@
 #include <string_view>
 #include <vector>
 
+namespace gg::metrics {
+class registry;
+}  // namespace gg::metrics
+
 namespace gg::flows {
 
 using time_point = std::chrono::system_clock::time_point;
@@ -41,6 +45,9 @@ struct engine_options {
   std::function<time_point()> now = [] { return std::chrono::system_clock::now(); };
   /// Seed of the retry jitter draws.
   std::uint64_t seed = 0x67676c6f77;
+  /// Where the engine registers its metrics (gadgetgrove_flow_*, and its connection pool's
+  /// gadgetgrove_pg_pool_*); null: the process-wide metrics::global(). Must outlive the engine.
+  metrics::registry* metrics = nullptr;
 };
 
 /// One pipeline.flow_runs row.

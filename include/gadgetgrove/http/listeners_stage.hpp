@@ -31,12 +31,15 @@ namespace gg::http {
 /// every route but /healthz when configured, CSRF on every state-changing route, and
 /// GET /api/csrf (added to `admin_routes` here) for the pages' tokens. start() refuses an
 /// admin address beyond loopback without a token or password (errc::config).
+///
+/// Both listeners register their metrics with `metrics` (null: the process-wide
+/// metrics::global()), which must outlive the stage and its connections.
 class listeners_stage final : public gg::stage {
  public:
   listeners_stage(boost::asio::io_context& ioc, std::string public_address,
                   std::string admin_address, std::shared_ptr<http::router> public_routes,
                   std::shared_ptr<http::router> admin_routes, std::vector<std::string> depends,
-                  http::admin_access_options admin = {});
+                  http::admin_access_options admin = {}, metrics::registry* metrics = nullptr);
 
   std::string_view name() const noexcept override { return "listeners"; }
   std::vector<std::string> depends_on() const override { return depends_; }
@@ -61,6 +64,7 @@ class listeners_stage final : public gg::stage {
   std::vector<std::string> depends_;
   std::shared_ptr<const http::admin_access> admin_access_;
   std::unique_ptr<http::server> public_, admin_;
+  metrics::registry* metrics_;
   std::atomic<bool> stopping_{false};
 };
 

@@ -18,6 +18,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace gg::metrics {
+class registry;
+}  // namespace gg::metrics
+
 namespace gg::http {
 
 struct endpoint_info {
@@ -57,6 +61,9 @@ struct server_options {
   /// through to its route. Runs on the connection's strand: it must be quick and must not
   /// block. Empty: every request is routed.
   std::function<std::optional<response>(const request&)> guard;
+  /// Where the listener registers its metrics; null: the process-wide metrics::global(). Must
+  /// outlive the server and every connection it accepted.
+  metrics::registry* metrics = nullptr;
 };
 
 /// One listening socket and its connections, run on a caller's io_context (any number of

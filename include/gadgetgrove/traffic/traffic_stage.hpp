@@ -22,6 +22,9 @@ class io_context;
 namespace gg::http {
 class router;
 }
+namespace gg::metrics {
+class registry;
+}  // namespace gg::metrics
 
 namespace gg::traffic {
 
@@ -49,6 +52,9 @@ struct traffic_config {
   /// Returns the public listener's "host:port"; called by start(), after the listeners
   /// started (hence depends_on), so a port chosen at bind time is known.
   std::function<std::string()> public_address;
+  /// Where the stage exposes its counters (gadgetgrove_traffic_*); null: the process-wide
+  /// metrics::global(). Must outlive the stage.
+  metrics::registry* metrics = nullptr;
 };
 
 /// The stage's counters since it was made (the same values as its metrics), read at one

@@ -305,17 +305,6 @@ std::uint64_t status_field_kib(int pid, const std::string& field) {
 std::uint64_t peak_rss_kib(int pid) { return status_field_kib(pid, "VmHWM"); }
 std::uint64_t rss_kib(int pid) { return status_field_kib(pid, "VmRSS"); }
 
-double metric_value(const std::string& metrics_text, const std::string& series) {
-  std::istringstream in(metrics_text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ') {
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-    }
-  }
-  return -1;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

@@ -118,10 +118,6 @@ std::uint64_t peak_rss_kib(int pid);
 /// Current resident set size (VmRSS) in KiB; 0 when unreadable.
 std::uint64_t rss_kib(int pid);
 
-/// The value of the sample `series` (its name and labels as exposed, e.g.
-/// `x_total{queue="page_views"}`) in a /metrics text; -1 when absent.
-double metric_value(const std::string& metrics_text, const std::string& series);
-
 /// Seconds since `t0` as a double, for the figures the tests print.
 double seconds_since(std::chrono::steady_clock::time_point t0);
 

@@ -8,6 +8,7 @@
 
 #include "eventually.hpp"
 #include "http_client.hpp"
+#include "metric_sample.hpp"
 #include "pg_fixture.hpp"
 #include "temp_dir.hpp"
 #include "test_seed.hpp"
@@ -170,10 +171,10 @@ TEST_CASE("a torn tail after power loss: the synced prefix is loaded, the rest q
     quarantined_bytes += c.end - c.begin;
   }
   CHECK(log.find("corrupt part of a segment moved to quarantine") != std::string::npos);
-  CHECK(chaos::metric_value(
+  CHECK(gg::test::metric_sample(
             metrics, "gadgetgrove_eventlog_quarantined_segments_total{queue=\"page_views\"}") == 2);
-  CHECK(chaos::metric_value(metrics,
-                            "gadgetgrove_eventlog_quarantined_bytes_total{queue=\"page_views\"}") ==
+  CHECK(gg::test::metric_sample(
+            metrics, "gadgetgrove_eventlog_quarantined_bytes_total{queue=\"page_views\"}") ==
         static_cast<double>(quarantined_bytes));
   serve.process().signal(SIGTERM);
   CHECK(serve.process().wait(60s) == std::optional<int>(0));

@@ -6,6 +6,7 @@
 
 #include "eventually.hpp"
 #include "http_client.hpp"
+#include "metric_sample.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,15 +21,6 @@ namespace fs = std::filesystem;
 
 bool has(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
-}
-
-// The value of the sample `series` (name and labels, exactly as exposed) in a /metrics body.
-std::optional<double> sample(const std::string& metrics, const std::string& series) {
-  std::istringstream in(metrics);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nullopt;
 }
 
 TEST_CASE("a fire time yields exactly one run across restarts of serve at that fire time",
@@ -121,10 +113,10 @@ TEST_CASE("a repeatedly failing flow is stale on the admin /readyz and /metrics 
                    "= 'failed'") >= 3);
 
   const std::string metrics = admin.get("/metrics").body;
-  CHECK(sample(metrics, R"(gadgetgrove_flow_stale{flow="transform"})") == 1.0);
-  CHECK(sample(metrics, R"(gadgetgrove_flow_stale{flow="load"})") == 0.0);
-  const auto load_success =
-      sample(metrics, R"(gadgetgrove_flow_last_success_timestamp_seconds{flow="load"})");
+  CHECK(gg::test::metric_sample(metrics, R"(gadgetgrove_flow_stale{flow="transform"})") == 1.0);
+  CHECK(gg::test::metric_sample(metrics, R"(gadgetgrove_flow_stale{flow="load"})") == 0.0);
+  const auto load_success = gg::test::metric_sample(
+      metrics, R"(gadgetgrove_flow_last_success_timestamp_seconds{flow="load"})");
   REQUIRE(load_success.has_value());
   CHECK(*load_success > 1.7e9);
 

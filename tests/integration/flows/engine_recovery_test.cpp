@@ -4,6 +4,7 @@
 #include <gadgetgrove/core/uuid.hpp>
 
 #include "flow_harness.hpp"
+#include "metric_sample.hpp"
 
 #include <atomic>
 #include <string>
@@ -59,6 +60,9 @@ TEST_CASE("a run left running by a dead process is crashed at start and retried"
   REQUIRE(e->start());
 
   CHECK(h.state_of(id) == "crashed");
+  CHECK(gg::test::metric_sample(
+            h.metrics.expose(),
+            R"(gadgetgrove_flow_runs_total{flow="transform",state="crashed"})") == 1);
   CHECK(h.value("SELECT error FROM pipeline.flow_runs WHERE id = '" + id + "'") ==
         "process dead-node:4242 stopped responding");
   CHECK(h.value("SELECT state FROM pipeline.task_runs WHERE flow_run = '" + id + "'") == "crashed");
@@ -424,11 +428,15 @@ TEST_CASE("a late or repeatedly failing flow is stale, with a reason and a gauge
   REQUIRE(e->start());
   auto t = e->trigger("stale-check", trigger_kind::manual);
   REQUIRE(t);
-  REQUIRE(e->wait(t->run_id, soon()));
+  const auto first = e->wait(t->run_id, soon());
+  REQUIRE(first);
+  REQUIRE(first->ended_at);
   h.clock.advance(4min);
   e->poll();
   CHECK(e->stale_flows().empty());
   CHECK_FALSE(e->flow("stale-check")->stale);
+  CHECK(gg::test::metric_sample(h.metrics.expose(),
+                                R"(gadgetgrove_flow_stale{flow="stale-check"})") == 0);
 
   h.clock.advance(2min + 12s);
   e->poll();
@@ -437,12 +445,16 @@ TEST_CASE("a late or repeatedly failing flow is stale, with a reason and a gauge
   CHECK(st->stale);
   CHECK(st->stale_reason == "no completed run for 6m12s (limit 5m)");
   CHECK(e->stale_flows() == std::vector<std::string>{"stale-check"});
-  const auto text = gg::metrics::global().expose();
-  CHECK(text.find("gadgetgrove_flow_stale{flow=\"stale-check\"} 1") != std::string::npos);
-  CHECK(text.find("gadgetgrove_flow_last_success_timestamp_seconds{flow=\"stale-check\"}") !=
-        std::string::npos);
-  CHECK(text.find("gadgetgrove_flow_runs_total{flow=\"stale-check\",state=\"completed\"} 1") !=
-        std::string::npos);
+  // Counted in the registry the engine was given, not the process-wide one.
+  const auto text = h.metrics.expose();
+  using gg::test::metric_sample;
+  CHECK(metric_sample(text, R"(gadgetgrove_flow_stale{flow="stale-check"})") == 1);
+  CHECK(metric_sample(text,
+                      R"(gadgetgrove_flow_last_success_timestamp_seconds{flow="stale-check"})") ==
+        Approx(std::chrono::duration<double>(first->ended_at->time_since_epoch()).count()));
+  CHECK(metric_sample(text,
+                      R"(gadgetgrove_flow_runs_total{flow="stale-check",state="completed"})") == 1);
+  CHECK(gg::metrics::global().expose().find(R"(flow="stale-check")") == std::string::npos);
 
   t = e->trigger("stale-check", trigger_kind::manual);
   REQUIRE(t);

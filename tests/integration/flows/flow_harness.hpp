@@ -4,6 +4,7 @@
 // queries of the run history.
 
 #include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/flows/engine.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
@@ -119,7 +120,8 @@ class gate {
   int arrived_ = 0;
 };
 
-/// A migrated database, a scheduler with a blocking pool, and a manual clock.
+/// A migrated database, a scheduler with a blocking pool, a manual clock, and the registry the
+/// engines register their metrics with.
 struct harness {
   harness()
       : db(pg_database::schema::migrated), conn(db.connect()), clock(at("2026-12-04T12:00:00Z")) {
@@ -133,6 +135,7 @@ struct harness {
     o.node = std::move(node);
     o.tick = std::chrono::milliseconds::zero();
     o.now = [this] { return clock.now(); };
+    o.metrics = &metrics;
     return o;
   }
 
@@ -175,6 +178,7 @@ struct harness {
     return count("SELECT (extract(epoch FROM (" + b + ") - (" + a + ")) * 1000)::bigint");
   }
 
+  gg::metrics::registry metrics;
   pg_database db;
   gg::pg::connection conn;
   manual_clock clock;

@@ -32,12 +32,14 @@ using gg::http::router;
 using gg::http::verb;
 using gg::test::http_client;
 
-/// A server on 127.0.0.1:0 run by two io threads, stopped and drained on destruction.
+/// A server on 127.0.0.1:0 run by two io threads, stopped and drained on destruction. It
+/// registers its metrics with a registry of its own.
 class running_server {
  public:
   explicit running_server(router routes, gg::http::server_options opts = {}) {
     opts.host = "127.0.0.1";
     opts.port = 0;
+    opts.metrics = &metrics_;
     name_ = opts.name;
     server_.emplace(ioc_, std::move(opts), std::make_shared<router>(std::move(routes)));
     auto ep = server_->listen();
@@ -59,14 +61,16 @@ class running_server {
   unsigned short port() const { return port_; }
   http_client client() const { return http_client{port_}; }
 
-  std::uint64_t rejections(const std::string& reason) const {
-    return gg::metrics::global()
+  gg::metrics::registry& metrics() { return metrics_; }
+
+  std::uint64_t rejections(const std::string& reason) {
+    return metrics_
         .get_counter("gadgetgrove_http_rejections_total", "",
                      {{"listener", name_}, {"reason", reason}})
         .value();
   }
-  std::uint64_t responses(const std::string& code) const {
-    return gg::metrics::global()
+  std::uint64_t responses(const std::string& code) {
+    return metrics_
         .get_counter("gadgetgrove_http_requests_total", "", {{"listener", name_}, {"code", code}})
         .value();
   }
@@ -80,6 +84,7 @@ class running_server {
   }
 
  private:
+  gg::metrics::registry metrics_;  // outlives the connections, which count into it
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       ioc_.get_executor()};
@@ -196,9 +201,11 @@ TEST_CASE("a keep-alive connection serves several requests", "[integration][http
     REQUIRE(reply.status == 200);
     CHECK(reply.body == std::to_string(i));
   }
-  CHECK(gg::metrics::global()
+  CHECK(s.metrics()
             .get_counter("gadgetgrove_http_connections_total", "", {{"listener", "t-keepalive"}})
             .value() == 1);
+  // Counted in the registry the listener was given, not the process-wide one.
+  CHECK(gg::metrics::global().expose().find(R"(listener="t-keepalive")") == std::string::npos);
   CHECK(s.server().active_connections() == 1);
 }
 

@@ -67,6 +67,7 @@ class ingest_fixture {
     service_->add_admin_routes(routes, blocking_.get_executor());
     http::server_options so;
     so.name = "ingest-test";
+    so.metrics = &registry_;
     server_.emplace(ioc_, so, std::make_shared<http::router>(std::move(routes)));
     auto ep = server_->listen();
     REQUIRE(ep.has_value());

@@ -6,6 +6,7 @@
 #include "child_process.hpp"
 #include "eventually.hpp"
 #include "http_client.hpp"
+#include "metric_sample.hpp"
 #include "pg_query.hpp"
 #include "serve_process.hpp"
 #include "temp_dir.hpp"
@@ -36,14 +37,6 @@ std::string over_raw_tables(const std::string& expr_per_table) {
   return sql;
 }
 
-/// The value of `name{source="<source>"}` in a Prometheus exposition; -1 when absent.
-double metric(const std::string& text, const std::string& name, const std::string& source) {
-  const std::string key = name + "{source=\"" + source + "\"} ";
-  const auto at = text.find(key);
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + key.size()));
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -69,8 +62,13 @@ TEST_CASE(
 
   gg::test::http_client admin(serve.endpoints().admin_port);
   const std::string metrics = admin.get("/metrics").body;
-  const double api = metric(metrics, "gadgetgrove_ingest_synthetic_events_total", "api");
-  const double server = metric(metrics, "gadgetgrove_ingest_synthetic_events_total", "server");
+  const double api =
+      gg::test::metric_sample(metrics, R"(gadgetgrove_ingest_synthetic_events_total{source="api"})")
+          .value_or(-1);
+  const double server =
+      gg::test::metric_sample(metrics,
+                              R"(gadgetgrove_ingest_synthetic_events_total{source="server"})")
+          .value_or(-1);
   INFO("api " << api << ", server " << server);
   CHECK(api > 300);
   CHECK(server > 0);  // the orders of simulate's checkouts

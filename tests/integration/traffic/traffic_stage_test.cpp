@@ -3,6 +3,7 @@
 #include "eventually.hpp"
 #include "fake_shop.hpp"
 #include "http_client.hpp"
+#include "metric_sample.hpp"
 
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/http/router.hpp>
@@ -17,6 +18,7 @@
 using namespace gg::traffic;
 using namespace std::chrono_literals;
 using gg::test::eventually;
+using gg::test::metric_sample;
 using gg::traffic::test::fake_shop;
 using gg::traffic::test::fake_shop_options;
 
@@ -24,11 +26,12 @@ namespace {
 
 /// A fake shop whose router also carries POST /simulate; the stage runs on the shop's
 /// io_context (two threads), as serve runs it on the scheduler's, and reaches the shop through
-/// its public address.
+/// its public address. The stage exposes its counters in a registry of its own.
 class shop_with_traffic {
  public:
   explicit shop_with_traffic(traffic_config config) {
     config.public_address = [this] { return shop_->address(); };
+    config.metrics = &metrics_;
     fake_shop_options fo;
     fo.threads = 2;
     fo.extra_routes = [this, config](gg::http::router& r, boost::asio::io_context& io) {
@@ -48,8 +51,10 @@ class shop_with_traffic {
 
   fake_shop& shop() { return *shop_; }
   traffic_stage& stage() { return *stage_; }
+  std::string metrics() const { return metrics_.expose(); }
 
  private:
+  gg::metrics::registry metrics_;  // outlives the stage that collects into it
   std::shared_ptr<traffic_stage> stage_;
   std::unique_ptr<fake_shop> shop_;
 };
@@ -117,9 +122,17 @@ TEST_CASE("steady traffic sends sessions over loopback and stops cleanly",
 
   gg::test::http_client client(t.shop().port());
   CHECK(client.post("/simulate", "").status == 503);
-  const std::string metrics = gg::metrics::global().expose();
-  CHECK(metrics.find("gadgetgrove_traffic_sessions_total{outcome=\"completed\"}") !=
-        std::string::npos);
+  // The registry it was given shows the stage's own counts.
+  const auto figures = t.stage().figures();
+  const std::string metrics = t.metrics();
+  CHECK(figures.sessions_completed > 0);
+  CHECK(metric_sample(metrics, R"(gadgetgrove_traffic_sessions_total{outcome="completed"})") ==
+        static_cast<double>(figures.sessions_completed));
+  CHECK(figures.requests_sent > 0);
+  CHECK(metric_sample(metrics, "gadgetgrove_traffic_requests_total") ==
+        static_cast<double>(figures.requests_sent));
+  CHECK(metric_sample(metrics, "gadgetgrove_traffic_events_sent_total") ==
+        static_cast<double>(figures.events_sent));
 }
 
 TEST_CASE("batches of sessions start on their interval", "[integration][traffic]") {
@@ -146,9 +159,10 @@ TEST_CASE("sessions beyond the cap are skipped, not queued", "[integration][traf
   REQUIRE(t.stage().start().has_value());
   std::this_thread::sleep_for(600ms);
   CHECK(t.shop().sessions_created() <= 3);
-  const std::string metrics = gg::metrics::global().expose();
-  CHECK(metrics.find("gadgetgrove_traffic_sessions_total{outcome=\"skipped\"}") !=
-        std::string::npos);
+  const auto skipped =
+      metric_sample(t.metrics(), R"(gadgetgrove_traffic_sessions_total{outcome="skipped"})");
+  REQUIRE(skipped.has_value());
+  CHECK(*skipped > 0);
   t.stage().request_stop();
   // Waiting steps are dropped at once: drain does not wait for the think times.
   const auto started = std::chrono::steady_clock::now();

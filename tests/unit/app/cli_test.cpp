@@ -198,6 +198,26 @@ TEST_CASE("options with fixed values are parsed into their enums once, at start-
   CHECK(ok(sim).opts.progress == gg::traffic::progress_mode::never);
 }
 
+TEST_CASE("transform's action is parsed once into its verb, run by default", "[unit][app]") {
+  using gg::app::transform_verb;
+  CHECK(ok(run({"transform"})).opts.transform_action == transform_verb::run);
+  const std::vector<std::pair<std::string, transform_verb>> verbs{
+      {"run", transform_verb::run},
+      {"build", transform_verb::build},
+      {"test", transform_verb::test},
+      {"compile", transform_verb::compile},
+      {"ls", transform_verb::ls},
+      {"graph", transform_verb::graph},
+      {"freshness", transform_verb::freshness}};
+  for (const auto& [text, verb] : verbs) {
+    CAPTURE(text);
+    CHECK(ok(run({"transform", text})).opts.transform_action == verb);
+  }
+  const auto bad = run({"transform", "deploy"});
+  CHECK(code(bad) == 2);
+  CHECK(bad.err.find("deploy") != std::string::npos);
+}
+
 TEST_CASE("option --role is parsed once into node roles, all by default", "[unit][app]") {
   CHECK(ok(run({"serve"})).opts.roles == gg::app::node_roles::all());
   const auto& p = ok(run({"serve", "--role", "ingest,web"}));

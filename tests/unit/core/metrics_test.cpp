@@ -413,5 +413,10 @@ TEST_CASE("the global registry is one shared instance", "[unit][core]") {
   auto& a = gg::metrics::global().get_counter("gadgetgrove_core_test_total", "t");
   auto& b = gg::metrics::global().get_counter("gadgetgrove_core_test_total", "t");
   CHECK(&a == &b);
-  CHECK(&gg::metrics::global() == &gg::metrics::global());
+  // What one caller counts, another caller's scrape shows.
+  const auto before = a.value();
+  b.inc(3);
+  CHECK(gg::metrics::global().expose().find("gadgetgrove_core_test_total " +
+                                            std::to_string(before + 3) + "\n") !=
+        std::string::npos);
 }
