@@ -37,6 +37,7 @@
 #include <pg_fixture.hpp>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -513,11 +514,10 @@ TEST_CASE("the live and health panels read the newest raw events and the flows",
       auto t = std::chrono::floor<minutes>(now - ago);
       return gg::format_iso8601_us(t);
     };
-    for (const auto& m : per) {
-      const auto& o = obj(m);
-      if (str(o.at("minute")) == minute_of(minutes(2))) CHECK(count(o.at("events")) == 2);
-      if (str(o.at("minute")) == minute_of(minutes(10))) CHECK(count(o.at("events")) == 1);
-    }
+    std::map<std::string, std::int64_t> by_minute;
+    for (const auto& m : per) by_minute[str(obj(m).at("minute"))] = count(obj(m).at("events"));
+    CHECK(by_minute[minute_of(minutes(2))] == 2);
+    CHECK(by_minute[minute_of(minutes(10))] == 1);
     CHECK(body.at("as_of").is_string());
     // Filters apply: product p1 (L1) and page /p/p2 (L2).
     auto p1 = server.ok("/api/dashboard/live?product=p1");
