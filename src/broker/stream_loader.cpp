@@ -43,6 +43,8 @@ struct stream_loader::impl {
   std::optional<pg::connection> data;
   // Each queue's lock lives as long as the session that took it.
   std::map<std::string, pg::connection> locks;
+  // Holds this node's shared member lock while it lives.
+  std::optional<pg::connection> member;
   metrics::counter& loaded_events;
   metrics::counter& committed_batches;
   metrics::counter& skipped_messages;
@@ -61,6 +63,36 @@ struct stream_loader::impl {
 
   metrics::registry& registry() const {
     return options.metrics != nullptr ? *options.metrics : metrics::global();
+  }
+
+  // The loader nodes running now, this one included (each holds the shared member lock
+  // (26471 = "gg", 1) on a session of its own).
+  gg::result<std::size_t> members() {
+    if (!member || !member->is_open()) {
+      member.reset();
+      auto conn = pg::connection::open(options.conninfo);
+      if (!conn) return conn.error();
+      if (auto r = conn->exec("SELECT pg_advisory_lock_shared(26471, 1)"); !r) return r.error();
+      member.emplace(std::move(*conn));
+    }
+    auto n = member->exec(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+        "mode = 'ShareLock' AND classid = 26471 AND objid = 1 AND objsubid = 2 AND "
+        "database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    if (!n) {
+      member.reset();
+      return n.error();
+    }
+    const auto v = to_int64(n->get(0, 0));
+    return static_cast<std::size_t>(v && *v > 0 ? *v : 1);
+  }
+
+  std::size_t fair_share(std::size_t nodes) const {
+    return (std::max<std::size_t>(options.queue_count, 1) + nodes - 1) / nodes;
+  }
+
+  void drop_lock(const std::string& queue) {
+    if (locks.erase(queue) > 0 && options.on_lock) options.on_lock(queue, false);
   }
 
   // Whether this node holds `queue`'s lock (taken now or earlier).
@@ -112,11 +144,26 @@ void stream_loader::release() noexcept {
     if (impl_->options.on_lock) impl_->options.on_lock(queue, false);
   }
   impl_->locks.clear();
+  impl_->member.reset();
 }
 
 gg::result<stream_load_result> stream_loader::load_available(const std::string& queue) {
   auto& m = *impl_;
   stream_load_result out;
+  auto nodes = m.members();
+  if (!nodes) return nodes.error();
+  const std::size_t share = m.fair_share(*nodes);
+  if (m.locks.count(queue) > 0 && m.locks.size() > share) {
+    // More than this node's part since others joined: give this one up between batches (its
+    // offset is committed), for a node with fewer to take.
+    m.drop_lock(queue);
+    out.over_share = true;
+    return out;
+  }
+  if (m.locks.count(queue) == 0 && m.locks.size() >= share) {
+    out.over_share = true;
+    return out;
+  }
   auto held = m.hold_lock(queue);
   if (!held) return held.error();
   if (!*held) {

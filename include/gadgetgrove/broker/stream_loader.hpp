@@ -5,7 +5,9 @@
 // event_id guard), storing the stream offset after the batch in the same transaction as its
 // rows. One node at a time loads a queue: it holds the queue's PostgreSQL advisory lock on a
 // connection of its own, which the server drops with the node's session, so another node takes
-// the queue over where the dead one committed.
+// the queue over where the dead one committed. Every loader node also holds a shared "member"
+// lock, so each can count the nodes and keep only its fair part of the queues, giving the rest
+// up between batches for a newcomer to take.
 //
 // Thread safety: none; one thread drives it (rabbitmq-c and libpq both block).
 
@@ -30,6 +32,9 @@ struct stream_loader_options {
   std::string node_id = "node";     // recorded with each committed offset
   stream_retention retention;       // used when this node declares a stream first
   std::size_t batch_events = 5000;  // the most events one transaction loads
+  /// How many queues the loader nodes share: a node holds at most its fair part of them,
+  /// ceil(queue_count / loader nodes running), so several nodes split the queues.
+  std::size_t queue_count = 5;
   /// A batch is loaded once this passes without a new message (or it is full).
   std::chrono::milliseconds batch_wait = std::chrono::milliseconds(500);
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
@@ -41,6 +46,7 @@ struct stream_loader_options {
 /// What one load_available() call did.
 struct stream_load_result {
   bool lock_held_elsewhere = false;  // another node loads this queue: nothing was done
+  bool over_share = false;           // this node holds its fair part of the queues: left to others
   std::uint64_t batches = 0;
   std::uint64_t events = 0;  // messages consumed and committed (rows + rejects)
   std::uint64_t rows = 0;

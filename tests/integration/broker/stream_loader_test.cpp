@@ -147,3 +147,45 @@ TEST_CASE("a stream offset set back by hand loads nothing twice and says why",
   CHECK(gg::test::scalar(conn, "SELECT next_offset FROM pipeline.stream_offsets WHERE queue = '" +
                                    queue + "'") == start);
 }
+
+TEST_CASE("two loader nodes split the queues between them and each loads its own",
+          "[integration][broker]") {
+  const std::string& url = gg::test::rabbitmq_url();
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-stream-loader");
+  // Queues of their own in this test case (see above); two queues shared by the two nodes.
+  const std::string q1 = "analytics_events";
+  const std::string q2 = "event_queue";
+  auto conn = db.connect();
+  publish(url, q1, 2000, 10);
+  publish(url, q2, 3000, 10);
+  auto opts = [&](const std::string& node) {
+    auto o = options_for(url, db.conninfo(), dir, node);
+    o.queue_count = 2;
+    return o;
+  };
+  gg::broker::stream_loader a(opts("node-a"));
+  gg::broker::stream_loader b(opts("node-b"));
+
+  auto a1 = a.load_available(q1);  // a is alone: it may take any queue
+  if (!a1) FAIL(a1.error());
+  CHECK(a1->events == 10);
+  auto b1 = b.load_available(q1);  // b joins: q1 is a's
+  REQUIRE(b1.has_value());
+  CHECK(b1->lock_held_elsewhere);
+  auto a2 = a.load_available(q2);  // a holds its part (one of two queues for two nodes)
+  REQUIRE(a2.has_value());
+  CHECK(a2->over_share);
+  CHECK(a2->events == 0);
+  auto b2 = b.load_available(q2);  // so q2 is b's
+  if (!b2) FAIL(b2.error());
+  CHECK_FALSE(b2->lock_held_elsewhere);
+  CHECK(b2->events == 10);
+
+  CHECK(gg::test::text(conn, "SELECT node FROM pipeline.stream_offsets WHERE queue = '" + q1 +
+                                 "'") == "node-a");
+  CHECK(gg::test::text(conn, "SELECT node FROM pipeline.stream_offsets WHERE queue = '" + q2 +
+                                 "'") == "node-b");
+  CHECK(gg::test::scalar(conn, "SELECT count(*) FROM raw_data." + q1) == 10);
+  CHECK(gg::test::scalar(conn, "SELECT count(*) FROM raw_data." + q2) == 10);
+}
