@@ -12,14 +12,17 @@
 #include "rabbitmq_node.hpp"
 #include "serve_process.hpp"
 #include "temp_dir.hpp"
+#include "test_seed.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <csignal>
 #include <ctime>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <string>
+#include <thread>
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -219,4 +222,69 @@ TEST_CASE("an ingest node and a loader node joined by a broker load every posted
   CHECK(loader.process().wait(120s) == 0);
   ingest.process().signal(SIGTERM);
   CHECK(ingest.process().wait(120s) == 0);
+}
+
+TEST_CASE("a loader node killed at a random moment is taken over and every event loads once",
+          "[e2e][broker][slow]") {
+  std::mt19937 rng(gg::test::test_seed("broker loader kill"));
+  gg::test::rabbitmq_node node;
+  const std::string url = start_node_with_user(node);
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-e2e-broker3");
+  const std::vector<std::string> common{
+      "--database-url", db.conninfo(), "--traffic", "off", "--broker", url};
+  auto args = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), common.begin(), common.end());
+    return extra;
+  };
+  gg::test::serve_process ingest(dir / "ingest",
+                                 args({"--role", "ingest", "--segment-max-age", "100ms"}));
+  auto first =
+      std::make_unique<gg::test::serve_process>(dir / "loader1", args({"--role", "loader"}));
+  require_ready(ingest);
+  require_ready(*first);
+  auto conn = db.connect();
+  const auto loaded = [&] {
+    return gg::test::scalar(conn,
+                            "SELECT count(*) FROM raw_data.page_views WHERE session_id LIKE "
+                            "'kill-%'");
+  };
+  const auto post_range = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      REQUIRE(post_page_view(ingest.endpoints().public_port, "kill-" + std::to_string(i)) == 200);
+    }
+  };
+
+  post_range(0, 150);
+  REQUIRE(gg::test::eventually([&] { return loaded() > 0; }, 180s, 20ms, "loading begun"));
+  // Somewhere in the middle of loading: posts keep coming while the node dies.
+  std::thread more([&] { post_range(150, 300); });
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(rng)));
+  first->process().signal(SIGKILL);
+  first->process().wait(60s);
+  more.join();
+  first.reset();
+  // Events only the next node can load (the dead one may have loaded all the others).
+  post_range(300, 350);
+
+  // Its session is gone, and with it the queue's lock: a new node takes over where the dead
+  // one committed.
+  gg::test::serve_process second(dir / "loader2", args({"--role", "loader"}));
+  require_ready(second);
+  REQUIRE(gg::test::eventually([&] { return loaded() >= 350; }, 180s, 100ms,
+                               "every posted event loaded"));
+  CHECK(loaded() == 350);
+  // No stream range was loaded twice: the event_id guard set nothing aside (the shipper was
+  // never cut off, so the stream holds each event once).
+  CHECK(gg::test::scalar(conn,
+                         "SELECT count(*) FROM raw_data.rejected_events WHERE segment LIKE "
+                         "'page_views/stream-%'") == 0);
+  CHECK(gg::test::scalar(conn,
+                         "SELECT count(DISTINCT session_id) FROM raw_data.page_views WHERE "
+                         "session_id LIKE 'kill-%'") == 350);
+  CHECK(gg::test::scalar(conn,
+                         "SELECT count(*) FROM pipeline.stream_offsets WHERE queue = 'page_views' "
+                         "AND node LIKE '%:" +
+                             std::to_string(second.endpoints().pid) + "'") == 1);
 }
