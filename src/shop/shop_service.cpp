@@ -16,6 +16,8 @@
 #include "catalog_writer.hpp"
 #include "static_assets.hpp"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -54,12 +56,11 @@ http::response api_json(unsigned status, std::string body) {
 /// {"status":"error","error":<code>,"reason":<text>}: `error` is stable for programs, `reason`
 /// is for people.
 http::response api_error(unsigned status, std::string_view code, std::string_view reason) {
-  std::string body = R"({"status":"error","error":)";
-  gg::append_json_string(body, code);
-  body += R"(,"reason":)";
-  gg::append_json_string(body, reason);
-  body.push_back('}');
-  return api_json(status, std::move(body));
+  namespace json = boost::json;
+  return api_json(status, json::serialize(json::object{
+                              {"status", "error"},
+                              {"error", json::string_view(code.data(), code.size())},
+                              {"reason", json::string_view(reason.data(), reason.size())}}));
 }
 
 http::response not_found() { return api_error(404, "not found", "no such page or resource"); }
@@ -232,10 +233,8 @@ struct shop_service::routes {
     if (!s) {
       r = api_error(400, "no session", "there is no active session to end");
     } else {
-      std::string body = R"({"status":"ended","session_id":)";
-      gg::append_json_string(body, (*s)->id);
-      body.push_back('}');
-      r = api_json(200, std::move(body));
+      r = api_json(200, boost::json::serialize(
+                            boost::json::object{{"status", "ended"}, {"session_id", (*s)->id}}));
     }
     r.add_header("Set-Cookie", cleared_cookie());
     std::move(res).send(std::move(r));
@@ -441,12 +440,10 @@ void shop_service::routes::checkout(http::request&& req, http::responder res) co
       r.set_header("Retry-After", "1");
     } else if (order->decline) {
       checkout_declined.inc();
-      std::string body = R"({"status":"error","error":"payment failed","reason":)";
-      gg::append_json_string(body, *order->decline);
-      body += R"(,"order_id":)";
-      gg::append_json_string(body, order->order_id);
-      body.push_back('}');
-      r = api_json(400, std::move(body));
+      r = api_json(400, boost::json::serialize(boost::json::object{{"status", "error"},
+                                                                   {"error", "payment failed"},
+                                                                   {"reason", *order->decline},
+                                                                   {"order_id", order->order_id}}));
     } else {
       checkout_success.inc();
       bool ended = false;
