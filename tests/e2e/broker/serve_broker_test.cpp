@@ -288,3 +288,39 @@ TEST_CASE("a loader node killed at a random moment is taken over and every event
                          "AND node LIKE '%:" +
                              std::to_string(second.endpoints().pid) + "'") == 1);
 }
+
+TEST_CASE("serve --broker with every role ships and loads through the broker in one process",
+          "[e2e][broker][slow]") {
+  gg::test::rabbitmq_node node;
+  const std::string url = start_node_with_user(node);
+  gg::test::temp_dir dir("gg-e2e-broker4");
+  gg::test::serve_process serve(
+      dir / "data", {"--traffic", "off", "--broker", url, "--segment-max-age", "200ms"});
+  require_ready(serve);
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(post_page_view(serve.endpoints().public_port, "all-" + std::to_string(i)) == 200);
+  }
+  {
+    auto conn = gg::pg::connection::open(serve.endpoints().database);
+    if (!conn) FAIL(conn.error());
+    const auto loaded = [&] {
+      return gg::test::scalar(
+          *conn, "SELECT count(*) FROM raw_data.page_views WHERE session_id LIKE 'all-%'");
+    };
+    REQUIRE(gg::test::eventually([&] { return loaded() >= 10; }, 180s, 100ms,
+                                 "the events loaded from the stream"));
+    CHECK(loaded() == 10);
+    // They came through the stream, not the local loader (which this process does not run).
+    CHECK(gg::test::scalar(*conn,
+                           "SELECT next_offset FROM pipeline.stream_offsets WHERE queue = "
+                           "'page_views'") >= 10);
+    CHECK(sessions_in_stream(url, {"all-0", "all-9"}) == std::set<std::string>{"all-0", "all-9"});
+    const auto ready = http_client(serve.endpoints().admin_port).get("/readyz").body;
+    INFO(ready);
+    CHECK(ready.find(R"("shipper":)") != std::string::npos);
+    CHECK(ready.find(R"("stream-loader":)") != std::string::npos);
+    CHECK(ready.find(R"("loader":)") == std::string::npos);
+  }  // the connection closes before the embedded PostgreSQL stops
+  serve.process().signal(SIGTERM);
+  CHECK(serve.process().wait(120s) == 0);
+}
