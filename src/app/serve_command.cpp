@@ -114,6 +114,7 @@ broker::shipper_options shipper_options_for(const settings& s) {
   o.data_dir = s.data_dir;
   for (const auto q : eventlog::all_queues) o.queues.emplace_back(eventlog::to_string(q));
   o.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
+  o.archive_retention = s.archive_retention;
   o.metrics = &metrics::global();
   return o;
 }

@@ -141,8 +141,26 @@ struct shipper::impl {
     return pending;
   }
 
+  // Deletes shipped segments past the archive retention, at most every archive_check.
+  void prune_archive(std::chrono::steady_clock::time_point& last) {
+    if (options.archive_retention.count() <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last < options.archive_check) return;
+    last = now;
+    auto removed = store.cleanup(options.archive_retention, gg::now_us());
+    if (!removed) {
+      lg.warn("cannot clean the archive", {{"error", removed.error().message}});
+      return;
+    }
+    std::uint64_t files = 0;
+    for (const auto& q : *removed) files += q.files;
+    if (files > 0)
+      lg.info("deleted shipped segments past the archive retention", {{"files", files}});
+  }
+
   void run(std::stop_token st) {
     auto jitter = gg::prng::from_entropy();
+    auto last_prune = std::chrono::steady_clock::time_point{};
     unsigned failures = 0;
     std::optional<amqp_session> session;
     const auto back_off = [&](const gg::error& e) {
@@ -155,6 +173,7 @@ struct shipper::impl {
       return sleep(st, wait);
     };
     while (!st.stop_requested()) {
+      prune_archive(last_prune);
       auto pending = look();
       if (!pending) {
         lg.error("cannot list segments", {{"error", pending.error().message}});

@@ -39,6 +39,10 @@ struct shipper_options {
   /// shipper never gives up).
   sched::retry_policy reconnect{0, std::chrono::milliseconds(500), true, 0.2,
                                 std::chrono::seconds(10)};
+  /// Shipped segments in archive/ older than this are deleted (0 keeps them): with a broker
+  /// no local loader runs, so its cleanup does not either. Checked every archive_check.
+  std::chrono::milliseconds archive_retention{0};
+  std::chrono::milliseconds archive_check = std::chrono::minutes(1);
   /// Null: metrics::global().
   metrics::registry* metrics = nullptr;
 };

@@ -153,3 +153,25 @@ TEST_CASE(
     CHECK(bodies.count(frame_line(event_json(queue, n))) == 1);
   }
 }
+
+TEST_CASE("shipped segments older than the archive retention are deleted by the shipper",
+          "[integration][broker]") {
+  const std::string& url = gg::test::rabbitmq_url();
+  gg::test::temp_dir dir("gg-shipper");
+  const std::string queue = unique_queue("prune");
+  gg::metrics::registry m;
+  auto o = options_for(url, dir, queue, m);
+  o.archive_retention = 1ms;
+  o.archive_check = 0ms;
+  gg::broker::shipper shipper(o);
+  REQUIRE(shipper.start());
+  write_events(dir, queue, 1, 0, 5);
+  write_events(dir, queue, 2, 5, 5);
+  REQUIRE(gg::test::eventually([&] { return shipper.stats().segments_shipped == 2; }, 180s, 10ms,
+                               "both segments shipped"));
+  REQUIRE(gg::test::eventually([&] { return files_in(dir / "archive" / queue) == 0; }, 180s, 10ms,
+                               "the archive emptied"));
+  CHECK(files_in(dir / "log" / queue) == 0);
+  REQUIRE(shipper.drain(std::chrono::steady_clock::now() + 60s));
+  CHECK(read_stream(url, queue, 10).size() == 10);
+}
