@@ -1,5 +1,7 @@
 #include <gadgetgrove/broker/shipper.hpp>
 
+#include "worker_thread.hpp"
+
 #include <gadgetgrove/broker/amqp_session.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/prng.hpp>
@@ -42,11 +44,9 @@ struct shipper::impl {
   metrics::gauge& connected_gauge;
 
   mutable std::mutex mutex;
-  std::condition_variable_any wake;
   shipper_stats stats;
-  std::atomic<bool> started{false};
-  std::atomic<bool> finished{false};
-  std::jthread thread;
+  // The last member: destroyed first, so the thread is joined while everything it uses lives.
+  worker_thread worker;
 
   explicit impl(shipper_options o)
       : options(std::move(o)),
@@ -74,10 +74,7 @@ struct shipper::impl {
   }
 
   // Sleeps `d` unless a stop is requested first; whether to carry on.
-  bool sleep(std::stop_token st, std::chrono::milliseconds d) {
-    std::unique_lock lock(mutex);
-    return !wake.wait_for(lock, st, d, [] { return false; }) && !st.stop_requested();
-  }
+  bool sleep(std::stop_token st, std::chrono::milliseconds d) { return worker.sleep(st, d); }
 
   gg::result<amqp_session> open_session() {
     auto s = amqp_session::connect(options.url, options.connect_timeout);
@@ -222,51 +219,34 @@ struct shipper::impl {
     }
     session.reset();
     set_connected(false, {});
-    finished = true;
   }
 };
 
 shipper::shipper(shipper_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
 
-shipper::~shipper() {
-  if (impl_->thread.joinable()) {
-    impl_->thread.request_stop();
-    impl_->thread.join();
-  }
-}
+shipper::~shipper() = default;
 
 gg::status shipper::start() {
   if (auto st = impl_->store.prepare(); !st) return st;
-  impl_->started = true;
-  impl_->thread = std::jthread([this](std::stop_token st) { impl_->run(st); });
+  impl_->worker.start([this](std::stop_token st) { impl_->run(st); });
   return {};
 }
 
-void shipper::request_stop() {
-  if (impl_->thread.joinable()) impl_->thread.request_stop();
-}
+void shipper::request_stop() { impl_->worker.request_stop(); }
 
 gg::status shipper::drain(deadline until) {
-  request_stop();
-  while (impl_->thread.joinable() && !impl_->finished) {
-    if (std::chrono::steady_clock::now() >= until) {
-      return gg::fail(gg::errc::timeout, "shipper still publishing a segment");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
-  return {};
+  return impl_->worker.drain(until, "shipper still publishing a segment");
 }
 
 gg::health shipper::health() const {
   const auto s = stats();
-  if (!impl_->started) return {health_state::starting, "not started"};
+  if (!impl_->worker.started()) return {health_state::starting, "not started"};
   const std::string backlog = std::to_string(s.backlog_segments) + " segments (" +
                               std::to_string(s.backlog_bytes) + " bytes) wait in log/";
   if (s.connected) {
     return {health_state::up, "shipping to " + impl_->options.url.redacted() + "; " + backlog};
   }
-  if (impl_->finished) return {health_state::stopped, "stopped"};
+  if (impl_->worker.finished()) return {health_state::stopped, "stopped"};
   std::string detail = "broker " + impl_->options.url.redacted() + " unreachable";
   if (!s.last_error.empty()) detail += " (" + s.last_error + ")";
   return {health_state::degraded, detail + "; " + backlog};

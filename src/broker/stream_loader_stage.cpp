@@ -1,5 +1,7 @@
 #include <gadgetgrove/broker/stream_loader_stage.hpp>
 
+#include "worker_thread.hpp"
+
 #include <gadgetgrove/core/log.hpp>
 
 #include <atomic>
@@ -18,17 +20,12 @@ constexpr gg::logger lg{"stream-loader"};
 struct stream_loader_stage::impl {
   stream_loader_stage_options options;
   mutable std::mutex mutex;
-  std::condition_variable_any wake;
   std::string last_error;
   std::set<std::string> owned;  // queues whose lock this node holds
-  std::atomic<bool> started{false};
-  std::atomic<bool> finished{false};
-  std::jthread thread;
+  // The last member: destroyed first, so the thread is joined while everything it uses lives.
+  worker_thread worker;
 
-  bool sleep(std::stop_token st, std::chrono::milliseconds d) {
-    std::unique_lock lock(mutex);
-    return !wake.wait_for(lock, st, d, [] { return false; }) && !st.stop_requested();
-  }
+  bool sleep(std::stop_token st, std::chrono::milliseconds d) { return worker.sleep(st, d); }
 
   void run(std::stop_token st) {
     stream_loader_options lo = options.loader;
@@ -68,7 +65,6 @@ struct stream_loader_stage::impl {
       if (!sleep(st, wait)) break;
       if (failed) wait = std::min(wait * 2, options.retry_max);
     }
-    finished = true;
   }
 };
 
@@ -77,38 +73,22 @@ stream_loader_stage::stream_loader_stage(stream_loader_stage_options options)
   impl_->options = std::move(options);
 }
 
-stream_loader_stage::~stream_loader_stage() {
-  if (impl_->thread.joinable()) {
-    impl_->thread.request_stop();
-    impl_->thread.join();
-  }
-}
+stream_loader_stage::~stream_loader_stage() = default;
 
 gg::status stream_loader_stage::start() {
-  impl_->started = true;
-  impl_->thread = std::jthread([this](std::stop_token st) { impl_->run(st); });
+  impl_->worker.start([this](std::stop_token st) { impl_->run(st); });
   return {};
 }
 
-void stream_loader_stage::request_stop() {
-  if (impl_->thread.joinable()) impl_->thread.request_stop();
-}
+void stream_loader_stage::request_stop() { impl_->worker.request_stop(); }
 
 gg::status stream_loader_stage::drain(deadline until) {
-  request_stop();
-  while (impl_->thread.joinable() && !impl_->finished) {
-    if (std::chrono::steady_clock::now() >= until) {
-      return gg::fail(gg::errc::timeout, "stream loader still loading a batch");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
-  return {};
+  return impl_->worker.drain(until, "stream loader still loading a batch");
 }
 
 gg::health stream_loader_stage::health() const {
-  if (!impl_->started) return {health_state::starting, "not started"};
-  if (impl_->finished) return {health_state::stopped, "stopped"};
+  if (!impl_->worker.started()) return {health_state::starting, "not started"};
+  if (impl_->worker.finished()) return {health_state::stopped, "stopped"};
   std::lock_guard lock(impl_->mutex);
   std::string queues;
   for (const auto& q : impl_->owned) queues += (queues.empty() ? "" : ",") + q;
