@@ -188,10 +188,15 @@ response_parser::state response_parser::parse_head() {
 response_parser::state response_parser::parse_chunks() {
   while (true) {
     const std::string_view rest(buffer_.data() + chunk_scan_, size_ - chunk_scan_);
+    // A chunk-size line longer than 1 KiB is refused whether its end is already here or not,
+    // so the verdict does not depend on how the bytes were split into reads. Without its CRLF
+    // yet, the last byte may be the CR, so only a rest over the limit plus one is surely too long.
+    constexpr std::size_t chunk_line_limit = 1024;
     const auto eol = rest.find("\r\n");
     if (eol == std::string_view::npos) {
-      return rest.size() > 1024 ? fail("malformed chunk size") : state_;
+      return rest.size() > chunk_line_limit + 1 ? fail("malformed chunk size") : state_;
     }
+    if (eol > chunk_line_limit) return fail("malformed chunk size");
     std::size_t n = 0;
     const std::string_view size_text = rest.substr(0, rest.substr(0, eol).find(';'));
     auto [p, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), n, 16);

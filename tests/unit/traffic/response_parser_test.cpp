@@ -109,3 +109,30 @@ TEST_CASE("malformed responses and early closes are errors", "[unit][traffic]") 
   p.clear();
   CHECK(feed(p, std::string(70 * 1024, 'x')) == state::error);
 }
+
+TEST_CASE("a chunk-size line over 1 KiB is refused however the bytes are split",
+          "[unit][traffic]") {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  // "1" and 1,023 chunk-extension bytes: 1,024, the longest line taken.
+  const std::string longest = "1;" + std::string(1022, 'e');
+  const std::string too_long = longest + "e";
+  for (const std::size_t split : {std::size_t{0}, std::size_t{1}}) {
+    INFO("split " << split << " bytes before the line's LF");
+    response_parser p;
+    p.reset();
+    const std::string ok_wire = longest + "\r\nx\r\n0\r\n\r\n";
+    const std::size_t cut = longest.size() + 1 - split;  // in one read, or just before the LF
+    CHECK(feed(p, head + ok_wire.substr(0, cut)) == state::need_more);
+    CHECK(feed(p, ok_wire.substr(cut)) == state::complete);
+    CHECK(p.body() == "x");
+
+    response_parser q;
+    q.reset();
+    const std::string bad_wire = too_long + "\r\nx\r\n0\r\n\r\n";
+    const auto first = feed(q, head + bad_wire.substr(0, too_long.size() + 1 - split));
+    const auto verdict =
+        first == state::error ? first : feed(q, bad_wire.substr(too_long.size() + 1 - split));
+    CHECK(verdict == state::error);
+    CHECK(std::string(q.error()) == "malformed chunk size");
+  }
+}
