@@ -1,5 +1,6 @@
 #include "pipeline_api.hpp"
 
+#include <gadgetgrove/core/json_text.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/flows/run_history.hpp>
 #include <gadgetgrove/http/request.hpp>
@@ -64,7 +65,7 @@ json::object flow_json(const flows::flow_status& f) {
 }
 
 http::response json_response(unsigned status, const json::value& v) {
-  return http::response::json(status, json::serialize(v)).set_header("Cache-Control", "no-store");
+  return http::response::json(status, json_text(v)).set_header("Cache-Control", "no-store");
 }
 
 unsigned status_for(const gg::error& e) {

@@ -1,9 +1,10 @@
 #include "run_text.hpp"
 
-#include <gadgetgrove/core/json_escape.hpp>
+#include <gadgetgrove/core/json_text.hpp>
 #include <gadgetgrove/core/time.hpp>
 
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -19,13 +20,17 @@ std::string time_text(const std::optional<flows::time_point>& t) {
   return out;
 }
 
-void json_time(std::string& out, const std::optional<flows::time_point>& t) {
-  if (!t) {
-    out += "null";
-    return;
-  }
-  append_json_string(out, time_text(t));
+boost::json::value json_time(const std::optional<flows::time_point>& t) {
+  if (!t) return nullptr;
+  return boost::json::string(time_text(t));
 }
+
+boost::json::value string_or_null(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return boost::json::string(s);
+}
+
+constexpr json_decimals run_decimals[] = {{"duration_s", 3}};
 
 // The first line of an error, at most `most` characters (more is in `runs --json` and the
 // pipeline page).
@@ -73,53 +78,26 @@ std::string runs_table(const std::vector<flows::run_record>& runs) {
 }
 
 std::string run_json(const flows::run_record& r) {
-  std::string out = "{\"id\":";
-  append_json_string(out, r.id);
-  out += ",\"flow\":";
-  append_json_string(out, r.flow);
-  out += ",\"trigger\":";
-  append_json_string(out, flows::to_string(r.trigger));
-  out += ",\"state\":";
-  append_json_string(out, flows::to_string(r.state));
-  out += fmt::format(",\"attempt\":{},\"parent_run\":", r.attempt);
-  if (r.parent_run.empty()) {
-    out += "null";
-  } else {
-    append_json_string(out, r.parent_run);
-  }
-  out += ",\"scheduled_for\":";
-  json_time(out, r.scheduled_for);
-  out += ",\"created_at\":";
-  json_time(out, r.created_at);
-  out += ",\"started_at\":";
-  json_time(out, r.started_at);
-  out += ",\"ended_at\":";
-  json_time(out, r.ended_at);
-  out += ",\"duration_s\":";
-  out += r.duration_s ? fmt::format("{:.3f}", *r.duration_s) : "null";
-  out += ",\"error\":";
-  if (r.error.empty()) {
-    out += "null";
-  } else {
-    append_json_string(out, r.error);
-  }
-  out += ",\"parameters\":{";
-  bool first = true;
-  for (const auto& [k, v] : r.params) {
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, k);
-    out += ':';
-    append_json_string(out, v);
-  }
-  out += "},\"node\":";
-  if (r.node.empty()) {
-    out += "null";
-  } else {
-    append_json_string(out, r.node);
-  }
-  out += '}';
-  return out;
+  boost::json::object params;
+  for (const auto& [k, v] : r.params) params[k] = v;
+  return json_text(
+      boost::json::object{
+          {"id", r.id},
+          {"flow", r.flow},
+          {"trigger", flows::to_string(r.trigger)},
+          {"state", flows::to_string(r.state)},
+          {"attempt", r.attempt},
+          {"parent_run", string_or_null(r.parent_run)},
+          {"scheduled_for", json_time(r.scheduled_for)},
+          {"created_at", json_time(r.created_at)},
+          {"started_at", json_time(r.started_at)},
+          {"ended_at", json_time(r.ended_at)},
+          {"duration_s", r.duration_s ? boost::json::value(*r.duration_s) : nullptr},
+          {"error", string_or_null(r.error)},
+          {"parameters", std::move(params)},
+          {"node", string_or_null(r.node)},
+      },
+      run_decimals);
 }
 
 std::string log_line(std::string_view at, std::string_view level, std::string_view task,

@@ -5,7 +5,9 @@
 #include <gadgetgrove/loader/segment_unit.hpp>
 #include <gadgetgrove/pg/connection.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -37,6 +39,17 @@ std::optional<std::int64_t> to_int64(std::string_view s) {
 
 }  // namespace
 
+// A queue's consumer, kept across calls while it works: opening a connection, declaring the
+// stream and starting a consumer cost a broker round trip each and a wait for the first
+// delivery, paid on every call before.
+struct stream_consumer {
+  amqp_session session;
+  // The stream offset the next message to load has: the committed offset as this consumer
+  // knows it. When the ledger says otherwise (another node loaded meanwhile, or the offset was
+  // set back by hand) the consumer is stale and starts again from the ledger.
+  std::int64_t position = 0;
+};
+
 struct stream_loader::impl {
   stream_loader_options options;
   loader::segment_unit unit;
@@ -45,9 +58,12 @@ struct stream_loader::impl {
   std::map<std::string, pg::connection> locks;
   // Holds this node's shared member lock while it lives.
   std::optional<pg::connection> member;
+  // Only for queues whose lock this node holds.
+  std::map<std::string, stream_consumer> consumers;
   metrics::counter& loaded_events;
   metrics::counter& committed_batches;
   metrics::counter& skipped_messages;
+  metrics::counter& consumers_started;
 
   explicit impl(stream_loader_options o)
       : options(std::move(o)),
@@ -59,7 +75,11 @@ struct stream_loader::impl {
                                    "Batches committed together with their stream offset")),
         skipped_messages(registry().get_counter(
             "gadgetgrove_stream_loader_skipped_total",
-            "Messages the broker no longer had when their turn came (retention too short)")) {}
+            "Messages the broker no longer had when their turn came (retention too short)")),
+        consumers_started(registry().get_counter(
+            "gadgetgrove_stream_loader_consumers_total",
+            "Stream consumers started (connection, declare, consume): one per queue taken, "
+            "plus one per broken connection or ledger moved by another node")) {}
 
   metrics::registry& registry() const {
     return options.metrics != nullptr ? *options.metrics : metrics::global();
@@ -92,6 +112,7 @@ struct stream_loader::impl {
   }
 
   void drop_lock(const std::string& queue) {
+    consumers.erase(queue);
     if (locks.erase(queue) > 0 && options.on_lock) options.on_lock(queue, false);
   }
 
@@ -102,6 +123,7 @@ struct stream_loader::impl {
       // only notices when asked.
       if (it->second.is_open() && it->second.exec("SELECT 1")) return true;
       locks.erase(it);
+      consumers.erase(queue);
       if (options.on_lock) options.on_lock(queue, false);
     }
     auto conn = pg::connection::open(options.conninfo);
@@ -132,6 +154,20 @@ struct stream_loader::impl {
     data.emplace(std::move(*conn));
     return {};
   }
+
+  // A new consumer of `queue`'s stream from `offset`.
+  gg::result<stream_consumer> start_consumer(const std::string& queue, std::int64_t offset) {
+    auto session = amqp_session::connect(options.url, options.connect_timeout);
+    if (!session) return session.error();
+    const std::string stream = stream_name(queue);
+    if (auto st = session->declare_stream(stream, options.retention); !st) return st.error();
+    // Two batches' worth: the broker keeps delivering the next batch while this one loads.
+    const auto prefetch = static_cast<std::uint16_t>(
+        std::min<std::size_t>(2 * std::max<std::size_t>(options.batch_events, 1), 65535));
+    if (auto st = session->consume(stream, {offset}, prefetch); !st) return st.error();
+    consumers_started.inc();
+    return stream_consumer{std::move(*session), offset};
+  }
 };
 
 stream_loader::stream_loader(stream_loader_options options)
@@ -143,6 +179,7 @@ void stream_loader::release() noexcept {
   for (const auto& [queue, conn] : impl_->locks) {
     if (impl_->options.on_lock) impl_->options.on_lock(queue, false);
   }
+  impl_->consumers.clear();
   impl_->locks.clear();
   impl_->member.reset();
 }
@@ -175,13 +212,30 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
   if (!start) return start.error();
   out.next_offset = *start;
 
-  auto session = amqp_session::connect(m.options.url, m.options.connect_timeout);
-  if (!session) return session.error();
-  const std::string stream = stream_name(queue);
-  if (auto st = session->declare_stream(stream, m.options.retention); !st) return st.error();
-  const auto prefetch = static_cast<std::uint16_t>(
-      std::min<std::size_t>(std::max<std::size_t>(m.options.batch_events, 1), 65535));
-  if (auto st = session->consume(stream, {*start}, prefetch); !st) return st.error();
+  auto found = m.consumers.find(queue);
+  if (found != m.consumers.end() && found->second.position != *start) {
+    m.consumers.erase(found);
+    found = m.consumers.end();
+  }
+  // A fresh consumer's first delivery takes the broker a moment (it reads the stream from
+  // the offset); a running one has whatever arrived in its socket already.
+  bool fresh = found == m.consumers.end();
+  if (fresh) {
+    auto c = m.start_consumer(queue, *start);
+    if (!c) return c.error();
+    found = m.consumers.emplace(queue, std::move(*c)).first;
+  }
+  stream_consumer* consumer = &found->second;
+  // Whatever goes wrong below leaves the consumer unusable (deliveries taken but not
+  // committed, or a broken session): the next call starts again from the ledger.
+  struct drop_on_error {
+    impl& m;
+    const std::string& queue;
+    bool armed = true;
+    ~drop_on_error() {
+      if (armed) m.consumers.erase(queue);
+    }
+  } guard{m, queue};
 
   const std::filesystem::path dir = m.options.spool_dir / queue;
   std::error_code ec;
@@ -194,8 +248,31 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
     std::int64_t last = -1;
     std::uint64_t last_tag = 0;
     std::uint64_t count = 0;
+    std::chrono::steady_clock::time_point first_at;
     while (count < m.options.batch_events) {
-      auto d = session->next(m.options.batch_wait);
+      auto wait = m.options.batch_wait;
+      if (count == 0) {
+        wait = fresh ? std::max(m.options.batch_wait, m.options.first_delivery_wait)
+                     : m.options.idle_wait;
+      } else {
+        // A steady trickle must not keep a batch open until it is full.
+        const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - first_at);
+        if (age >= m.options.batch_max_age) break;
+        wait = std::min(wait, m.options.batch_max_age - age);
+      }
+      auto d = consumer->session.next(wait);
+      if (!d && !fresh && count == 0 && last_tag == 0 && out.batches == 0) {
+        // A consumer idle for long may have lost its connection (a broker restart, missed
+        // heartbeats while this node waited): one fresh start before it counts as a failure.
+        lg.info("stream consumer reconnects", {{"queue", queue}, {"error", d.error().message}});
+        m.consumers.erase(queue);
+        auto c = m.start_consumer(queue, out.next_offset);
+        if (!c) return c.error();
+        consumer = &m.consumers.emplace(queue, std::move(*c)).first->second;
+        fresh = true;
+        continue;
+      }
       if (!d) return d.error();
       if (!d->has_value()) break;
       const delivery& msg = **d;
@@ -204,6 +281,7 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
       if (msg.stream_offset < out.next_offset) continue;
       if (first < 0) {
         first = msg.stream_offset;
+        first_at = std::chrono::steady_clock::now();
         if (first > out.next_offset) {
           // Retention removed these before they were loaded: say so loudly, they are lost.
           const auto lost = static_cast<std::uint64_t>(first - out.next_offset);
@@ -220,9 +298,11 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
       ++count;
     }
     if (count == 0) {
-      if (last_tag != 0) (void)session->ack(last_tag, true);
+      if (last_tag != 0) (void)consumer->session.ack(last_tag, true);
+      guard.armed = false;
       return out;
     }
+    fresh = false;
 
     loader::segment_ref segment;
     segment.queue = queue;
@@ -264,10 +344,6 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
                                               " while pipeline.stream_offsets is before it; "
                                               "was the stream recreated?");
     }
-    // Committed: the broker may forget these deliveries (the committed offset is the truth).
-    if (auto st = session->ack(last_tag, true); !st) {
-      lg.warn("ack after commit failed", {{"queue", queue}, {"error", st.error().message}});
-    }
     out.next_offset = next;
     ++out.batches;
     out.events += count;
@@ -275,6 +351,13 @@ gg::result<stream_load_result> stream_loader::load_available(const std::string& 
     out.rejected += loaded->rejected;
     m.loaded_events.inc(count);
     m.committed_batches.inc();
+    consumer->position = next;
+    // Committed: the broker may forget these deliveries (the committed offset is the truth).
+    if (auto st = consumer->session.ack(last_tag, true); !st) {
+      // The batch is in; the session is not: the next call starts a consumer after it.
+      lg.warn("ack after commit failed", {{"queue", queue}, {"error", st.error().message}});
+      return out;
+    }
   }
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -140,7 +141,14 @@ struct flow_slot {
                                   {{"flow", def.name}})),
         duration(reg.get_histogram("gadgetgrove_flow_duration_seconds",
                                    "Duration of the flow's runs.", run_duration_buckets(),
-                                   {{"flow", def.name}})) {}
+                                   {{"flow", def.name}})) {
+    for (const run_state s : {run_state::completed, run_state::failed, run_state::crashed,
+                              run_state::cancelled, run_state::skipped}) {
+      runs_ended[static_cast<std::size_t>(s)] =
+          &reg.get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
+                           {{"flow", def.name}, {"state", std::string(to_string(s))}});
+    }
+  }
 
   flow_definition def;
   std::mutex control;
@@ -156,6 +164,12 @@ struct flow_slot {
   metrics::gauge& running_gauge;
   metrics::gauge& stale_gauge;
   metrics::histogram& duration;
+  /// Counts a run's end in gadgetgrove_flow_runs_total{flow,state}.
+  void count_end(run_state s) {
+    if (metrics::counter* c = runs_ended.at(static_cast<std::size_t>(s))) c->inc();
+  }
+  /// Registered once per final state; indexed by run_state, null for the states not final.
+  std::array<metrics::counter*, static_cast<std::size_t>(run_state::skipped) + 1> runs_ended{};
 };
 
 }  // namespace
@@ -573,10 +587,7 @@ struct engine::impl {
       log.error("a flow run's end was not stored; its lease will expire and mark it crashed",
                 {{"flow", f.def.name}, {"run", run.rec.id}, {"error", recorded.error().message}});
     } else if (*recorded) {
-      metrics_registry()
-          .get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
-                       {{"flow", f.def.name}, {"state", std::string(to_string(outcome.state))}})
-          .inc();
+      f.count_end(outcome.state);
       f.duration.observe(duration);
       std::string message =
           outcome.state == run_state::completed
@@ -873,10 +884,10 @@ struct engine::impl {
     }
     if (auto st = tx->commit(); !st) return st.error();
     for (const auto& [rec, retry] : done) {
-      metrics_registry()
-          .get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
-                       {{"flow", rec.flow}, {"state", "crashed"}})
-          .inc();
+      // Only this engine's flows are swept (flow_names() above), so the slot is there.
+      if (flow_slot* f = find(rec.flow)) {
+        f->count_end(run_state::crashed);
+      }
       log.warn("flow run crashed", {{"flow", rec.flow},
                                     {"run", rec.id},
                                     {"node", rec.node},

@@ -2,6 +2,7 @@
 // directories, so the answer is built on the blocking pool, never on an I/O thread.
 #include <gadgetgrove/ingest/ingest_service.hpp>
 
+#include <gadgetgrove/core/json_text.hpp>
 #include "ingest_metrics.hpp"
 
 #include <boost/asio/post.hpp>
@@ -12,6 +13,9 @@
 
 namespace gg::ingest {
 namespace {
+
+// The age is measured in microseconds: six decimals say all of it, without an exponent.
+constexpr json_decimals stats_decimals[] = {{"oldest_sealed_age_seconds", 6}};
 
 std::string stats_json(const eventlog::event_log_stats& st, std::size_t in_flight) {
   namespace json = boost::json;
@@ -35,7 +39,7 @@ std::string stats_json(const eventlog::event_log_stats& st, std::size_t in_fligh
                           {"queue_capacity", st.queue_capacity},
                           {"requests_in_flight", in_flight},
                           {"queues", std::move(queues)}};
-  return json::serialize(body);
+  return json_text(body, stats_decimals);
 }
 
 }  // namespace

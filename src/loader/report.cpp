@@ -1,8 +1,9 @@
 #include <gadgetgrove/loader/report.hpp>
 
-#include <gadgetgrove/core/json_escape.hpp>
+#include <gadgetgrove/core/json_text.hpp>
 
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace gg::loader {
 namespace {
@@ -43,10 +44,8 @@ std::string human_duration(std::chrono::milliseconds d) {
   return fmt::format("{} s", static_cast<double>(d.count()) / 1000.0);
 }
 
-void json_key(std::string& out, std::string_view key) {
-  append_json_string(out, key);
-  out += ':';
-}
+constexpr json_decimals report_decimals[] = {
+    {"seconds", 6}, {"rows_per_second", 1}, {"retention_seconds", 3}};
 
 }  // namespace
 
@@ -97,42 +96,35 @@ artifact ingestion_artifact(const load_summary& s) {
                       cell(s.first_error ? s.first_error->message : "unknown error"));
   }
 
-  std::string& j = a.data;
-  j += '{';
-  json_key(j, "run_id");
-  append_json_string(j, s.run_id);
-  j += ',';
-  json_key(j, "started");
-  append_json_string(j, started);
-  j += fmt::format(
-      R"(,"seconds":{:.6f},"rows_per_second":{:.1f},"segments":{},"rows":{},"rejected":{},"bytes":{},"already_loaded":{},"quarantined":{},"failed":{},)",
-      s.seconds, s.rows_per_second(), s.segments(), s.rows(), s.rejected(), s.bytes(),
-      s.already_loaded, s.quarantined, s.failed);
-  json_key(j, "error");
-  if (s.first_error) {
-    append_json_string(j, s.first_error->message);
-  } else {
-    j += "null";
+  boost::json::array queues;
+  for (const auto& q : s.queues) {
+    queues.push_back(boost::json::object{{"queue", q.queue},
+                                         {"segments", q.segments},
+                                         {"rows", q.rows},
+                                         {"rejected", q.rejected},
+                                         {"bytes", q.bytes}});
   }
-  j += R"(,"queues":[)";
-  for (std::size_t i = 0; i < s.queues.size(); ++i) {
-    const auto& q = s.queues[i];
-    if (i > 0) j += ',';
-    j += "{";
-    json_key(j, "queue");
-    append_json_string(j, q.queue);
-    j += fmt::format(R"(,"segments":{},"rows":{},"rejected":{},"bytes":{}}})", q.segments, q.rows,
-                     q.rejected, q.bytes);
-  }
-  j += R"(],"rejects_by_reason":{)";
-  bool first = true;
-  for (const auto& [reason, n] : s.rejects_by_reason) {
-    if (!first) j += ',';
-    first = false;
-    json_key(j, reason);
-    j += std::to_string(n);
-  }
-  j += "}}";
+  boost::json::object rejects;
+  for (const auto& [reason, n] : s.rejects_by_reason) rejects[reason] = n;
+  a.data = json_text(
+      boost::json::object{
+          {"run_id", s.run_id},
+          {"started", started},
+          {"seconds", s.seconds},
+          {"rows_per_second", s.rows_per_second()},
+          {"segments", s.segments()},
+          {"rows", s.rows()},
+          {"rejected", s.rejected()},
+          {"bytes", s.bytes()},
+          {"already_loaded", s.already_loaded},
+          {"quarantined", s.quarantined},
+          {"failed", s.failed},
+          {"error", s.first_error ? boost::json::value(s.first_error->message)
+                                  : boost::json::value(nullptr)},
+          {"queues", std::move(queues)},
+          {"rejects_by_reason", std::move(rejects)},
+      },
+      report_decimals);
   return a;
 }
 
@@ -158,21 +150,20 @@ artifact cleanup_artifact(const cleanup_summary& s) {
   }
   md += fmt::format("| **total** | **{}** | **{}** |\n", s.files(), s.bytes());
 
-  std::string& j = a.data;
-  j += '{';
-  json_key(j, "run_id");
-  append_json_string(j, s.run_id);
-  j += fmt::format(R"(,"retention_seconds":{:.3f},"files":{},"bytes":{},"queues":[)",
-                   static_cast<double>(s.retention.count()) / 1000.0, s.files(), s.bytes());
-  for (std::size_t i = 0; i < s.queues.size(); ++i) {
-    const auto& q = s.queues[i];
-    if (i > 0) j += ',';
-    j += "{";
-    json_key(j, "queue");
-    append_json_string(j, q.queue);
-    j += fmt::format(R"(,"files":{},"bytes":{}}})", q.files, q.bytes);
+  boost::json::array queues;
+  for (const auto& q : s.queues) {
+    queues.push_back(
+        boost::json::object{{"queue", q.queue}, {"files", q.files}, {"bytes", q.bytes}});
   }
-  j += "]}";
+  a.data = json_text(
+      boost::json::object{
+          {"run_id", s.run_id},
+          {"retention_seconds", static_cast<double>(s.retention.count()) / 1000.0},
+          {"files", s.files()},
+          {"bytes", s.bytes()},
+          {"queues", std::move(queues)},
+      },
+      report_decimals);
   return a;
 }
 

@@ -1,8 +1,10 @@
 #include <gadgetgrove/shop/catalog.hpp>
 
 #include <gadgetgrove/core/json_escape.hpp>
-
 #include <gadgetgrove/core/prng.hpp>
+#include "shop_json.hpp"
+
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -273,36 +275,34 @@ std::string format_rating(int tenths) {
   return out;
 }
 
+boost::json::object product_object(const product& p) {
+  // The features are a compact JSON object made by the catalog (or read back from its table);
+  // text that is not one is shown as no features rather than breaking the document.
+  boost::json::error_code ec;
+  boost::json::value features = boost::json::parse(p.features_json, ec);
+  if (ec || !features.is_object()) features = boost::json::object{};
+  return boost::json::object{
+      {"id", p.id},
+      {"name", p.name},
+      {"price", dollars(p.price_cents)},
+      {"category", p.category},
+      {"brand", p.brand},
+      {"color", p.color},
+      {"features", std::move(features)},
+      {"rating", static_cast<double>(p.rating_tenths) / 10.0},
+      {"in_stock", p.in_stock},
+  };
+}
+
 void append_product_json(std::string& out, const product& p) {
-  out += R"({"id":)";
-  gg::append_json_string(out, p.id);
-  out += R"(,"name":)";
-  gg::append_json_string(out, p.name);
-  out += R"(,"price":)";
-  out += format_cents(p.price_cents);
-  out += R"(,"category":)";
-  gg::append_json_string(out, p.category);
-  out += R"(,"brand":)";
-  gg::append_json_string(out, p.brand);
-  out += R"(,"color":)";
-  gg::append_json_string(out, p.color);
-  out += R"(,"features":)";
-  out += p.features_json.empty() ? std::string_view{"{}"} : std::string_view{p.features_json};
-  out += R"(,"rating":)";
-  out += format_rating(p.rating_tenths);
-  out += R"(,"in_stock":)";
-  out += p.in_stock ? "true" : "false";
-  out.push_back('}');
+  append_json_value(out, product_object(p), shop_decimals);
 }
 
 std::string products_json(std::span<const product* const> items) {
-  std::string out = R"({"products":[)";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    append_product_json(out, *items[i]);
-  }
-  out += "]}";
-  return out;
+  boost::json::array list;
+  list.reserve(items.size());
+  for (const product* p : items) list.push_back(product_object(*p));
+  return json_text(boost::json::object{{"products", std::move(list)}}, shop_decimals);
 }
 
 }  // namespace gg::shop

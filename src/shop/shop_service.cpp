@@ -14,6 +14,7 @@
 #include <gadgetgrove/http/static_assets.hpp>
 #include <gadgetgrove/pg/pool.hpp>
 #include "catalog_writer.hpp"
+#include "shop_json.hpp"
 #include "static_assets.hpp"
 
 #include <boost/json.hpp>
@@ -314,68 +315,41 @@ struct pending_order {
   order_totals totals;
 };
 
-void append_money(std::string& out, std::string_view key, std::int64_t cents) {
-  out.push_back(',');
-  gg::append_json_string(out, key);
-  out.push_back(':');
-  out += format_cents(cents);
-}
-
 /// The properties of the order's server event: what was bought, for how much, and (for a
 /// declined payment) why it failed, and the synthetic mark for a simulated shopper's order. No
 /// contact data: the browser's identify event has that.
 std::string order_properties(const pending_order& order, const checkout_request& req,
                              const std::optional<session_view>& s, bool synthetic) {
-  std::string out = R"({"order_id":)";
-  gg::append_json_string(out, order.order_id);
-  out += R"(,"items":[)";
+  boost::json::array items;
   std::int64_t units = 0;
-  for (std::size_t i = 0; i < req.lines.size(); ++i) {
-    const order_line& line = req.lines[i];
+  for (const order_line& line : req.lines) {
     const product& p = *line.item;
-    if (i > 0) out.push_back(',');
-    out += R"({"product_id":)";
-    gg::append_json_string(out, p.id);
-    out += R"(,"name":)";
-    gg::append_json_string(out, p.name);
-    out += R"(,"brand":)";
-    gg::append_json_string(out, p.brand);
-    out += R"(,"category":)";
-    gg::append_json_string(out, p.category);
-    out += R"(,"price":)";
-    out += format_cents(p.price_cents);
-    out += R"(,"quantity":)";
-    out += std::to_string(line.quantity);
-    out.push_back('}');
+    items.push_back(boost::json::object{{"product_id", p.id},
+                                        {"name", p.name},
+                                        {"brand", p.brand},
+                                        {"category", p.category},
+                                        {"price", dollars(p.price_cents)},
+                                        {"quantity", line.quantity}});
     units += line.quantity;
   }
-  out += R"(],"item_count":)";
-  out += std::to_string(units);
-  append_money(out, "subtotal", order.totals.subtotal_cents);
-  append_money(out, "shipping", order.totals.shipping_cents);
-  append_money(out, "tax", order.totals.tax_cents);
-  append_money(out, "total", order.totals.total_cents);
-  out += R"(,"currency":"USD")";
+  boost::json::object props{
+      {"order_id", order.order_id},
+      {"items", std::move(items)},
+      {"item_count", units},
+      {"subtotal", dollars(order.totals.subtotal_cents)},
+      {"shipping", dollars(order.totals.shipping_cents)},
+      {"tax", dollars(order.totals.tax_cents)},
+      {"total", dollars(order.totals.total_cents)},
+      {"currency", "USD"},
+  };
   if (req.client_total) {
-    out += R"(,"client_total":)";
     // parse_checkout bounds the total to 0..max_client_total, so the cents fit an int64.
-    out += format_cents(std::llround(*req.client_total * 100.0));
+    props["client_total"] = dollars(std::llround(*req.client_total * 100.0));
   }
-  if (order.decline) {
-    out += R"(,"reason":)";
-    gg::append_json_string(out, *order.decline);
-  }
-  if (s) {
-    out += R"(,"session_id":)";
-    gg::append_json_string(out, (*s)->id);
-  }
-  if (synthetic) {
-    out.push_back(',');
-    gg::append_json_string(out, synthetic_property);
-    out += ":true";
-  }
-  out.push_back('}');
-  return out;
+  if (order.decline) props["reason"] = *order.decline;
+  if (s) props["session_id"] = (*s)->id;
+  if (synthetic) props[synthetic_property] = true;
+  return json_text(props, shop_decimals);
 }
 
 }  // namespace
@@ -450,15 +424,15 @@ void shop_service::routes::checkout(http::request&& req, http::responder res) co
       if (order->end_session && !order->token.empty()) {
         ended = svc.sessions_.end(order->token).has_value();
       }
-      std::string body = R"({"status":"success","order_id":)";
-      gg::append_json_string(body, order->order_id);
-      body += R"(,"session_ended":)";
-      body += ended ? "true" : "false";
-      append_money(body, "subtotal", order->totals.subtotal_cents);
-      append_money(body, "shipping", order->totals.shipping_cents);
-      append_money(body, "tax", order->totals.tax_cents);
-      append_money(body, "total", order->totals.total_cents);
-      body.push_back('}');
+      std::string body =
+          json_text(boost::json::object{{"status", "success"},
+                                        {"order_id", order->order_id},
+                                        {"session_ended", ended},
+                                        {"subtotal", dollars(order->totals.subtotal_cents)},
+                                        {"shipping", dollars(order->totals.shipping_cents)},
+                                        {"tax", dollars(order->totals.tax_cents)},
+                                        {"total", dollars(order->totals.total_cents)}},
+                    shop_decimals);
       r = api_json(200, std::move(body));
       if (ended) r.add_header("Set-Cookie", cleared_cookie());
     }

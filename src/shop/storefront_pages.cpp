@@ -1,9 +1,11 @@
 #include <gadgetgrove/shop/storefront_pages.hpp>
 
 #include <gadgetgrove/core/checksum.hpp>
-#include <gadgetgrove/core/json_escape.hpp>
 #include <gadgetgrove/shop/checkout.hpp>
 #include "html_escape.hpp"
+#include "shop_json.hpp"
+
+#include <boost/json.hpp>
 
 namespace gg::shop {
 namespace {
@@ -11,36 +13,26 @@ namespace {
 constexpr std::string_view site_name = "GadgetGrove";
 
 std::string build_state(const catalog& catalog) {
-  std::string out = R"({"categories":[)";
-  bool first = true;
+  boost::json::array cats;
   for (const auto& c : categories()) {
-    if (!first) out.push_back(',');
-    first = false;
-    out += R"({"slug":)";
-    gg::append_json_string(out, c.slug);
-    out += R"(,"name":)";
-    gg::append_json_string(out, c.name);
-    out += R"(,"prefix":)";
-    gg::append_json_string(out, c.prefix);
-    out += R"(,"count":)";
-    out += std::to_string(catalog.in_category(c.slug).size());
-    out.push_back('}');
+    cats.push_back(boost::json::object{{"slug", c.slug},
+                                       {"name", c.name},
+                                       {"prefix", c.prefix},
+                                       {"count", catalog.in_category(c.slug).size()}});
   }
-  out += R"(],"products":[)";
-  first = true;
-  for (const auto& p : catalog.products()) {
-    if (!first) out.push_back(',');
-    first = false;
-    append_product_json(out, p);
-  }
-  out += R"(],"pricing":{"free_shipping_from":)";
-  out += format_cents(free_shipping_from_cents);
-  out += R"(,"shipping_fee":)";
-  out += format_cents(shipping_fee_cents);
-  out += R"(,"tax_basis_points":)";
-  out += std::to_string(tax_basis_points);
-  out += "}}";
-  return out;
+  boost::json::array products;
+  products.reserve(catalog.products().size());
+  for (const auto& p : catalog.products()) products.push_back(product_object(p));
+  return json_text(
+      boost::json::object{
+          {"categories", std::move(cats)},
+          {"products", std::move(products)},
+          {"pricing",
+           {{"free_shipping_from", dollars(free_shipping_from_cents)},
+            {"shipping_fee", dollars(shipping_fee_cents)},
+            {"tax_basis_points", tax_basis_points}}},
+      },
+      shop_decimals);
 }
 
 /// Replaces each `{{name}}` of `tpl` by what `fill` appends for it; unknown names stay.

@@ -1,91 +1,99 @@
 #include "answer_scan.hpp"
 
+#include <simdjson.h>
+
+#include <string>
+
 namespace gg::traffic::detail {
 namespace {
 
-/// Position of the value of `"key":` at or after `from` (whitespace skipped), or npos.
-std::size_t value_of(std::string_view json, std::string_view key, std::size_t from) {
-  std::string pattern;
-  pattern.reserve(key.size() + 2);
-  pattern.push_back('"');
-  pattern.append(key);
-  pattern.push_back('"');
-  std::size_t at = from;
-  while ((at = json.find(pattern, at)) != std::string_view::npos) {
-    std::size_t p = at + pattern.size();
-    while (p < json.size() &&
-           (json[p] == ' ' || json[p] == '\t' || json[p] == '\n' || json[p] == '\r')) {
-      ++p;
-    }
-    if (p < json.size() && json[p] == ':') {
-      ++p;
-      while (p < json.size() &&
-             (json[p] == ' ' || json[p] == '\t' || json[p] == '\n' || json[p] == '\r')) {
-        ++p;
+namespace dom = simdjson::dom;
+
+struct reader {
+  dom::parser parser;
+  std::string padded;  // the body, with SIMDJSON_PADDING bytes of capacity after it
+  answer result;
+};
+
+/// The string `v`, when it is one.
+std::optional<std::string_view> string_of(dom::element v) {
+  std::string_view s;
+  if (v.get_string().get(s)) return std::nullopt;
+  return s;
+}
+
+void read_results(dom::array items, answer& a) {
+  a.has_results = true;
+  for (dom::element item : items) {
+    answer_result r;
+    dom::object o;
+    if (!item.get_object().get(o)) {
+      for (const dom::key_value_pair& field : o) {
+        if (field.key == "status") {
+          r.success = string_of(field.value) == "success";
+        } else if (field.key == "event_id") {
+          r.event_id = string_of(field.value).value_or(std::string_view{});
+        }
       }
-      return p;
     }
-    at += pattern.size();
+    a.results.push_back(r);  // an element that is no object counts as a refused event
   }
-  return std::string_view::npos;
+}
+
+void read_object(dom::object top, answer& a) {
+  for (const dom::key_value_pair& field : top) {
+    const std::string_view key = field.key;
+    if (key == "status") {
+      a.status = string_of(field.value);
+    } else if (key == "event_id") {
+      a.event_id = string_of(field.value);
+    } else if (key == "results") {
+      dom::array items;
+      if (!field.value.get_array().get(items)) read_results(items, a);
+    } else if (key == "error") {
+      a.error = string_of(field.value);
+    } else if (key == "reason") {
+      a.reason = string_of(field.value);
+    } else if (key == "session_id") {
+      a.session_id = string_of(field.value);
+    } else if (key == "order_id") {
+      a.order_id = string_of(field.value);
+    } else if (key == "total") {
+      double total = 0;
+      if (!field.value.get_double().get(total)) a.total = total;
+    } else if (key == "user") {
+      dom::object user;
+      if (!field.value.get_object().get(user)) {
+        for (const dom::key_value_pair& m : user) {
+          if (m.key == "name") a.user_name = string_of(m.value);
+          if (m.key == "email") a.user_email = string_of(m.value);
+        }
+      }
+    }
+  }
+}
+
+/// Clears `a`, keeping the results' storage.
+void reset(answer& a) {
+  std::vector<answer_result> results = std::move(a.results);
+  results.clear();
+  a = answer{};
+  a.results = std::move(results);
 }
 
 }  // namespace
 
-std::optional<std::string> json_string_member(std::string_view json, std::string_view key,
-                                              std::size_t from, std::size_t* next) {
-  std::size_t p = value_of(json, key, from);
-  if (p == std::string_view::npos || p >= json.size() || json[p] != '"') return std::nullopt;
-  std::string out;
-  for (++p; p < json.size(); ++p) {
-    const char c = json[p];
-    if (c == '"') {
-      if (next != nullptr) *next = p + 1;
-      return out;
-    }
-    if (c != '\\') {
-      out.push_back(c);
-      continue;
-    }
-    if (++p >= json.size()) break;
-    switch (json[p]) {
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case 'u':
-        out.append("\\u");
-        break;
-      default:
-        out.push_back(json[p]);
-    }
+const answer& read_answer(std::string_view body) {
+  thread_local reader r;
+  reset(r.result);
+  if (body.empty()) return r.result;
+  r.padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  r.padded.assign(body);
+  dom::object top;
+  if (!r.parser.parse(r.padded.data(), r.padded.size(), false).get_object().get(top)) {
+    read_object(top, r.result);
   }
-  return std::nullopt;
-}
-
-std::optional<std::string_view> json_number_member(std::string_view json, std::string_view key,
-                                                   std::size_t from) {
-  const std::size_t p = value_of(json, key, from);
-  if (p == std::string_view::npos) return std::nullopt;
-  std::size_t e = p;
-  while (e < json.size() &&
-         ((json[e] >= '0' && json[e] <= '9') || json[e] == '-' || json[e] == '+' ||
-          json[e] == '.' || json[e] == 'e' || json[e] == 'E')) {
-    ++e;
-  }
-  if (e == p) return std::nullopt;
-  return json.substr(p, e - p);
+  return r.result;
 }
 
 }  // namespace gg::traffic::detail

@@ -1,8 +1,9 @@
 #include <gadgetgrove/traffic/load_report.hpp>
 
-#include <gadgetgrove/core/json_escape.hpp>
+#include <gadgetgrove/core/json_text.hpp>
 
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace gg::traffic {
 namespace {
@@ -18,6 +19,20 @@ std::string errors_by_kind(const std::array<std::uint64_t, error_kind_count>& er
 }
 
 double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
+
+// The rates and the error rate keep the decimals the report has always had; target_rate,
+// duration_s and max_error_rate are written as given (shortest round-trip).
+constexpr json_decimals report_decimals[] = {
+    {"elapsed_s", 3},
+    {"achieved_events_per_s", 2},
+    {"achieved_sessions_per_s", 3},
+    {"achieved_ratio", 4},
+    {"max_lag_ms", 3},
+    {"seconds", 3},
+    {"events_per_cpu_second", 1},
+    {"latency_ms", 3},
+    {"error_rate", 6},
+};
 
 }  // namespace
 
@@ -40,43 +55,53 @@ std::string_view to_string(error_kind k) noexcept {
 }
 
 std::string to_json(const load_report& r) {
-  std::string out = "{\"target\":";
-  append_json_string(out, r.target);
-  out += ",\"pacing\":";
-  append_json_string(out, r.pacing);
-  out += fmt::format(
-      ",\"target_rate\":{},\"concurrency\":{},\"threads\":{},\"duration_s\":{},"
-      "\"elapsed_s\":{:.3f},\"seed\":{},\"backfill_days\":{}",
-      r.target_rate, r.concurrency, r.threads, r.duration_s, r.elapsed_s, r.seed, r.backfill_days);
-  out += fmt::format(",\"sessions\":{{\"started\":{},\"completed\":{},\"cut\":{}}}",
-                     r.sessions_started, r.sessions_completed, r.sessions_cut);
-  out += fmt::format(",\"requests\":{{\"sent\":{},\"ok\":{},\"failed\":{}}}", r.requests_sent,
-                     r.requests_ok, r.requests_failed);
-  out += fmt::format(",\"events\":{{\"sent\":{},\"acknowledged\":{},\"rejected\":{}}}",
-                     r.events_sent, r.events_acked, r.events_rejected);
-  out += ",\"errors\":{";
+  boost::json::object errors;
   for (std::size_t i = 0; i < error_kind_count; ++i) {
-    if (i > 0) out += ',';
-    out += fmt::format("\"{}\":{}", to_string(static_cast<error_kind>(i)), r.errors[i]);
+    errors[to_string(static_cast<error_kind>(i))] = r.errors[i];
   }
-  out += '}';
-  out += fmt::format(
-      ",\"rate\":{{\"achieved_events_per_s\":{:.2f},\"achieved_sessions_per_s\":{:.3f},"
-      "\"achieved_ratio\":{:.4f},\"kept_up\":{},\"max_lag_ms\":{:.3f}}}",
-      r.achieved_events_per_s, r.achieved_sessions_per_s, r.achieved_ratio,
-      r.kept_up ? "true" : "false", r.max_lag_ms);
-  out += fmt::format(",\"cpu\":{{\"seconds\":{:.3f},\"events_per_cpu_second\":{:.1f}}}", r.cpu_s,
-                     r.events_per_cpu_s);
-  out += fmt::format(
-      ",\"latency_ms\":{{\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},"
-      "\"max\":{:.3f},\"mean\":{:.3f}}}",
-      r.latency_p50_ms, r.latency_p90_ms, r.latency_p99_ms, r.latency_p999_ms, r.latency_max_ms,
-      r.latency_mean_ms);
-  out += fmt::format(",\"error_rate\":{:.6f},\"max_error_rate\":{},\"error_rate_exceeded\":{}",
-                     r.error_rate, r.max_error_rate, r.error_rate_exceeded ? "true" : "false");
-  out += ",\"ack_log\":";
-  append_json_string(out, r.ack_log);
-  out += "}\n";
+  std::string out = json_text(
+      boost::json::object{
+          {"target", r.target},
+          {"pacing", r.pacing},
+          {"target_rate", r.target_rate},
+          {"concurrency", r.concurrency},
+          {"threads", r.threads},
+          {"duration_s", r.duration_s},
+          {"elapsed_s", r.elapsed_s},
+          {"seed", r.seed},
+          {"backfill_days", r.backfill_days},
+          {"sessions",
+           {{"started", r.sessions_started},
+            {"completed", r.sessions_completed},
+            {"cut", r.sessions_cut}}},
+          {"requests",
+           {{"sent", r.requests_sent}, {"ok", r.requests_ok}, {"failed", r.requests_failed}}},
+          {"events",
+           {{"sent", r.events_sent},
+            {"acknowledged", r.events_acked},
+            {"rejected", r.events_rejected}}},
+          {"errors", std::move(errors)},
+          {"rate",
+           {{"achieved_events_per_s", r.achieved_events_per_s},
+            {"achieved_sessions_per_s", r.achieved_sessions_per_s},
+            {"achieved_ratio", r.achieved_ratio},
+            {"kept_up", r.kept_up},
+            {"max_lag_ms", r.max_lag_ms}}},
+          {"cpu", {{"seconds", r.cpu_s}, {"events_per_cpu_second", r.events_per_cpu_s}}},
+          {"latency_ms",
+           {{"p50", r.latency_p50_ms},
+            {"p90", r.latency_p90_ms},
+            {"p99", r.latency_p99_ms},
+            {"p999", r.latency_p999_ms},
+            {"max", r.latency_max_ms},
+            {"mean", r.latency_mean_ms}}},
+          {"error_rate", r.error_rate},
+          {"max_error_rate", r.max_error_rate},
+          {"error_rate_exceeded", r.error_rate_exceeded},
+          {"ack_log", r.ack_log},
+      },
+      report_decimals);
+  out += '\n';
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "run_artifacts.hpp"
 
+#include <gadgetgrove/core/json_text.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
 
 #include <fmt/format.h>
@@ -91,7 +92,7 @@ std::string run_results_json(const run_summary& s, const run_options& o) {
   if (o.event_time_end) args["event_time_end"] = format_iso8601_us(*o.event_time_end);
   args["trigger"] = o.trigger;
   doc["args"] = std::move(args);
-  return json::serialize(doc);
+  return json_text(doc);
 }
 
 std::string sources_json(const run_summary& s) {
@@ -118,7 +119,7 @@ std::string sources_json(const run_summary& s) {
   }
   doc["results"] = std::move(results);
   doc["elapsed_time"] = seconds(s.elapsed);
-  return json::serialize(doc);
+  return json_text(doc);
 }
 
 status write_artifact(const std::filesystem::path& dir, const std::string& name,

@@ -35,8 +35,17 @@ struct stream_loader_options {
   /// How many queues the loader nodes share: a node holds at most its fair part of them,
   /// ceil(queue_count / loader nodes running), so several nodes split the queues.
   std::size_t queue_count = 5;
-  /// A batch is loaded once this passes without a new message (or it is full).
-  std::chrono::milliseconds batch_wait = std::chrono::milliseconds(500);
+  /// A batch is loaded once this passes without a new message, once its first message is
+  /// batch_max_age old, or once it is full. The shipper publishes a segment's events back to
+  /// back, so a short gap ends a batch with the segment instead of adding its length to every
+  /// event's freshness.
+  std::chrono::milliseconds batch_wait = std::chrono::milliseconds(100);
+  std::chrono::milliseconds batch_max_age = std::chrono::seconds(1);
+  /// How long a call waits for a first message: a consumer kept from an earlier call has in its
+  /// socket whatever the broker pushed meanwhile (idle_wait); a new one waits for the broker to
+  /// read the stream from the offset (at least first_delivery_wait, and batch_wait).
+  std::chrono::milliseconds idle_wait = std::chrono::milliseconds(20);
+  std::chrono::milliseconds first_delivery_wait = std::chrono::seconds(1);
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
   metrics::registry* metrics = nullptr;  // null: metrics::global()
   /// Told (on the loading thread) whenever this node takes or loses a queue's lock.
@@ -62,12 +71,14 @@ class stream_loader {
   stream_loader& operator=(const stream_loader&) = delete;
 
   /// Takes (or keeps) `queue`'s advisory lock, then loads its stream from the committed offset
-  /// in batches until no message arrives for `batch_wait`. Blocks. Errors: the broker's or the
-  /// database's (a batch not committed is consumed again by the next call, from the committed
-  /// offset).
+  /// in batches until no message is waiting. The queue's consumer (connection, channel, stream
+  /// consumer) is kept for the next call while it works and while its position is the committed
+  /// offset; a kept one whose connection broke is started again once. Blocks. Errors: the
+  /// broker's or the database's (a batch not committed is consumed again by the next call, from
+  /// the committed offset, on a new consumer).
   gg::result<stream_load_result> load_available(const std::string& queue);
 
-  /// Gives up every queue's lock (also done by the destructor).
+  /// Gives up every queue's lock and consumer (also done by the destructor).
   void release() noexcept;
 
  private:

@@ -23,8 +23,9 @@ struct stream_loader_stage_options {
   std::function<std::string()> conninfo;
   std::vector<std::string> queues;
   /// The pause after a round that loaded nothing, and the waits after a failed one (doubling
-  /// up to retry_max).
-  std::chrono::milliseconds poll = std::chrono::seconds(1);
+  /// up to retry_max). An idle round costs a few small queries per queue (lock, offset) and no
+  /// broker round trip, as the consumers stay open.
+  std::chrono::milliseconds poll = std::chrono::milliseconds(200);
   std::chrono::milliseconds retry_max = std::chrono::seconds(30);
 };
 

@@ -4,6 +4,7 @@
 
 #include <gadgetgrove/broker/amqp_session.hpp>
 
+#include "broker_nodes.hpp"
 #include "child_process.hpp"
 #include "eventually.hpp"
 #include "http_client.hpp"
@@ -32,7 +33,7 @@ namespace {
 
 const gg::test::http_fields browser{
     {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0"}};
-const std::string password = "s3cret-Pw";
+const std::string password = gg::test::broker_password;
 
 std::string now_iso() {
   const std::time_t secs = std::time(nullptr);
@@ -79,35 +80,18 @@ std::set<std::string> sessions_in_stream(const std::string& url,
   return found;
 }
 
-// A private node with a user of its own, so the password is one no other text holds; its URL.
-std::string start_node_with_user(gg::test::rabbitmq_node& node) {
-  node.start();
-  REQUIRE(node.ctl({"add_user", "shipper", password}).status == 0);
-  REQUIRE(node.ctl({"set_permissions", "-p", "/", "shipper", ".*", ".*", ".*"}).status == 0);
-  return "amqp://shipper:" + password + "@127.0.0.1:" + std::to_string(node.port()) + "/";
-}
-
-void require_ready(gg::test::serve_process& serve) {
-  std::string why;
-  const bool ready = serve.wait_ready(180s, &why);
-  INFO(why);
-  REQUIRE(ready);
-}
-
 }  // namespace
 
 TEST_CASE("an ingest node with a broker ships the posted events to its stream and archives them",
           "[e2e][broker][slow]") {
   gg::test::rabbitmq_node node;
-  const std::string url = start_node_with_user(node);
+  const gg::test::node_common nodes{gg::test::start_with_user(node), ""};
+  const std::string& url = nodes.broker_url;
 
   gg::test::temp_dir dir("gg-e2e-broker");
-  gg::test::serve_process serve(
-      dir / "data", {"--role", "ingest", "--broker", url, "--segment-max-age", "200ms"});
-  std::string why;
-  const bool ready = serve.wait_ready(180s, &why);
-  INFO(why);
-  REQUIRE(ready);
+  gg::test::serve_process serve(dir / "data",
+                                nodes.args({"--role", "ingest", "--segment-max-age", "200ms"}));
+  gg::test::require_ready(serve);
   const auto ep = serve.endpoints();
 
   std::set<std::string> sessions;
@@ -169,20 +153,14 @@ TEST_CASE("the broker password is masked by --print-config and a malformed URL i
 TEST_CASE("an ingest node and a loader node joined by a broker load every posted event once",
           "[e2e][broker][slow]") {
   gg::test::rabbitmq_node node;
-  const std::string url = start_node_with_user(node);
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  const gg::test::node_common nodes{gg::test::start_with_user(node), db.conninfo()};
   gg::test::temp_dir dir("gg-e2e-broker2");
-  const std::vector<std::string> common{
-      "--database-url", db.conninfo(), "--traffic", "off", "--broker", url};
-  auto args = [&](std::vector<std::string> extra) {
-    extra.insert(extra.end(), common.begin(), common.end());
-    return extra;
-  };
   gg::test::serve_process ingest(dir / "ingest",
-                                 args({"--role", "ingest", "--segment-max-age", "200ms"}));
-  gg::test::serve_process loader(dir / "loader", args({"--role", "loader"}));
-  require_ready(ingest);
-  require_ready(loader);
+                                 nodes.args({"--role", "ingest", "--segment-max-age", "200ms"}));
+  gg::test::serve_process loader(dir / "loader", nodes.args({"--role", "loader"}));
+  gg::test::require_ready(ingest);
+  gg::test::require_ready(loader);
 
   for (int i = 0; i < 20; ++i) {
     REQUIRE(post_page_view(ingest.endpoints().public_port, "joined-" + std::to_string(i)) == 200);
@@ -228,21 +206,15 @@ TEST_CASE("a loader node killed at a random moment is taken over and every event
           "[e2e][broker][slow]") {
   std::mt19937 rng(gg::test::test_seed("broker loader kill"));
   gg::test::rabbitmq_node node;
-  const std::string url = start_node_with_user(node);
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  const gg::test::node_common nodes{gg::test::start_with_user(node), db.conninfo()};
   gg::test::temp_dir dir("gg-e2e-broker3");
-  const std::vector<std::string> common{
-      "--database-url", db.conninfo(), "--traffic", "off", "--broker", url};
-  auto args = [&](std::vector<std::string> extra) {
-    extra.insert(extra.end(), common.begin(), common.end());
-    return extra;
-  };
   gg::test::serve_process ingest(dir / "ingest",
-                                 args({"--role", "ingest", "--segment-max-age", "100ms"}));
+                                 nodes.args({"--role", "ingest", "--segment-max-age", "100ms"}));
   auto first =
-      std::make_unique<gg::test::serve_process>(dir / "loader1", args({"--role", "loader"}));
-  require_ready(ingest);
-  require_ready(*first);
+      std::make_unique<gg::test::serve_process>(dir / "loader1", nodes.args({"--role", "loader"}));
+  gg::test::require_ready(ingest);
+  gg::test::require_ready(*first);
   auto conn = db.connect();
   const auto loaded = [&] {
     return gg::test::scalar(conn,
@@ -270,8 +242,8 @@ TEST_CASE("a loader node killed at a random moment is taken over and every event
 
   // Its session is gone, and with it the queue's lock: a new node takes over where the dead
   // one committed.
-  gg::test::serve_process second(dir / "loader2", args({"--role", "loader"}));
-  require_ready(second);
+  gg::test::serve_process second(dir / "loader2", nodes.args({"--role", "loader"}));
+  gg::test::require_ready(second);
   REQUIRE(gg::test::eventually([&] { return loaded() >= 350; }, 180s, 100ms,
                                "every posted event loaded"));
   CHECK(loaded() == 350);
@@ -292,11 +264,11 @@ TEST_CASE("a loader node killed at a random moment is taken over and every event
 TEST_CASE("serve --broker with every role ships and loads through the broker in one process",
           "[e2e][broker][slow]") {
   gg::test::rabbitmq_node node;
-  const std::string url = start_node_with_user(node);
+  const gg::test::node_common nodes{gg::test::start_with_user(node), ""};
+  const std::string& url = nodes.broker_url;
   gg::test::temp_dir dir("gg-e2e-broker4");
-  gg::test::serve_process serve(
-      dir / "data", {"--traffic", "off", "--broker", url, "--segment-max-age", "200ms"});
-  require_ready(serve);
+  gg::test::serve_process serve(dir / "data", nodes.args({"--segment-max-age", "200ms"}));
+  gg::test::require_ready(serve);
   for (int i = 0; i < 10; ++i) {
     REQUIRE(post_page_view(serve.endpoints().public_port, "all-" + std::to_string(i)) == 200);
   }

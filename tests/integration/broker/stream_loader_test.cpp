@@ -48,6 +48,8 @@ gg::broker::stream_loader_options options_for(const std::string& url, const std:
   o.node_id = node;
   o.batch_events = 16;  // several batches per call
   o.batch_wait = 2s;
+  // Batches end by size or gap only, so a range loaded again has the same bounds.
+  o.batch_max_age = 60s;
   o.connect_timeout = 60s;
   return o;
 }
@@ -129,11 +131,29 @@ TEST_CASE("a stream offset set back by hand loads nothing twice and says why",
   const std::string queue = "user_events";  // one queue per test case (see above)
   auto conn = db.connect();
   publish(url, queue, 1000, 20);
-  gg::broker::stream_loader a(options_for(url, db.conninfo(), dir, "node-a"));
+  gg::metrics::registry metrics;
+  auto options = options_for(url, db.conninfo(), dir, "node-a");
+  options.metrics = &metrics;
+  const auto consumers = [&] {
+    return metrics.get_counter("gadgetgrove_stream_loader_consumers_total", "").value();
+  };
+  gg::broker::stream_loader a(options);
   auto first = a.load_available(queue);
   if (!first) FAIL(first.error());
   REQUIRE(first->rows == 20);
   const auto start = first->next_offset - 20;
+  CHECK(consumers() == 1);
+
+  // The consumer stays open between calls: nothing new, then new events, on the same one.
+  auto idle = a.load_available(queue);
+  REQUIRE(idle.has_value());
+  CHECK(idle->events == 0);
+  publish(url, queue, 1020, 5);
+  auto more = a.load_available(queue);
+  if (!more) FAIL(more.error());
+  CHECK(more->rows == 5);
+  CHECK(more->next_offset == start + 25);
+  CHECK(consumers() == 1);
 
   // As a restore of an older offset, or a stream deleted and created again, would leave it.
   REQUIRE(conn.exec("UPDATE pipeline.stream_offsets SET next_offset = $1 WHERE queue = $2", start,
@@ -143,7 +163,9 @@ TEST_CASE("a stream offset set back by hand loads nothing twice and says why",
   REQUIRE_FALSE(again.has_value());
   CHECK(again.error().code == gg::errc::conflict);
   CHECK(again.error().message.find("recreated") != std::string::npos);
-  CHECK(gg::test::scalar(conn, "SELECT count(*) FROM raw_data." + queue) == 20);
+  // The kept consumer was past the ledger's offset: a new one read from the ledger's.
+  CHECK(consumers() == 2);
+  CHECK(gg::test::scalar(conn, "SELECT count(*) FROM raw_data." + queue) == 25);
   CHECK(gg::test::scalar(conn, "SELECT next_offset FROM pipeline.stream_offsets WHERE queue = '" +
                                    queue + "'") == start);
 }

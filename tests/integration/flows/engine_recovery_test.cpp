@@ -495,6 +495,10 @@ TEST_CASE("a late or repeatedly failing flow is stale, with a reason and a gauge
         Approx(std::chrono::duration<double>(first->ended_at->time_since_epoch()).count()));
   CHECK(metric_sample(text,
                       R"(gadgetgrove_flow_runs_total{flow="stale-check",state="completed"})") == 1);
+  // Every final state's series is registered with the flow, so it is exposed before its first
+  // run of that outcome.
+  CHECK(metric_sample(text, R"(gadgetgrove_flow_runs_total{flow="stale-check",state="failed"})") ==
+        0);
   CHECK(gg::metrics::global().expose().find(R"(flow="stale-check")") == std::string::npos);
 
   t = e->trigger("stale-check", trigger_kind::manual);

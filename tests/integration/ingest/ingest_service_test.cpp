@@ -358,6 +358,35 @@ TEST_CASE("the stats route reports per-queue figures from the event log", "[inte
   CHECK(s.uint("/requests_in_flight") == 0);
 }
 
+TEST_CASE("the stats route writes a sealed segment's age as a plain decimal",
+          "[integration][ingest]") {
+  ingest_fixture::options o;
+  // Every batch after the first seals the segment before it, so one is left waiting.
+  o.log_tweak = [](gg::eventlog::event_log_config& c) { c.rotate_bytes = 1; };
+  ingest_fixture f(o);
+  auto c = f.client();
+  REQUIRE(c.post("/api/analytics", page_view).status == 200);
+  REQUIRE(c.post("/api/analytics", page_view).status == 200);
+  const http_reply r = c.get("/api/analytics/stats");
+  REQUIRE(r.status == 200);
+  const json_doc s{r.body};
+  REQUIRE(s.uint("/queues/page_views/sealed_segments_waiting") >= 1);
+  REQUIRE_FALSE(s.is_null("/queues/page_views/oldest_sealed_age_seconds"));
+  // Boost.JSON's own serializer would write "1.234E-3" (and "0E0"): the text must be digits.
+  const std::string key = R"("oldest_sealed_age_seconds":)";
+  const auto queue = r.body.find(R"("page_views":{)");
+  REQUIRE(queue != std::string::npos);
+  const auto at = r.body.find(key, queue);
+  REQUIRE(at != std::string::npos);
+  const std::string text =
+      r.body.substr(at + key.size(), r.body.find_first_of(",}", at) - at - key.size());
+  INFO(text);
+  CHECK(text.find_first_not_of("0123456789.") == std::string::npos);
+  const auto point = text.find('.');
+  REQUIRE(point != std::string::npos);
+  CHECK(text.size() - point - 1 == 6);
+}
+
 TEST_CASE("Segment calls are mapped, acknowledged {success:true} and stored",
           "[integration][ingest]") {
   ingest_fixture f;

@@ -263,7 +263,7 @@ TEST_CASE("a broken row fails the data test that guards it, and only that one",
       {"insert into staging.int_product_events (event_id, line_no, action, session_id,"
        " product_id, loaded_at) values ('00000000-0000-4000-8000-000000009999', 0,"
        " 'product_view', 'no-such-session', 'p1', now())",
-       "relationships", "int_product_events", "session_id", node_status::fail},
+       "relationships", "int_product_events", "session_id", node_status::warn},
       {"insert into analytics.product_performance (product_id, total_events) values ('p404', 1)",
        "relationships", "product_performance", "product_id", node_status::warn},
       {"update staging.stg_page_views set event_id = '00000000-0000-4000-8000-000000000001'"
@@ -304,6 +304,48 @@ TEST_CASE("a broken row fails the data test that guards it, and only that one",
       CHECK(hit == 1);
     }
   }
+}
+
+TEST_CASE("a product event whose session's page view never arrived warns and the models build",
+          "[integration][transform][models]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  auto conn = utc_connection(db);
+  load_fixture(conn);
+  // s9's page view was lost on its way (its client got no answer); its product view arrived.
+  raw_event view;
+  view.table = "ecommerce_events";
+  view.event_id = "00000000-0000-4000-8000-000000000901";
+  view.type = "custom_event";
+  view.event = "product_view";
+  view.timestamp = "2026-11-02T14:00:00Z";
+  view.session_id = "s9";
+  view.properties =
+      R"({"product_id": "p1", "name": "Phone", "brand": "Acme", "category": "Phones", "price": 20.00})";
+  REQUIRE(load(conn, {view}) == 1);
+
+  const auto summary = run_project(db, run_command::build, false);
+  CHECK_FALSE(summary.failed());
+  std::size_t warned = 0;
+  for (const auto& r : summary.results) {
+    INFO(r.unique_id << ": " << gg::transform::to_string(r.status) << " " << r.message);
+    if (r.resource_type != "test") {
+      CHECK(r.status == node_status::success);
+    } else if (r.name.rfind("relationships", 0) == 0 &&
+               r.tested_node.ends_with(".int_product_events") && r.tested_column == "session_id") {
+      ++warned;
+      CHECK(r.status == node_status::warn);
+      REQUIRE(r.failures);
+      CHECK(*r.failures == 1);
+    } else {
+      CHECK(r.status == node_status::pass);
+    }
+  }
+  CHECK(warned == 1);
+  // The fact counts where it belongs; the session it names has no summary.
+  CHECK(scalar(conn, "select views from analytics.product_performance where product_id = 'p1'") ==
+        "3");
+  CHECK(scalar(conn, "select count(*) from analytics.session_summary where session_id = 's9'") ==
+        "0");
 }
 
 TEST_CASE("simulated shoppers stay in staging and are left out of the models unless asked for",

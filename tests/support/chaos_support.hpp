@@ -1,5 +1,6 @@
 #pragma once
-// Shared pieces of the chaos tests: serve on a fixed public port (so a client keeps its target
+// Shared pieces of the chaos tests (tests/e2e/chaos, and the multi-node scenario of
+// tests/e2e/broker): serve on a fixed public port (so a client keeps its target
 // across restarts), the acknowledged event ids and where they ended up, the analytics tables'
 // contents as digests, and the short/long form switch.
 
