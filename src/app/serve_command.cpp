@@ -125,7 +125,7 @@ broker::stream_loader_stage_options stream_loader_options_for(
   broker::stream_loader_stage_options o;
   o.loader.url = broker::parse_broker_url(s.broker).value();
   o.loader.spool_dir = std::filesystem::path(s.data_dir) / "stream-spool";
-  o.loader.node_id = s.node_id;
+  o.loader.node_id = process_name(s.node_id);
   o.loader.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
   o.loader.metrics = &metrics::global();
   o.conninfo = [db] { return db->conninfo(); };
