@@ -113,6 +113,7 @@ broker::shipper_options shipper_options_for(const settings& s) {
   broker::shipper_options o;
   o.url = broker::parse_broker_url(s.broker).value();
   o.data_dir = s.data_dir;
+  o.node_id = s.node_id;
   for (const auto q : eventlog::all_queues) o.queues.emplace_back(eventlog::to_string(q));
   o.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
   o.archive_retention = s.archive_retention;
