@@ -5,6 +5,7 @@
 
 #include <gadgetgrove/broker/broker_url.hpp>
 #include <gadgetgrove/core/host_port.hpp>
+#include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/http/listeners_stage.hpp>
 #include <gadgetgrove/ingest/trusted_proxies.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
@@ -240,6 +241,21 @@ std::vector<option_def> option_table() {
             "event log), loader (loader, load flow) and web (dashboard, pipeline page, "
             "transform and cleanup flows)")
         ->default_str("all");
+  });
+  add("node-id", {c::serve, c::load, c::run}, [](CLI::App& a, settings& s) {
+    return a
+        .add_option("--node-id", s.node_id,
+                    "This machine's name among the nodes sharing one database: it keys the "
+                    "segments this node loads in the ledger, names its processes in the run "
+                    "history and labels gadgetgrove_node_info. 1-63 letters, digits, '.', '_' "
+                    "or '-'; default: the host name")
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+              if (v.empty()) return {};  // the host name, filled in below
+              auto st = check_node_id(v);
+              return st ? std::string{} : st.error().message;
+            },
+            "NODE"));
   });
   add(
       "broker", {c::serve},
@@ -907,6 +923,21 @@ std::variant<parsed_cli, int> parse_cli(const std::vector<std::string>& args, co
     o.source += result.cmd == command::serve
                     ? fmt::format(" (auto: --traffic {})", s.traffic ? "on" : "off")
                     : " (auto: no synthetic traffic here)";
+  }
+  const bool names_node =
+      result.cmd == command::serve || result.cmd == command::load || result.cmd == command::run;
+  if (names_node && s.node_id.empty()) {
+    s.node_id = default_node_id();
+    if (auto st = check_node_id(s.node_id); !st) {
+      err = fmt::format("gadgetgrove: the host name cannot be the node id ({}): give --node-id",
+                        st.error().message);
+      return 2;
+    }
+    for (auto& o : result.origins) {
+      if (o.name != "node-id") continue;
+      o.value = s.node_id;
+      o.source += " (the host name)";
+    }
   }
   if (result.cmd == command::serve && !s.print_config) {
     http::admin_access_options admin;

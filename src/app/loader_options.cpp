@@ -6,6 +6,7 @@ loader::loader_options loader_options_for(const settings& s, std::string conninf
   loader::loader_options o;
   o.data_dir = s.data_dir;
   o.conninfo = std::move(conninfo);
+  o.node_id = s.node_id;
   o.threads = s.loader_threads;
   o.summary_interval = s.load_interval;
   return o;

@@ -13,6 +13,7 @@
 #include "process_setup.hpp"
 #include "run_text.hpp"
 
+#include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/core/serve_info.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/flows/engine.hpp>
@@ -245,6 +246,7 @@ int run_in_process(settings s, const flows::parameters& p) {
 
     flows::engine_options eo;
     eo.conninfo = [conninfo] { return conninfo; };
+    eo.node = process_name(s.node_id);
     eo.tick = 0ms;  // polled below while the run is followed
     eo.retention = s.run_retention;
     flows::engine engine(eo, sched);

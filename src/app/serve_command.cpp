@@ -17,6 +17,7 @@
 #include <gadgetgrove/core/host_port.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/dashboard/dashboard_routes.hpp>
 #include <gadgetgrove/eventlog/event_log.hpp>
 #include <gadgetgrove/flows/engine.hpp>
@@ -112,6 +113,7 @@ broker::shipper_options shipper_options_for(const settings& s) {
   broker::shipper_options o;
   o.url = broker::parse_broker_url(s.broker).value();
   o.data_dir = s.data_dir;
+  o.node_id = s.node_id;
   for (const auto q : eventlog::all_queues) o.queues.emplace_back(eventlog::to_string(q));
   o.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
   o.archive_retention = s.archive_retention;
@@ -119,19 +121,12 @@ broker::shipper_options shipper_options_for(const settings& s) {
   return o;
 }
 
-// "<host>:<pid>", as the flows name the node in their run history.
-std::string node_name() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return fmt::format("{}:{}", host[0] != '\0' ? host : "localhost", ::getpid());
-}
-
 broker::stream_loader_stage_options stream_loader_options_for(
     const settings& s, const std::shared_ptr<pg::database_stage>& db) {
   broker::stream_loader_stage_options o;
   o.loader.url = broker::parse_broker_url(s.broker).value();
   o.loader.spool_dir = std::filesystem::path(s.data_dir) / "stream-spool";
-  o.loader.node_id = node_name();
+  o.loader.node_id = process_name(s.node_id);
   o.loader.retention.max_age = std::chrono::duration_cast<std::chrono::seconds>(s.broker_retention);
   o.loader.metrics = &metrics::global();
   o.conninfo = [db] { return db->conninfo(); };
@@ -245,11 +240,18 @@ int run_serve(const parsed_cli& cli) {
   const bool web_role = s.roles.has(node_role::web);
   const bool with_broker = !s.broker.empty();
   if (with_broker) {
-    log.info("roles",
-             {{"role", s.roles.to_string()}, {"broker", broker::mask_broker_url(s.broker)}});
+    log.info("roles", {{"node", s.node_id},
+                       {"role", s.roles.to_string()},
+                       {"broker", broker::mask_broker_url(s.broker)}});
   } else {
-    log.info("roles", {{"role", s.roles.to_string()}});
+    log.info("roles", {{"node", s.node_id}, {"role", s.roles.to_string()}});
   }
+  // One series whose labels say which node this is and what it runs (docs/metrics.md).
+  metrics::global()
+      .get_gauge("gadgetgrove_node_info",
+                 "This node's id (--node-id) and roles (--role); always 1.",
+                 {{"node", s.node_id}, {"roles", s.roles.to_string()}})
+      .set(1);
   std::vector<std::string> listener_depends{"pg"};
 
   // Every role reads or writes the warehouse.
@@ -313,6 +315,7 @@ int run_serve(const parsed_cli& cli) {
   // after them and stopped before them.
   flows::engine_options flow_opts;
   flow_opts.conninfo = [db] { return db->conninfo(); };
+  flow_opts.node = process_name(s.node_id);
   flow_opts.retention = s.run_retention;
   flow_opts.metrics = &metrics::global();
   auto engine = std::make_shared<flows::engine>(flow_opts, sched);
@@ -424,6 +427,7 @@ int run_serve(const parsed_cli& cli) {
   info.admin_address = listeners->admin_endpoint();
   info.database = pg::mask_conninfo(db->conninfo());
   info.pid = ::getpid();
+  info.node = s.node_id;
   if (auto st = write_serve_info(*dir, info); !st) {
     log.warn("cannot write serve.json", {{"error", st.error().message}});
   }
@@ -439,7 +443,8 @@ int run_serve(const parsed_cli& cli) {
       },
       check_opts);
   notifier.ready();
-  log.info("ready", {{"public", info.public_address},
+  log.info("ready", {{"node", s.node_id},
+                     {"public", info.public_address},
                      {"admin", info.admin_address},
                      {"database", info.database},
                      {"ms", ready_ms}});

@@ -45,6 +45,9 @@ struct settings {
 
   // serve
   node_roles roles = node_roles::all();  // --role
+  // serve, load, run: this machine among the nodes sharing the database (core/node_id.hpp);
+  // parse_cli puts the host name when unset.
+  std::string node_id;
   // Scale-out through RabbitMQ streams (docs/SCALING.md); empty: no broker, nothing changes.
   std::string broker;  // amqp://user:password@host:port/vhost, checked when parsed
   std::chrono::milliseconds broker_retention{std::chrono::hours(24 * 7)};

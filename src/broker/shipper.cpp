@@ -50,7 +50,8 @@ struct shipper::impl {
 
   explicit impl(shipper_options o)
       : options(std::move(o)),
-        store(options.data_dir, options.queues),
+        store(options.data_dir, options.queues, eventlog::posix_file_system::shared(),
+              options.node_id),
         shipped_segments(registry().get_counter("gadgetgrove_shipper_segments_total",
                                                 "Segments whose every event the broker confirmed")),
         published_events(registry().get_counter("gadgetgrove_shipper_events_total",

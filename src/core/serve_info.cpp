@@ -29,7 +29,8 @@ std::string format_serve_info(const serve_info& info) {
   const json::object o{{"public", info.public_address},
                        {"admin", info.admin_address},
                        {"database", info.database},
-                       {"pid", static_cast<std::int64_t>(info.pid)}};
+                       {"pid", static_cast<std::int64_t>(info.pid)},
+                       {"node", info.node}};
   std::string text = json::serialize(o);
   text.push_back('\n');
   return text;
@@ -56,6 +57,12 @@ result<serve_info> parse_serve_info(std::string_view text) {
     return fail(errc::invalid_input, "serve.json: \"pid\" is missing or not a positive integer");
   }
   info.pid = static_cast<pid_t>(pid->get_int64());
+  // Optional: a serve of an older version wrote no node.
+  if (o->contains("node")) {
+    auto node = string_member(*o, "node");
+    if (!node) return node.error();
+    info.node = std::move(*node);
+  }
   return info;
 }
 

@@ -6,6 +6,7 @@
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/pg/pool.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -49,29 +51,14 @@ double seconds_between(time_point from, time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
 
-std::string default_node() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return fmt::format("{}:{}", host[0] ? host : "localhost", ::getpid());
-}
-
-/// Whether `node`, a default node name "<host>:<pid>" whose host is the one in `self` (this
-/// process's default name), names a process of this machine that no longer exists. A pid that
-/// answers kill(pid, 0), the holder or a process that reused its pid, keeps its runs until
-/// their lease expires.
-bool local_process_gone(std::string_view node, std::string_view self) {
-  const auto colon = self.rfind(':');
-  if (colon == std::string_view::npos || node.size() <= colon + 1 ||
-      node.substr(0, colon + 1) != self.substr(0, colon + 1)) {
-    return false;
-  }
-  const auto digits = node.substr(colon + 1);
-  if (digits.size() > 9 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  const pid_t pid = static_cast<pid_t>(std::stol(std::string(digits)));
-  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+/// Whether `node`, a process name "<node id>:<pid>" (core/node_id.hpp) of `local_node` (this
+/// process's node), names a process of this machine that no longer exists. A pid that answers
+/// kill(pid, 0), the holder or a process that reused its pid, keeps its runs until their lease
+/// expires.
+bool local_process_gone(std::string_view node, std::string_view local_node) {
+  const auto parts = parse_process_name(node);
+  if (!parts || parts->node_id != local_node) return false;
+  return ::kill(parts->pid, 0) != 0 && errno == ESRCH;
 }
 
 bool valid_flow_name(std::string_view name) {
@@ -154,7 +141,14 @@ struct flow_slot {
                                   {{"flow", def.name}})),
         duration(reg.get_histogram("gadgetgrove_flow_duration_seconds",
                                    "Duration of the flow's runs.", run_duration_buckets(),
-                                   {{"flow", def.name}})) {}
+                                   {{"flow", def.name}})) {
+    for (const run_state s : {run_state::completed, run_state::failed, run_state::crashed,
+                              run_state::cancelled, run_state::skipped}) {
+      runs_ended[static_cast<std::size_t>(s)] =
+          &reg.get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
+                           {{"flow", def.name}, {"state", std::string(to_string(s))}});
+    }
+  }
 
   flow_definition def;
   std::mutex control;
@@ -170,6 +164,12 @@ struct flow_slot {
   metrics::gauge& running_gauge;
   metrics::gauge& stale_gauge;
   metrics::histogram& duration;
+  /// Counts a run's end in gadgetgrove_flow_runs_total{flow,state}.
+  void count_end(run_state s) {
+    if (metrics::counter* c = runs_ended.at(static_cast<std::size_t>(s))) c->inc();
+  }
+  /// Registered once per final state; indexed by run_state, null for the states not final.
+  std::array<metrics::counter*, static_cast<std::size_t>(run_state::skipped) + 1> runs_ended{};
 };
 
 }  // namespace
@@ -177,9 +177,11 @@ struct flow_slot {
 struct engine::impl {
   impl(engine_options o, sched::scheduler& s)
       : opt(std::move(o)), sched(s), retries(opt.seed), gate(std::make_shared<poll_gate>()) {
-    if (opt.node.empty()) {
-      opt.node = default_node();
-      default_named = true;
+    if (opt.node.empty()) opt.node = process_name(default_node_id());
+    // Only a name of this very process says which node this machine is; other names (tests
+    // running several engines in one process) recover through the leases alone.
+    if (const auto self = parse_process_name(opt.node); self && self->pid == ::getpid()) {
+      local_node = std::string(self->node_id);
     }
     gate->target = this;
   }
@@ -196,9 +198,9 @@ struct engine::impl {
   metrics::registry& metrics_registry() const noexcept {
     return opt.metrics != nullptr ? *opt.metrics : metrics::global();
   }
-  /// opt.node is the default "<host>:<pid>", so other processes' default names can be told
-  /// apart from this machine's dead processes (see local_process_gone()).
-  bool default_named = false;
+  /// The node id of opt.node when that is this process's "<node id>:<pid>", so the names of
+  /// this machine's dead processes can be told apart (see local_process_gone()).
+  std::optional<std::string> local_node;
   sched::scheduler& sched;
   detail::retry_plan retries;
   std::vector<std::unique_ptr<flow_slot>> flows;
@@ -585,10 +587,7 @@ struct engine::impl {
       log.error("a flow run's end was not stored; its lease will expire and mark it crashed",
                 {{"flow", f.def.name}, {"run", run.rec.id}, {"error", recorded.error().message}});
     } else if (*recorded) {
-      metrics_registry()
-          .get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
-                       {{"flow", f.def.name}, {"state", std::string(to_string(outcome.state))}})
-          .inc();
+      f.count_end(outcome.state);
       f.duration.observe(duration);
       std::string message =
           outcome.state == run_state::completed
@@ -827,7 +826,7 @@ struct engine::impl {
     // A run held by a process of this machine that is gone is crashed now, not when its lease
     // runs out: serve restarted after a SIGKILL finds its previous life's runs at once.
     std::vector<std::string> gone;
-    if (default_named) {
+    if (local_node) {
       auto held = c.exec(
           "SELECT DISTINCT node FROM pipeline.flow_runs WHERE state = 'running' AND node IS NOT "
           "NULL AND flow = ANY($1::text[])",
@@ -835,7 +834,7 @@ struct engine::impl {
       if (!held) return held.error();
       for (int i = 0; i < held->rows(); ++i) {
         const std::string node(held->get(i, 0));
-        if (node != opt.node && local_process_gone(node, opt.node)) gone.push_back(node);
+        if (node != opt.node && local_process_gone(node, *local_node)) gone.push_back(node);
       }
     }
     if (own_node) gone.push_back(opt.node);
@@ -885,10 +884,10 @@ struct engine::impl {
     }
     if (auto st = tx->commit(); !st) return st.error();
     for (const auto& [rec, retry] : done) {
-      metrics_registry()
-          .get_counter("gadgetgrove_flow_runs_total", "Flow runs ended, by final state.",
-                       {{"flow", rec.flow}, {"state", "crashed"}})
-          .inc();
+      // Only this engine's flows are swept (flow_names() above), so the slot is there.
+      if (flow_slot* f = find(rec.flow)) {
+        f->count_end(run_state::crashed);
+      }
       log.warn("flow run crashed", {{"flow", rec.flow},
                                     {"run", rec.id},
                                     {"node", rec.node},

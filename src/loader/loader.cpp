@@ -2,6 +2,7 @@
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/eventlog/queue_id.hpp>
 #include <gadgetgrove/loader/report.hpp>
@@ -252,7 +253,8 @@ struct loader::impl {
         runtime(r),
         threads(options.threads != 0 ? options.threads
                                      : std::max(1u, std::thread::hardware_concurrency())),
-        store(options.data_dir, queue_names()),
+        store(options.data_dir, queue_names(), eventlog::posix_file_system::shared(),
+              options.node_id.empty() ? default_node_id() : options.node_id),
         pool(pg::pool_options{options.conninfo, threads + 1, std::chrono::milliseconds{30'000},
                               "loader"}),
         metrics(runtime.metrics != nullptr ? *runtime.metrics : gg::metrics::global()) {

@@ -215,6 +215,21 @@ status segment_loader::flush_chunk(pg::connection& conn, const segment_ref& segm
   return {};
 }
 
+result<bool> segment_loader::same_file(const segment_ref& segment, std::string_view checksum) {
+  auto reader = segment_reader::open(segment.path, read_chunk_bytes_);
+  if (!reader) {
+    // Another loader (the CLI next to the service) committed it and has archived it already.
+    if (reader.error().code == errc::not_found) return true;
+    return reader.error();
+  }
+  for (;;) {
+    auto line = reader->next();
+    if (!line) return line.error();
+    if (!*line) break;
+  }
+  return checksum == hex16(reader->checksum());
+}
+
 result<segment_result> segment_loader::compare_with_ledger(pg::connection& conn,
                                                            const segment_ref& segment) {
   auto row =
@@ -223,25 +238,16 @@ result<segment_result> segment_loader::compare_with_ledger(pg::connection& conn,
   segment_result result;
   result.outcome = segment_outcome::already_loaded;
   if (row->rows() == 0 || row->is_null(0, 0)) return result;
-  auto reader = segment_reader::open(segment.path, read_chunk_bytes_);
-  if (!reader) {
-    // Another loader (the CLI next to the service) committed it and has archived it already.
-    if (reader.error().code == errc::not_found) return result;
-    return reader.error();
-  }
-  for (;;) {
-    auto line = reader->next();
-    if (!line) return line.error();
-    if (!*line) break;
-  }
-  if (row->get(0, 0) != hex16(reader->checksum())) result.outcome = segment_outcome::conflicting;
+  auto same = same_file(segment, row->get(0, 0));
+  if (!same) return same.error();
+  if (!*same) result.outcome = segment_outcome::conflicting;
   return result;
 }
 
 result<segment_result> segment_loader::attempt(
     pg::connection& conn, const segment_ref& segment, bool guarded,
     const std::atomic<bool>* cancelled,
-    const std::function<status(pg::connection&)>& in_transaction) {
+    const std::function<status(pg::connection&)>& in_transaction, bool check_legacy) {
   const auto started = std::chrono::steady_clock::now();
   reject_buffer_.clear();
   batch_.clear();
@@ -258,14 +264,36 @@ result<segment_result> segment_loader::attempt(
   if (auto r = conn.exec("SET LOCAL synchronous_commit TO on"); !r) return r.error();
   // The ledger row goes first: a second loader of the same segment (another process) waits
   // here for this transaction and then finds the row instead of copying everything twice.
+  // A segment of a node's log may also sit in the ledger under the key it had before nodes
+  // were named (a crash between commit and archive across the upgrade): the same statement
+  // returns that row's checksum ('' when it has none), NULL when there is no such row.
+  const std::string legacy = segment.legacy_key();
+  std::optional<std::string_view> legacy_param;
+  if (check_legacy && legacy != key) legacy_param = legacy;
   auto claimed = conn.exec(
       "INSERT INTO pipeline.loaded_segments (segment, queue, bytes) VALUES ($1, $2, $3) "
-      "ON CONFLICT (segment) DO NOTHING",
-      key, segment.queue, segment.bytes);
+      "ON CONFLICT (segment) DO NOTHING "
+      "RETURNING (SELECT coalesce(l.checksum, '') FROM pipeline.loaded_segments AS l "
+      "WHERE l.segment = $4)",
+      key, segment.queue, segment.bytes, legacy_param);
   if (!claimed) return claimed.error();
   if (claimed->affected_rows() == 0) {
     if (auto r = tx->rollback(); !r) return r.error();
     return compare_with_ledger(conn, segment);
+  }
+  if (claimed->rows() == 1 && !claimed->is_null(0, 0)) {
+    const std::string checksum(claimed->get(0, 0));
+    if (auto r = tx->rollback(); !r) return r.error();
+    auto same = checksum.empty() ? gg::result<bool>(true) : same_file(segment, checksum);
+    if (!same) return same.error();
+    if (*same) {
+      segment_result done;
+      done.outcome = segment_outcome::already_loaded;
+      return done;
+    }
+    // Before nodes were named another file had this name (another node's, loaded by an older
+    // version): this one is new and loads under its own key.
+    return attempt(conn, segment, guarded, cancelled, in_transaction, /*check_legacy=*/false);
   }
 
   auto reader = segment_reader::open(segment.path, read_chunk_bytes_);

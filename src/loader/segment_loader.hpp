@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -75,10 +76,15 @@ class segment_loader {
  private:
   // One attempt; `guarded` sends rows in chunks under savepoints so that rows PostgreSQL
   // refuses become rejects (used after an unguarded attempt failed on a row error).
+  // `check_legacy` also looks for the segment under its legacy_key().
   result<segment_result> attempt(pg::connection& conn, const segment_ref& segment, bool guarded,
                                  const std::atomic<bool>* cancelled,
-                                 const std::function<status(pg::connection&)>& in_transaction);
+                                 const std::function<status(pg::connection&)>& in_transaction,
+                                 bool check_legacy = true);
   result<segment_result> compare_with_ledger(pg::connection& conn, const segment_ref& segment);
+  // Whether the file's XXH3-64 is `checksum` (16 hex digits); true when the file is gone
+  // (archived by another loader once committed).
+  result<bool> same_file(const segment_ref& segment, std::string_view checksum);
   void add_reject(const segment_ref& segment, std::uint64_t line_no, const std::string& reason,
                   std::string_view raw, segment_result& result);
   // Fills loaded_ids_ with the chunk's ids that the raw table holds.

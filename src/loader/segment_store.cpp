@@ -45,7 +45,11 @@ sys_us mtime_of(const struct stat& st) noexcept {
 
 }  // namespace
 
-std::string segment_ref::key() const { return queue + "/" + name; }
+std::string segment_ref::key() const {
+  return node.empty() ? legacy_key() : queue + "/" + node + "/" + name;
+}
+
+std::string segment_ref::legacy_key() const { return queue + "/" + name; }
 
 std::optional<sys_us> segment_time(std::string_view name) noexcept {
   const auto parsed = eventlog::parse_segment_name(name);
@@ -54,8 +58,11 @@ std::optional<sys_us> segment_time(std::string_view name) noexcept {
 }
 
 segment_store::segment_store(std::filesystem::path data_dir, std::vector<std::string> queues,
-                             std::shared_ptr<eventlog::file_system> fs)
-    : data_dir_(std::move(data_dir)), queues_(std::move(queues)), fs_(std::move(fs)) {}
+                             std::shared_ptr<eventlog::file_system> fs, std::string node)
+    : data_dir_(std::move(data_dir)),
+      queues_(std::move(queues)),
+      fs_(std::move(fs)),
+      node_(std::move(node)) {}
 
 // rename(2) of `from` to `dir/name`; recreates `dir` once when a concurrent cleanup removed it
 // between make_dirs and rename.
@@ -116,6 +123,7 @@ result<std::vector<segment_ref>> segment_store::pending() const {
       ref.bytes = static_cast<std::uint64_t>(st.st_size);
       ref.first_event = segment_time(name).value_or(mtime_of(st));
       ref.name = std::move(name);
+      ref.node = node_;
       out.push_back(std::move(ref));
     }
   }

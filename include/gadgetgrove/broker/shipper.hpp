@@ -29,6 +29,9 @@ struct shipper_options {
   broker_url url;
   std::filesystem::path data_dir;  // the event log's directory (log/<queue>, archive/<queue>)
   std::vector<std::string> queues;
+  /// This node's id (--node-id): a message's id is "<queue>/<node_id>/<segment>:<line>", so two
+  /// ingest nodes' segments of the same name never share ids. Empty: "<queue>/<segment>:<line>".
+  std::string node_id;
   stream_retention retention;
   /// How often log/ is looked at when nothing is waiting.
   std::chrono::milliseconds poll = std::chrono::milliseconds(200);

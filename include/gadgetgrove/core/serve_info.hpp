@@ -1,6 +1,7 @@
 #pragma once
 // serve.json (docs/formats/serve-json.md): what a running `serve` tells the other commands on
-// the same data directory: its bound addresses, its database (password masked) and its pid.
+// the same data directory: its bound addresses, its database (password masked), its pid and its
+// node id.
 // `serve` writes it; `simulate` and the tests read it. Both sides go through this module.
 
 #include <gadgetgrove/core/result.hpp>
@@ -18,6 +19,7 @@ struct serve_info {
   std::string admin_address;   // "127.0.0.1:8001"
   std::string database;        // libpq conninfo with the password masked
   pid_t pid = 0;
+  std::string node;  // --node-id; empty when read from a file written before nodes were named
 };
 
 /// The file name inside the data directory.

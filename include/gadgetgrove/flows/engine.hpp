@@ -28,7 +28,9 @@ struct engine_options {
   /// libpq conninfo of the database holding pipeline.*; asked whenever a connection is opened
   /// (serve knows it only once the pg stage started). Never logged.
   std::function<std::string()> conninfo;
-  /// The name this process records as a run's holder; default "<host name>:<pid>".
+  /// The name this process records as a run's holder, "<node id>:<pid>" (gg::process_name);
+  /// default: the host name as the node id. When it names this process, runs held by a gone
+  /// pid of the same node id are crashed at start instead of when their lease expires.
   std::string node;
   /// A running run's lease; renewed every `heartbeat`. A run whose lease is past is crashed.
   std::chrono::milliseconds lease_ttl = std::chrono::seconds(30);

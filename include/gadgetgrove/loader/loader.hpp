@@ -34,6 +34,10 @@ struct loader_options {
   std::filesystem::path data_dir = "data";
   /// libpq conninfo of the database holding raw_data.* and pipeline.*.
   std::string conninfo;
+  /// This node's id (--node-id, core/node_id.hpp): the ledger keys the segments of this data
+  /// directory as "<queue>/<node_id>/<file>", so nodes sharing one warehouse never collide on a
+  /// file name. Empty: the host name.
+  std::string node_id;
   /// Segments loaded in parallel, each on its own connection; 0: one per core.
   unsigned threads = 0;
   /// Continuous mode: the directory scan that backs up inotify.

@@ -25,9 +25,16 @@ struct segment_ref {
   std::filesystem::path path;  // where it is now
   std::uint64_t bytes = 0;
   sys_us first_event{};  // from the name; the file's mtime when the name has no time
+  /// The node whose log holds the file (--node-id); empty for a file that is the same
+  /// whichever node loads it (a broker stream's batch).
+  std::string node;
 
-  /// "<queue>/<name>": the ledger key (file names alone repeat across queues).
+  /// The ledger key: "<queue>/<node>/<name>", or "<queue>/<name>" without a node. File names
+  /// repeat across queues, and across nodes that share one warehouse.
   std::string key() const;
+  /// "<queue>/<name>": the key a segment of a node's log had before nodes were named; a ledger
+  /// row under it with this file's checksum means the file is loaded.
+  std::string legacy_key() const;
 };
 
 /// Files and bytes one cleanup removed from one queue's archive.
@@ -48,8 +55,10 @@ std::optional<sys_us> segment_time(std::string_view name) noexcept;
 /// system; listing, stat and mtime stamping use the real one.
 class segment_store {
  public:
+  /// The segments pending() lists carry `node` (empty: unnamed, as a shipper needs them).
   segment_store(std::filesystem::path data_dir, std::vector<std::string> queues,
-                std::shared_ptr<eventlog::file_system> fs = eventlog::posix_file_system::shared());
+                std::shared_ptr<eventlog::file_system> fs = eventlog::posix_file_system::shared(),
+                std::string node = {});
 
   /// Creates log/<queue>, archive/<queue> and quarantine/<queue> for every queue.
   status prepare() const;
@@ -83,6 +92,7 @@ class segment_store {
   std::filesystem::path data_dir_;
   std::vector<std::string> queues_;
   std::shared_ptr<eventlog::file_system> fs_;
+  std::string node_;
 };
 
 }  // namespace gg::loader

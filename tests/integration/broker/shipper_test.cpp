@@ -36,6 +36,7 @@ gg::broker::shipper_options options_for(const std::string& url, const gg::test::
   o.url = gg::broker::parse_broker_url(url).value();
   o.data_dir = dir.path();
   o.queues = {queue};
+  o.node_id = "ship-node";
   o.poll = 20ms;
   o.connect_timeout = 10s;
   o.reconnect.delay = 100ms;
@@ -104,7 +105,9 @@ TEST_CASE("sealed segments are published in order and archived once the broker c
   for (std::uint64_t n = 0; n < 50; ++n) {
     INFO(n);
     CHECK(messages[n].body + "\n" == frame_line(event_json(queue, n)));
-    CHECK(messages[n].message_id.rfind(queue + "/", 0) == 0);
+    // "<queue>/<node id>/<segment>:<line>": unique across ingest nodes.
+    CHECK(messages[n].message_id.rfind(queue + "/ship-node/", 0) == 0);
+    CHECK(messages[n].message_id.ends_with(".jsonl:" + std::to_string(n < 30 ? n + 1 : n - 29)));
   }
   CHECK(m.expose().find("gadgetgrove_shipper_events_total 50") != std::string::npos);
 }

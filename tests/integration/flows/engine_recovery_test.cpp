@@ -1,6 +1,7 @@
 #include <gadgetgrove/flows/engine.hpp>
 
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 
 #include "flow_harness.hpp"
@@ -125,7 +126,7 @@ TEST_CASE("a run of a gone process of this machine is crashed at once, a live on
   };
   const auto dead_id = insert(gone);
   const auto live_id = insert(alive);
-  // The default node name "<host>:<pid>" is what tells this machine's processes apart.
+  // The default process name "<host name>:<pid>" is what tells this machine's processes apart.
   auto o = h.options();
   o.node.clear();
   auto e = h.make(o);
@@ -138,6 +139,46 @@ TEST_CASE("a run of a gone process of this machine is crashed at once, a live on
   h.clock.advance(30s + 1ms);
   e->poll();
   CHECK(h.state_of(live_id) == "crashed");
+}
+
+TEST_CASE(
+    "with a --node-id name, a gone process of the same node id is crashed at once, another "
+    "node's is kept until its lease expires",
+    "[integration][flows]") {
+  harness h;
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  auto insert = [&](const std::string& node) {
+    const auto id = gg::uuid_v7().to_string();
+    auto r = h.conn.exec(
+        "INSERT INTO pipeline.flow_runs (id, flow, trigger, state, started_at, node, "
+        "lease_until, heartbeat_at) VALUES ($1::uuid, 'load', 'manual', 'running', "
+        "$2::timestamptz, $3, $4::timestamptz, $2::timestamptz)",
+        id, iso(h.clock.now()), node, iso(h.clock.now() + 30s));
+    REQUIRE(r);
+    return id;
+  };
+  const auto mine = insert("loader-7:" + std::to_string(child));
+  // The same pid on another node says nothing about that node's process.
+  const auto theirs = insert("loader-8:" + std::to_string(child));
+  auto o = h.options();
+  o.node = gg::process_name("loader-7");
+  auto e = h.make(o);
+  REQUIRE(e->add_flow(flow("load", {ok_task()})));
+  REQUIRE(e->start());
+  CHECK(h.state_of(mine) == "crashed");
+  CHECK(h.state_of(theirs) == "running");
+  h.clock.advance(30s + 1ms);
+  e->poll();
+  CHECK(h.state_of(theirs) == "crashed");
+  // This process's runs are recorded under "<node id>:<pid>".
+  const auto run = e->trigger("load", trigger_kind::manual);
+  REQUIRE(run);
+  auto done = e->wait(run->run_id, soon());
+  REQUIRE(done);
+  CHECK(done->node == "loader-7:" + std::to_string(::getpid()));
 }
 
 TEST_CASE("two engines never both crash or retry the same dead run", "[integration][flows]") {
@@ -454,6 +495,10 @@ TEST_CASE("a late or repeatedly failing flow is stale, with a reason and a gauge
         Approx(std::chrono::duration<double>(first->ended_at->time_since_epoch()).count()));
   CHECK(metric_sample(text,
                       R"(gadgetgrove_flow_runs_total{flow="stale-check",state="completed"})") == 1);
+  // Every final state's series is registered with the flow, so it is exposed before its first
+  // run of that outcome.
+  CHECK(metric_sample(text, R"(gadgetgrove_flow_runs_total{flow="stale-check",state="failed"})") ==
+        0);
   CHECK(gg::metrics::global().expose().find(R"(flow="stale-check")") == std::string::npos);
 
   t = e->trigger("stale-check", trigger_kind::manual);

@@ -2,6 +2,7 @@
 
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/pg/connection.hpp>
 #include <gadgetgrove/pg/embedded_cluster.hpp>
 #include <gadgetgrove/pg/migrator.hpp>
@@ -200,7 +201,8 @@ TEST_CASE("corrupt lines are kept in rejected_events with their reason and the r
   for (int i = 0; i < 7; ++i) {
     CHECK(r->get(i, 0) == want[static_cast<std::size_t>(i)].first);
     CHECK(r->get(i, 1) == want[static_cast<std::size_t>(i)].second);
-    CHECK(r->get(i, 3) == "event_queue/20261126T151911000001Z-00000001.jsonl");
+    CHECK(r->get(i, 3) ==
+          "event_queue/" + gg::default_node_id() + "/20261126T151911000001Z-00000001.jsonl");
   }
   CHECK(r->get(0, 2) == flipped.substr(0, flipped.size() - 1));
   CHECK(r->get(6, 2) == torn);

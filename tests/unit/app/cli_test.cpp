@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <gadgetgrove/core/node_id.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -367,4 +369,46 @@ TEST_CASE("serve counts synthetic shoppers in the models exactly when it plays t
   CHECK_FALSE(ok(run({"run", "transform"})).opts.include_synthetic);
   CHECK(ok(run({"run", "transform", "--include-synthetic", "on"})).opts.include_synthetic);
   CHECK(code(run({"serve", "--include-synthetic", "maybe"})) == 2);
+}
+
+TEST_CASE("option --node-id names the node of serve, load and run, the host name by default",
+          "[unit][app]") {
+  const std::string host = gg::default_node_id();
+  for (const std::vector<std::string>& cmd :
+       std::vector<std::vector<std::string>>{{"serve"}, {"load"}, {"run", "load"}}) {
+    INFO(cmd[0]);
+    const auto o = run(cmd);
+    const auto& p = ok(o);
+    CHECK(p.opts.node_id == host);
+    CHECK(source_of(p, "node-id") == "default (the host name)");
+    auto named = cmd;
+    named.insert(named.end(), {"--node-id", "ingest-2.eu_west"});
+    CHECK(ok(run(named)).opts.node_id == "ingest-2.eu_west");
+  }
+  const auto e = run({"serve"}, {{"GADGETGROVE_NODE_ID", "loader-7"}});
+  CHECK(ok(e).opts.node_id == "loader-7");
+  CHECK(source_of(ok(e), "node-id") == "env GADGETGROVE_NODE_ID");
+  // Commands that never write under a node's name have no such option.
+  CHECK(code(run({"transform", "--node-id", "x"})) == 2);
+}
+
+TEST_CASE("an invalid --node-id is a one-line start-up error, exit 2", "[unit][app]") {
+  for (const std::string& bad :
+       std::vector<std::string>{"a/b", "web:1", "two words", std::string(64, 'n')}) {
+    auto o = run({"serve", "--node-id", bad});
+    INFO(bad << " -> " << o.err);
+    CHECK(code(o) == 2);
+    CHECK(o.err.find("--node-id") != std::string::npos);
+    CHECK(o.err.find('\n') == std::string::npos);
+  }
+  auto from_env = run({"load"}, {{"GADGETGROVE_NODE_ID", "a:b"}});
+  CHECK(code(from_env) == 2);
+  CHECK(from_env.err.find("GADGETGROVE_NODE_ID") != std::string::npos);
+}
+
+TEST_CASE("serve --help says what --node-id does", "[unit][app]") {
+  auto o = run({"serve", "--help"});
+  CHECK(code(o) == 0);
+  CHECK(o.out.find("--node-id") != std::string::npos);
+  CHECK(o.out.find("default: the host name") != std::string::npos);
 }

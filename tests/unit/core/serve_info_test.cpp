@@ -15,6 +15,7 @@ gg::serve_info sample() {
   info.admin_address = "127.0.0.1:8001";
   info.database = "host='/tmp/a b' port=5433 password=**** dbname=\"x\"";
   info.pid = 4242;
+  info.node = "web-1";
   return info;
 }
 
@@ -29,6 +30,7 @@ TEST_CASE("serve.json round-trips through its writer and its parser", "[unit][co
   CHECK(back->admin_address == "127.0.0.1:8001");
   CHECK(back->database == sample().database);
   CHECK(back->pid == 4242);
+  CHECK(back->node == "web-1");
 }
 
 TEST_CASE("serve.json is read by a JSON parser: order, spacing and unknown members do not matter",
@@ -75,4 +77,17 @@ TEST_CASE("serve.json is written atomically with mode 0600 and removed on reques
   gg::remove_serve_info(dir);
   CHECK_FALSE(std::filesystem::exists(dir / "serve.json"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "serve.json without a node (an older serve's) reads with an empty node, a mistyped one "
+    "is refused",
+    "[unit][core]") {
+  auto old = gg::parse_serve_info(R"({"public":"p:1","admin":"a:2","database":"d","pid":3})");
+  REQUIRE(old.has_value());
+  CHECK(old->node.empty());
+  const auto wrong =
+      gg::parse_serve_info(R"({"public":"p:1","admin":"a:2","database":"d","pid":3,"node":7})");
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK(wrong.error().message.find("\"node\"") != std::string::npos);
 }
