@@ -343,6 +343,8 @@ def main():
                    help="seconds after the load for every accepted event to be loaded")
     p.add_argument("--transform-interval", default="1s",
                    help="the broker set-up's transform period (the loader node's web role)")
+    p.add_argument("--setups", default="single,broker",
+                   help="which set-ups to run (single, broker); the table needs both")
     p.add_argument("--keep", action="store_true", help="keep each run's directories and logs")
     args = p.parse_args()
 
@@ -354,6 +356,8 @@ def main():
         for rate in rates:
             # Alternated, so a change in the machine's load hits both set-ups alike.
             for name, fn in (("single", run_single), ("broker", run_broker)):
+                if name not in args.setups.split(","):
+                    continue
                 r = fn(args, rate)
                 results.setdefault((rate, name), []).append(r)
                 print(f"  run {run + 1} rate {rate:g} {name}: {r['accepted_per_s']:.0f} accepted/s,"
@@ -364,6 +368,13 @@ def main():
                       f"{load_average()}", flush=True)
     print(f"medians of {args.runs} runs; load average after: {load_average()}")
     for rate in rates:
+        if (rate, "single") not in results or (rate, "broker") not in results:
+            for key, runs in results.items():
+                if key[0] == rate:
+                    x = summary(runs)
+                    print(f"rate {rate:g} {key[1]}: " + ", ".join(
+                        f"{k} {v:.2f}" for k, v in x.items() if not isinstance(v, dict)))
+            continue
         s, b = summary(results[(rate, "single")]), summary(results[(rate, "broker")])
         print(f"rate {rate:g} events/s for {args.duration} s   single    broker   broker/single")
         row = lambda label, a, c, fmt: print(
