@@ -258,6 +258,16 @@ class markers:
         self.stop_posting = threading.Event()
         self.lock = threading.Lock()
 
+    def visible(self, path, today):
+        """Whether the marker at `path` counts in the dashboard's kpis panel."""
+        q = urllib.request.quote(path, safe="")
+        status, body = http(
+            "GET", f"http://{self.admin}/api/dashboard/kpis?start={today}&end={today}&page={q}")
+        if status != 200:
+            return False
+        sessions = json.loads(body)["kpis"]["total_sessions"]["value"]
+        return bool(sessions and sessions >= 1)
+
     def post_loop(self):
         i = 0
         next_at = time.monotonic()
@@ -296,13 +306,7 @@ class markers:
             # polled (then the next at once): polling every pending marker each cycle sent
             # hundreds of dashboard queries a second and inflated the CPU figures it measures.
             for path, answered in sorted(pending, key=lambda kv: kv[1]):
-                q = urllib.request.quote(path, safe="")
-                status, body = http(
-                    "GET", f"http://{self.admin}/api/dashboard/kpis?start={today}&end={today}&page={q}")
-                if status != 200:
-                    break
-                sessions = json.loads(body)["kpis"]["total_sessions"]["value"]
-                if not (sessions and sessions >= 1):
+                if not self.visible(path, today):
                     break
                 seen = time.monotonic()
                 with self.lock:
@@ -321,50 +325,88 @@ def wait_for(cond, timeout, what):
     fail(f"timed out after {timeout} s waiting for {what}")
 
 
+def start_serve(binary, data, extra, log):
+    """`gadgetgrove serve` on loopback ports of its own with `extra` arguments; returns the
+    process and its serve.json once /readyz answers 200."""
+    serve = subprocess.Popen(
+        [binary, "serve", "--data-dir", data, "--listen", "127.0.0.1:0", "--admin-listen",
+         "127.0.0.1:0", "--log-level", "warn", "--log-format", "json"] + extra,
+        stdout=log, stderr=subprocess.STDOUT)
+    info_path = os.path.join(data, "serve.json")
+
+    def read_info():
+        if serve.poll() is not None:
+            fail(f"serve exited with {serve.returncode}; log: {log.name}")
+        try:
+            with open(info_path) as f:
+                info = json.load(f)
+            return info if info.get("pid") in (None, serve.pid) else None
+        except (OSError, ValueError):
+            return None
+
+    try:
+        info = wait_for(read_info, 120, "serve.json")
+        wait_for(lambda: http("GET", f"http://{info['admin']}/readyz")[0] == 200, 180, "/readyz")
+    except BaseException:
+        stop_serve(serve)
+        raise
+    return serve, info
+
+
+def stop_serve(serve):
+    serve.send_signal(signal.SIGTERM)
+    try:
+        serve.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        serve.kill()
+        serve.wait()
+
+
+def wait_transformed(admin):
+    """Waits for the first transform run the dashboard reports (the start-up one)."""
+    def transformed():
+        status, body = http("GET", f"http://{admin}/api/dashboard/health")
+        return status == 200 and json.loads(body).get("last_transform") is not None
+
+    wait_for(transformed, 300, "the start-up transform run")
+
+
+def postmaster_pid(data):
+    """The embedded PostgreSQL's postmaster of the serve whose data directory is `data`."""
+    with open(os.path.join(data, "pg", "postmaster.pid")) as f:
+        return int(f.readline())
+
+
+def simulate(args, public, rate, work):
+    """Starts `gadgetgrove simulate` at `rate` events/s for args.duration seconds against
+    `public`; returns the process and the path of its JSON report."""
+    report = os.path.join(work, "simulate.json")
+    sim = subprocess.Popen(
+        [args.binary, "simulate", "--url", f"http://{public}", "--rate", str(rate),
+         "--duration", f"{args.duration}s", "--no-page-loads", "--threads",
+         str(args.threads), "--concurrency", "64", "--report", report, "--progress", "never",
+         "--log-level", "warn", "--max-error-rate", "1"],
+        stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "simulate.log"), "w"))
+    return sim, report
+
+
 def run_rate(args, rate):
     work = tempfile.mkdtemp(prefix="gg-bench-e2e-")
     os.chmod(work, 0o755)
     data = os.path.join(work, "data")
     log = open(os.path.join(work, "serve.log"), "w")
-    serve = subprocess.Popen(
-        [args.binary, "serve", "--data-dir", data, "--sql-dir", args.sql_dir, "--pg-bin-dir",
-         args.pg_bin_dir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-         "--traffic", "off", "--ack", "durable", "--transform-on-load", "on",
-         "--log-level", "warn", "--log-format", "json"],
-        stdout=log, stderr=subprocess.STDOUT)
+    serve, info = start_serve(
+        args.binary, data,
+        ["--sql-dir", args.sql_dir, "--pg-bin-dir", args.pg_bin_dir, "--traffic", "off",
+         "--ack", "durable", "--transform-on-load", "on"], log)
     try:
-        info_path = os.path.join(data, "serve.json")
-
-        def read_info():
-            if serve.poll() is not None:
-                fail(f"serve exited with {serve.returncode}; log: {log.name}")
-            try:
-                with open(info_path) as f:
-                    return json.load(f)
-            except (OSError, ValueError):
-                return None
-
-        info = wait_for(read_info, 120, "serve.json")
         public, admin = info["public"], info["admin"]
-        wait_for(lambda: http("GET", f"http://{admin}/readyz")[0] == 200, 120, "/readyz")
-
-        def transformed():
-            status, body = http("GET", f"http://{admin}/api/dashboard/health")
-            return status == 200 and json.loads(body).get("last_transform") is not None
-
-        wait_for(transformed, 300, "the start-up transform run")
-        with open(os.path.join(data, "pg", "postmaster.pid")) as f:
-            postmaster = int(f.readline())
+        wait_transformed(admin)
+        postmaster = postmaster_pid(data)
 
         gg_cpu0 = proc_cpu_seconds(serve.pid)
         pg_cpu0 = postgres_cpu_seconds(postmaster)
-        report = os.path.join(work, "simulate.json")
-        sim = subprocess.Popen(
-            [args.binary, "simulate", "--url", f"http://{public}", "--rate", str(rate),
-             "--duration", f"{args.duration}s", "--no-page-loads", "--threads",
-             str(args.threads), "--concurrency", "64", "--report", report, "--progress", "never",
-             "--log-level", "warn", "--max-error-rate", "1"],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "simulate.log"), "w"))
+        sim, report = simulate(args, public, rate, work)
         m = markers(public, admin, 1.0 / args.markers_per_second)
         poster = threading.Thread(target=m.post_loop, daemon=True)
         watcher = threading.Thread(target=m.watch_loop, args=(30.0,), daemon=True)
@@ -405,11 +447,7 @@ def run_rate(args, rate):
             "copy_rows": copy_rows,
         }
     finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            serve.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            serve.kill()
+        stop_serve(serve)
         log.close()
         if args.keep:
             print(f"  kept {work}")
