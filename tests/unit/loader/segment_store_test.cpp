@@ -110,6 +110,28 @@ TEST_CASE("pending lists sealed segments of every queue in name order", "[unit][
   CHECK((*pending)[2].first_event == gg::parse_iso8601("2026-11-26T15:19:11.000002Z"));
 }
 
+TEST_CASE("a node's store keys its segments <queue>/<node>/<name>, the legacy key without it",
+          "[unit][loader]") {
+  gg::test::temp_dir dir("gg-loader-store");
+  segment_store store(dir.path(), {"page_views"}, gg::eventlog::posix_file_system::shared(),
+                      "node-a");
+  REQUIRE(store.prepare().has_value());
+  write(dir / "log/page_views/20261126T151911000001Z-00000001.jsonl", 11);
+  auto pending = store.pending();
+  REQUIRE(pending.has_value());
+  REQUIRE(pending->size() == 1);
+  const auto& s = (*pending)[0];
+  CHECK(s.node == "node-a");
+  CHECK(s.key() == "page_views/node-a/20261126T151911000001Z-00000001.jsonl");
+  CHECK(s.legacy_key() == "page_views/20261126T151911000001Z-00000001.jsonl");
+  // Without a node (a broker stream's batch) both are the same.
+  gg::loader::segment_ref batch;
+  batch.queue = "page_views";
+  batch.name = "stream-00000000000000000000-00000000000000000009.jsonl";
+  CHECK(batch.key() == batch.legacy_key());
+  CHECK(batch.key() == "page_views/" + batch.name);
+}
+
 TEST_CASE("a missing log directory has no pending segments", "[unit][loader]") {
   gg::test::temp_dir dir("gg-loader-store");
   segment_store store(dir.path(), {"page_views"});
