@@ -75,6 +75,7 @@ struct config {
   std::string sql_dir;
   std::string pg_bin_dir = "/usr/lib/postgresql/15/bin";
   std::string experiment = "compare";
+  std::string methods;  // comma-separated short names; empty: all of the experiment's
   bool keep = false;
 };
 
@@ -450,6 +451,7 @@ double process_cpu_seconds(long pid) {
 }
 
 struct method {
+  std::string key;  // the short name --methods selects by
   std::string name;
   std::string note;
   std::function<void()> before;  // untimed set-up
@@ -486,6 +488,8 @@ int main(int argc, char** argv) {
   app.add_option("--pg-bin-dir", cfg.pg_bin_dir, "PostgreSQL binaries (psql, initdb)");
   app.add_option("--experiment", cfg.experiment, "compare | format | dedup | duplicates")
       ->check(CLI::IsMember({"compare", "format", "dedup", "duplicates"}));
+  app.add_option("--methods", cfg.methods,
+                 "compare only these (comma-separated: loader, psql, binary, insert); default all");
   app.add_flag("--keep", cfg.keep, "keep the scratch directory");
   CLI11_PARSE(app, argc, argv);
   gg::log::set_level(gg::log::level::warn);
@@ -519,36 +523,50 @@ int main(int argc, char** argv) {
   std::vector<method> methods;
   if (cfg.experiment == "compare") {
     methods.push_back(
-        {"gadgetgrove loader", fmt::format("{} workers, from segments", cores), {}, [&] {
+        {"loader", "gadgetgrove loader", fmt::format("{} workers, from segments", cores), {}, [&] {
            ours(cfg, conninfo, set, work / "run");
          }});
-    methods.push_back({"psql \\copy CSV", "one stream, pre-rendered", {}, [&] {
+    methods.push_back({"psql", "psql \\copy CSV", "one stream, pre-rendered", {}, [&] {
                          psql_csv(cfg, conninfo, data, work);
                        }});
-    methods.push_back({"binary COPY",
+    methods.push_back({"binary",
+                       "binary COPY",
                        "one stream, pre-rendered",
                        {},
                        [&] { binary_copy(conn, data, "raw_data."); },
                        true});
-    methods.push_back({"INSERT x1000",
+    methods.push_back({"insert",
+                       "INSERT x1000",
                        "one stream, 1,000 rows/statement",
                        {},
                        [&] { batched_insert(conn, data); },
                        true});
   } else if (cfg.experiment == "format") {
+    methods.push_back({"binary",
+                       "binary COPY",
+                       "one stream",
+                       {},
+                       [&] { binary_copy(conn, data, "raw_data."); },
+                       true});
     methods.push_back(
-        {"binary COPY", "one stream", {}, [&] { binary_copy(conn, data, "raw_data."); }, true});
-    methods.push_back({"text COPY", "one stream", {}, [&] { text_copy(conn, data); }, true});
+        {"text", "text COPY", "one stream", {}, [&] { text_copy(conn, data); }, true});
   } else {
-    methods.push_back({"plain COPY", "event_id index not unique (dedup later)",
+    methods.push_back({"plain", "plain COPY", "event_id index not unique (dedup later)",
                        [&] { set_event_id_index(conn, false); },
                        [&] { binary_copy(conn, data, "raw_data."); }, true});
-    methods.push_back({"COPY, unique index", "fails on a duplicate",
+    methods.push_back({"unique", "COPY, unique index", "fails on a duplicate",
                        [&] { set_event_id_index(conn, true); },
                        [&] { binary_copy(conn, data, "raw_data."); }, true});
-    methods.push_back({"staging + ON CONFLICT", "unique index, duplicates dropped",
+    methods.push_back({"staged", "staging + ON CONFLICT", "unique index, duplicates dropped",
                        [&] { set_event_id_index(conn, true); },
                        [&] { staged_on_conflict(conn, data); }, true});
+  }
+  if (!cfg.methods.empty()) {
+    const std::string wanted = "," + cfg.methods + ",";
+    std::erase_if(methods, [&](const method& m) {
+      return wanted.find("," + m.key + ",") == std::string::npos;
+    });
+    if (methods.empty()) die("--methods selects none of the experiment's methods");
   }
   const long backend_pid =
       check(check(conn.exec("SELECT pg_backend_pid()"), "pid").get_int64(0, 0), "pid");
