@@ -19,6 +19,17 @@ constexpr logger log{"loader"};
 // round trips when all is well, a short row-by-row retry when one chunk holds a refused row.
 constexpr std::size_t chunk_rows = 1000;
 
+// Until a duplicate turns up, a chunk is streamed: its COPY starts with its first row and
+// takes the rows as they are parsed, so the server inserts while the worker parses (no lookup,
+// no wait between parse and insert). Chunks are then larger, since a streamed chunk only goes
+// back (to its savepoint, then through the lookup) when it hits an id already loaded.
+constexpr std::size_t streamed_chunk_factor = 8;
+// Encoded rows are handed to libpq in slices of this size.
+constexpr std::size_t stream_slice_bytes = 64 << 10;
+// After a duplicate, this many chunks in a row are looked up before streaming resumes: one
+// retry seldom comes alone, and a streamed chunk that hits one is copied twice.
+constexpr unsigned lookup_chunks_after_duplicate = 32;
+
 constexpr std::string_view duplicate_state = "23505";  // unique_violation
 
 constexpr int max_attempts = 4;
@@ -154,6 +165,11 @@ status segment_loader::flush_chunk(pg::connection& conn, const segment_ref& segm
   for (int attempt_no = 1;; ++attempt_no) {
     auto loaded = lookup_loaded(conn, segment);
     if (!loaded) return loaded.error();
+    if (!loaded_ids_.empty()) {
+      lookup_chunks_left_ = lookup_chunks_after_duplicate;
+    } else if (lookup_chunks_left_ > 0) {
+      --lookup_chunks_left_;
+    }
     const encoded_rows* rows = &batch_;
     kept_.clear();
     if (!loaded_ids_.empty()) {
@@ -213,6 +229,58 @@ status segment_loader::flush_chunk(pg::connection& conn, const segment_ref& segm
   batch_raw_.clear();
   batch_raw_ends_.clear();
   return {};
+}
+
+status segment_loader::start_stream(pg::connection& conn, const segment_ref& segment,
+                                    std::optional<pg::copy_writer>& stream) {
+  if (auto r = conn.exec("SAVEPOINT gg_chunk"); !r) return r.error();
+  auto writer = conn.copy_in(copy_rows_sql(segment.queue));
+  if (!writer) return writer.error();
+  stream.emplace(std::move(*writer));
+  std::string header;
+  copy_encoder(header).header();
+  streamed_bytes_ = 0;
+  return stream->put(header);
+}
+
+status segment_loader::send_streamed(std::optional<pg::copy_writer>& stream) {
+  const std::string_view unsent = std::string_view{batch_.data}.substr(streamed_bytes_);
+  streamed_bytes_ = batch_.data.size();
+  return stream->put(unsent);
+}
+
+status segment_loader::flush_streamed(pg::connection& conn, const segment_ref& segment,
+                                      std::optional<pg::copy_writer>& stream,
+                                      segment_result& result) {
+  if (auto st = send_streamed(stream); !st) {
+    stream.reset();
+    return st.error();
+  }
+  std::string trailer;
+  copy_encoder(trailer).trailer();
+  const status sent = stream->put(trailer);
+  auto copied = sent ? stream->finish() : gg::result<std::uint64_t>(sent.error());
+  stream.reset();
+  if (copied) {
+    if (auto r = conn.exec("RELEASE SAVEPOINT gg_chunk"); !r) return r.error();
+    result.rows += batch_.size();
+    batch_.clear();
+    batch_ids_.clear();
+    batch_lines_.clear();
+    batch_raw_.clear();
+    batch_raw_ends_.clear();
+    return {};
+  }
+  const gg::error e = copied.error();
+  // An id of the chunk is in the table already (a client's retry loaded earlier), or a
+  // concurrent load holding one of them picked this one as its deadlock victim: the chunk
+  // goes back and through the lookup, which sets the loaded ids aside as rejects.
+  const bool raced =
+      e.sqlstate == duplicate_state || pg::retry_of(e) == pg::retry_scope::transaction;
+  if (!raced) return e;
+  if (auto r = conn.exec("ROLLBACK TO SAVEPOINT gg_chunk"); !r) return r.error();
+  lookup_chunks_left_ = lookup_chunks_after_duplicate;
+  return flush_chunk(conn, segment, /*guarded=*/false, result);
 }
 
 result<bool> segment_loader::same_file(const segment_ref& segment, std::string_view checksum) {
@@ -299,6 +367,9 @@ result<segment_result> segment_loader::attempt(
   auto reader = segment_reader::open(segment.path, read_chunk_bytes_);
   if (!reader) return reader.error();
   seen_ids_.clear();
+  // The chunk's COPY while it is streamed; destroyed (the COPY aborted) before `tx` rolls back
+  // when the attempt ends early.
+  std::optional<pg::copy_writer> stream;
   for (;;) {
     auto next = reader->next();
     if (!next) return next.error();  // the transaction rolls back
@@ -312,7 +383,16 @@ result<segment_result> segment_loader::attempt(
     if (!seen_ids_.insert(row_.event_id).second) {
       add_reject(segment, line.number,
                  reject_reason{reject_code::duplicate_event_id, {}}.to_string(), line.text, result);
+      // Retries are about: look the next chunks up rather than stream them.
+      lookup_chunks_left_ = lookup_chunks_after_duplicate;
       continue;
+    }
+    // A chunk is streamed or not from its first row on.
+    if (batch_.size() == 0 && !guarded && lookup_chunks_left_ == 0) {
+      if (cancelled != nullptr && cancelled->load()) {
+        return fail(errc::cancelled, "segment load cancelled");
+      }
+      if (auto st = start_stream(conn, segment, stream); !st) return st.error();
     }
     copy_encoder enc(batch_.data);
     write_event_row(enc, row_);
@@ -321,17 +401,24 @@ result<segment_result> segment_loader::attempt(
     batch_lines_.push_back(line.number);
     batch_raw_.append(line.text);
     batch_raw_ends_.push_back(batch_raw_.size());
-    if (batch_.size() >= chunk_rows || batch_.data.size() >= copy_chunk_bytes_) {
+    const std::size_t factor = stream ? streamed_chunk_factor : 1;
+    if (batch_.size() >= factor * chunk_rows || batch_.data.size() >= factor * copy_chunk_bytes_) {
       // A segment is many statements: a cancel must also stop the ones not sent yet.
       if (cancelled != nullptr && cancelled->load()) {
         return fail(errc::cancelled, "segment load cancelled");
       }
-      if (auto st = flush_chunk(conn, segment, guarded, result); !st) return st.error();
+      auto st = stream ? flush_streamed(conn, segment, stream, result)
+                       : flush_chunk(conn, segment, guarded, result);
+      if (!st) return st.error();
+    } else if (stream && batch_.data.size() - streamed_bytes_ >= stream_slice_bytes) {
+      if (auto st = send_streamed(stream); !st) return st.error();
     }
   }
   if (cancelled != nullptr && cancelled->load())
     return fail(errc::cancelled, "segment load cancelled");
-  if (auto st = flush_chunk(conn, segment, guarded, result); !st) return st.error();
+  auto flushed = stream ? flush_streamed(conn, segment, stream, result)
+                        : flush_chunk(conn, segment, guarded, result);
+  if (!flushed) return flushed.error();
   result.bytes = reader->bytes_read();
 
   if (!reject_buffer_.empty()) {

@@ -92,6 +92,14 @@ class segment_loader {
   // Looks up the chunk's ids, rejects those already loaded, copies the rest.
   status flush_chunk(pg::connection& conn, const segment_ref& segment, bool guarded,
                      segment_result& result);
+  // A streamed chunk: SAVEPOINT and COPY begun at its first row, its rows sent as they are
+  // encoded, finished at its end; when it hits an id already loaded (or a concurrent load's
+  // deadlock) it is rolled back to its savepoint and goes through flush_chunk() instead.
+  status start_stream(pg::connection& conn, const segment_ref& segment,
+                      std::optional<pg::copy_writer>& stream);
+  status send_streamed(std::optional<pg::copy_writer>& stream);
+  status flush_streamed(pg::connection& conn, const segment_ref& segment,
+                        std::optional<pg::copy_writer>& stream, segment_result& result);
 
   std::size_t read_chunk_bytes_;
   std::size_t copy_chunk_bytes_;
@@ -111,6 +119,10 @@ class segment_loader {
   std::string id_list_;            // the chunk's ids as a uuid[] literal
   std::unordered_set<gg::uuid, uuid_hash> seen_ids_;    // ids of the segment so far
   std::unordered_set<gg::uuid, uuid_hash> loaded_ids_;  // ids of the chunk already loaded
+  std::size_t streamed_bytes_ = 0;  // of batch_.data, sent on the chunk's COPY so far
+  // Chunks still to look up before streaming again; kept across segments, since a client's
+  // retries are spread over the segments that follow.
+  unsigned lookup_chunks_left_ = 0;
 };
 
 }  // namespace gg::loader::detail
