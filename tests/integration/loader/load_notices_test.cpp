@@ -102,6 +102,24 @@ TEST_CASE("a load that added rows notifies its queue and row count once it commi
   REQUIRE(again.has_value());
   CHECK(again->rows() == 0);
   CHECK(payloads(listener, 300ms).empty());
+
+  // A replayed reject is a load too.
+  auto conn = db.connect();
+  REQUIRE(conn.exec("INSERT INTO raw_data.rejected_events (segment, line_no, reason, raw) "
+                    "VALUES ('user_events/x.jsonl', 1, 'torn_line', $1)",
+                    gg::loader::test::event_json("user_events", 900))
+              .has_value());
+  auto replayed = gg::loader::replay_rejects(options(db.conninfo(), dir.path()));
+  REQUIRE(replayed.has_value());
+  REQUIRE(replayed->loaded == 1);
+  std::vector<std::string> after;
+  REQUIRE(eventually(
+      [&] {
+        for (auto& p : payloads(listener, 100ms)) after.push_back(p);
+        return !after.empty();
+      },
+      5s));
+  CHECK(after == std::vector<std::string>{"user_events 1"});
 }
 
 TEST_CASE("the load-notices stage hands on the queues of a burst of loads",
