@@ -1,5 +1,7 @@
 #include "loaded_sources.hpp"
 
+#include <utility>
+
 namespace gg::app {
 
 void loaded_sources::add(const std::set<std::string>& queues) {

@@ -223,16 +223,23 @@ result<std::vector<notification>> connection::wait_notifications(
   if (!is_open()) return connection_error("wait for notifications");
   std::vector<notification> out;
   drain_notifies(conn_.get(), out);
-  if (!out.empty()) return out;
-  pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
-  const int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-  if (ready < 0 && errno != EINTR) {
-    return count(
-        error{errc::io, std::string("wait for notifications: poll: ") + std::strerror(errno)});
-  }
-  if (ready > 0) {
-    // Reads what the socket holds; a closed or broken connection shows here.
-    if (PQconsumeInput(conn_.get()) == 0) return connection_error("wait for notifications");
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  // Readable does not mean a notification: the server may send a notice, or the error that
+  // precedes closing the connection, whose end of file then arrives in a later read.
+  while (out.empty()) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) {
+      return count(
+          error{errc::io, std::string("wait for notifications: poll: ") + std::strerror(errno)});
+    }
+    if (ready <= 0) continue;
+    if (PQconsumeInput(conn_.get()) == 0 || !is_open()) {
+      return connection_error("wait for notifications");
+    }
     drain_notifies(conn_.get(), out);
   }
   return out;
