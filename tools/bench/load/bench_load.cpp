@@ -32,6 +32,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +76,7 @@ struct config {
   std::string sql_dir;
   std::string pg_bin_dir = "/usr/lib/postgresql/15/bin";
   std::string experiment = "compare";
+  std::string methods;  // comma-separated short names; empty: all of the experiment's
   bool keep = false;
 };
 
@@ -449,7 +451,63 @@ double process_cpu_seconds(long pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// CPU time the server spent on backends that have exited since its start: the postmaster's
+// cutime + cstime (fields 16 and 17), which grow as it reaps them (the loader's connections
+// end with its run).
+double reaped_cpu_seconds(long postmaster_pid) {
+  if (postmaster_pid <= 0) return 0;
+  std::ifstream f("/proc/" + std::to_string(postmaster_pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 17 && rest >> field; ++i) {
+    if (i >= 16) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// This process's CPU time (every thread: the loader's workers run here) plus that of its
+// waited-for children (psql).
+double client_cpu_seconds() {
+  double s = 0;
+  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage u{};
+    ::getrusage(who, &u);
+    s += static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+  }
+  return s;
+}
+
+// The postmaster's pid from postmaster.pid in the data directory; 0 when it cannot be read
+// (a server given by --conninfo on another machine or user).
+long postmaster_pid(gg::pg::connection& conn) {
+  auto r = conn.exec("SELECT current_setting('data_directory')");
+  if (!r) return 0;
+  std::ifstream f(std::string(r->get(0, 0)) + "/postmaster.pid");
+  long pid = 0;
+  f >> pid;
+  return f ? pid : 0;
+}
+
+// Waits (up to 5 s) until no backend but `conn`'s is left, so the finished run's backends
+// have been reaped and counted.
+void wait_other_backends_gone(gg::pg::connection& conn) {
+  for (int i = 0; i < 100; ++i) {
+    auto r = conn.exec(
+        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+        "AND pid <> pg_backend_pid()");
+    if (r && check(r->get_int64(0, 0), "backends") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
 struct method {
+  std::string key;  // the short name --methods selects by
   std::string name;
   std::string note;
   std::function<void()> before;  // untimed set-up
@@ -457,6 +515,8 @@ struct method {
   bool on_conn = false;  // runs on `conn`, whose backend's CPU time is then reported
   std::vector<double> rows_per_second;
   std::vector<double> server_cpu_us_per_row;
+  std::vector<double> client_cpu_us_per_row;
+  std::vector<double> ratio_to_first;  // the first method's rows/s over this one's, same run
   std::vector<double> wal_mib;
 };
 
@@ -486,6 +546,8 @@ int main(int argc, char** argv) {
   app.add_option("--pg-bin-dir", cfg.pg_bin_dir, "PostgreSQL binaries (psql, initdb)");
   app.add_option("--experiment", cfg.experiment, "compare | format | dedup | duplicates")
       ->check(CLI::IsMember({"compare", "format", "dedup", "duplicates"}));
+  app.add_option("--methods", cfg.methods,
+                 "compare only these (comma-separated: loader, psql, binary, insert); default all");
   app.add_flag("--keep", cfg.keep, "keep the scratch directory");
   CLI11_PARSE(app, argc, argv);
   gg::log::set_level(gg::log::level::warn);
@@ -519,75 +581,102 @@ int main(int argc, char** argv) {
   std::vector<method> methods;
   if (cfg.experiment == "compare") {
     methods.push_back(
-        {"gadgetgrove loader", fmt::format("{} workers, from segments", cores), {}, [&] {
+        {"loader", "gadgetgrove loader", fmt::format("{} workers, from segments", cores), {}, [&] {
            ours(cfg, conninfo, set, work / "run");
          }});
-    methods.push_back({"psql \\copy CSV", "one stream, pre-rendered", {}, [&] {
+    methods.push_back({"psql", "psql \\copy CSV", "one stream, pre-rendered", {}, [&] {
                          psql_csv(cfg, conninfo, data, work);
                        }});
-    methods.push_back({"binary COPY",
+    methods.push_back({"binary",
+                       "binary COPY",
                        "one stream, pre-rendered",
                        {},
                        [&] { binary_copy(conn, data, "raw_data."); },
                        true});
-    methods.push_back({"INSERT x1000",
+    methods.push_back({"insert",
+                       "INSERT x1000",
                        "one stream, 1,000 rows/statement",
                        {},
                        [&] { batched_insert(conn, data); },
                        true});
   } else if (cfg.experiment == "format") {
+    methods.push_back({"binary",
+                       "binary COPY",
+                       "one stream",
+                       {},
+                       [&] { binary_copy(conn, data, "raw_data."); },
+                       true});
     methods.push_back(
-        {"binary COPY", "one stream", {}, [&] { binary_copy(conn, data, "raw_data."); }, true});
-    methods.push_back({"text COPY", "one stream", {}, [&] { text_copy(conn, data); }, true});
+        {"text", "text COPY", "one stream", {}, [&] { text_copy(conn, data); }, true});
   } else {
-    methods.push_back({"plain COPY", "event_id index not unique (dedup later)",
+    methods.push_back({"plain", "plain COPY", "event_id index not unique (dedup later)",
                        [&] { set_event_id_index(conn, false); },
                        [&] { binary_copy(conn, data, "raw_data."); }, true});
-    methods.push_back({"COPY, unique index", "fails on a duplicate",
+    methods.push_back({"unique", "COPY, unique index", "fails on a duplicate",
                        [&] { set_event_id_index(conn, true); },
                        [&] { binary_copy(conn, data, "raw_data."); }, true});
-    methods.push_back({"staging + ON CONFLICT", "unique index, duplicates dropped",
+    methods.push_back({"staged", "staging + ON CONFLICT", "unique index, duplicates dropped",
                        [&] { set_event_id_index(conn, true); },
                        [&] { staged_on_conflict(conn, data); }, true});
   }
+  if (!cfg.methods.empty()) {
+    const std::string wanted = "," + cfg.methods + ",";
+    std::erase_if(methods, [&](const method& m) {
+      return wanted.find("," + m.key + ",") == std::string::npos;
+    });
+    if (methods.empty()) die("--methods selects none of the experiment's methods");
+  }
   const long backend_pid =
       check(check(conn.exec("SELECT pg_backend_pid()"), "pid").get_int64(0, 0), "pid");
+  const long server_pid = postmaster_pid(conn);
 
   for (int run = 0; run < cfg.runs; ++run) {
     for (auto& m : methods) {
       if (m.before) m.before();
       reset(conn);
       const std::string lsn = wal_position(conn);
-      const double cpu0 = process_cpu_seconds(backend_pid);
+      wait_other_backends_gone(conn);
+      const double cpu0 = process_cpu_seconds(backend_pid) + reaped_cpu_seconds(server_pid);
+      const double client0 = client_cpu_seconds();
       const auto t0 = clock_type::now();
       m.run();
       const double seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-      const double cpu = process_cpu_seconds(backend_pid) - cpu0;
+      const double client = client_cpu_seconds() - client0;
+      wait_other_backends_gone(conn);
+      const double cpu = process_cpu_seconds(backend_pid) + reaped_cpu_seconds(server_pid) - cpu0;
       m.wal_mib.push_back(wal_mib_since(conn, lsn));
       const std::uint64_t rows = count_rows(conn);
       if (rows != data.rows)
         die(fmt::format("{}: {} rows in the tables, {} expected", m.name, rows, data.rows));
       m.rows_per_second.push_back(static_cast<double>(rows) / seconds);
-      if (m.on_conn) m.server_cpu_us_per_row.push_back(cpu / static_cast<double>(rows) * 1e6);
-      fmt::print("  run {} {:<24} {:>10.0f} rows/s ({:.2f} s, WAL {:.0f} MiB", run + 1, m.name,
-                 static_cast<double>(rows) / seconds, seconds, m.wal_mib.back());
-      if (m.on_conn) fmt::print(", server CPU {:.2f} s", cpu);
-      fmt::print(")\n");
+      m.server_cpu_us_per_row.push_back(cpu / static_cast<double>(rows) * 1e6);
+      m.client_cpu_us_per_row.push_back(client / static_cast<double>(rows) * 1e6);
+      fmt::print(
+          "  run {} {:<24} {:>10.0f} rows/s ({:.2f} s, WAL {:.0f} MiB, server CPU {:.2f} s, "
+          "client CPU {:.2f} s)\n",
+          run + 1, m.name, static_cast<double>(rows) / seconds, seconds, m.wal_mib.back(), cpu,
+          client);
+    }
+    for (auto& m : methods) {
+      m.ratio_to_first.push_back(methods.front().rows_per_second.back() / m.rows_per_second.back());
     }
   }
   if (cfg.experiment == "dedup") set_event_id_index(conn, true);  // as migrated
 
   const double base = median(methods.front().rows_per_second);
-  fmt::print("\n{:<24} {:>12} {:>10} {:>14} {:>9}  {}\n", "method", "rows/s", "ratio",
-             "server µs/row", "WAL MiB", "notes");
+  fmt::print("\n{:<24} {:>12} {:>10} {:>10} {:>14} {:>14} {:>9}  {}\n", "method", "rows/s", "ratio",
+             "run ratio", "server µs/row", "client µs/row", "WAL MiB", "notes");
   for (const auto& m : methods) {
     const double rps = median(m.rows_per_second);
-    const std::string cpu =
-        m.on_conn ? fmt::format("{:.2f}", median(m.server_cpu_us_per_row)) : std::string{"-"};
-    fmt::print("{:<24} {:>12.0f} {:>9.2f}x {:>14} {:>9.0f}  {}\n", m.name, rps, base / rps, cpu,
-               median(m.wal_mib), m.note);
+    fmt::print("{:<24} {:>12.0f} {:>9.2f}x {:>9.2f}x {:>14.2f} {:>14.2f} {:>9.0f}  {}\n", m.name,
+               rps, base / rps, median(m.ratio_to_first), median(m.server_cpu_us_per_row),
+               median(m.client_cpu_us_per_row), median(m.wal_mib), m.note);
   }
-  fmt::print("(ratio = {} rows/s / method rows/s)\n", methods.front().name);
+  fmt::print(
+      "(ratio = {0} rows/s / method rows/s, medians over runs; run ratio = the median of each "
+      "run's own ratio, which drift in the machine's load between runs does not move; CPU: "
+      "PostgreSQL's backends, and this process with its children)\n",
+      methods.front().name);
   if (cfg.experiment == "format") {
     const double n = static_cast<double>(data.rows);
     fmt::print(
