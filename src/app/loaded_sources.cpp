@@ -1,15 +1,12 @@
 #include "loaded_sources.hpp"
 
+#include <utility>
+
 namespace gg::app {
 
-std::set<std::string> loaded_sources::add(const loader::load_summary& summary) {
-  std::set<std::string> got;
-  for (const auto& q : summary.queues) {
-    if (q.rows > 0) got.insert(q.queue);
-  }
+void loaded_sources::add(const std::set<std::string>& queues) {
   std::lock_guard lock(mutex_);
-  queues_.insert(got.begin(), got.end());
-  return got;
+  queues_.insert(queues.begin(), queues.end());
 }
 
 std::set<std::string> loaded_sources::take() {

@@ -2,8 +2,6 @@
 // The raw tables loaded since the transform flow last took them: what makes an event-driven
 // transform run select exactly the models that depend on new rows.
 
-#include <gadgetgrove/loader/loader.hpp>
-
 #include <mutex>
 #include <set>
 #include <string>
@@ -11,15 +9,15 @@
 
 namespace gg::app {
 
-/// The loader's on_loaded hook adds the queues that got rows; an event-triggered transform run
-/// takes them when it starts (and puts them back when it fails). A trigger folded into a pending
-/// run keeps that run's parameters (the engine's coalescing), so the run cannot learn the
-/// tables from its parameters alone: they are collected here until a run takes them.
+/// Load notices (loader/load_notices.hpp) add the queues that got rows; an event-triggered
+/// transform run takes them when it starts (and puts them back when it fails). A trigger folded
+/// into a pending run keeps that run's parameters (the engine's coalescing), so the run cannot
+/// learn the tables from its parameters alone: they are collected here until a run takes them.
 /// Thread-safe.
 class loaded_sources {
  public:
-  /// Records the queues of `summary` with rows > 0; returns them.
-  std::set<std::string> add(const loader::load_summary& summary);
+  /// Records `queues` (tables that got rows, from the load notices).
+  void add(const std::set<std::string>& queues);
   /// The queues recorded so far, leaving none.
   std::set<std::string> take();
   /// Records `queues` again (a run that took them did not complete).

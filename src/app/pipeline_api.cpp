@@ -1,5 +1,7 @@
 #include "pipeline_api.hpp"
 
+#include "run_text.hpp"
+
 #include <gadgetgrove/core/json_text.hpp>
 #include <gadgetgrove/core/time.hpp>
 #include <gadgetgrove/flows/run_history.hpp>
@@ -20,32 +22,6 @@ using http::verb;
 
 constexpr auto acquire_timeout = std::chrono::seconds(5);
 
-json::value time_json(std::optional<flows::time_point> t) {
-  if (!t) return nullptr;
-  return json::string(format_iso8601_us(std::chrono::floor<std::chrono::microseconds>(*t)));
-}
-
-json::object run_json(const flows::run_record& r) {
-  json::object o;
-  o["id"] = r.id;
-  o["flow"] = r.flow;
-  o["trigger"] = std::string(to_string(r.trigger));
-  o["state"] = std::string(to_string(r.state));
-  o["attempt"] = r.attempt;
-  o["parent_run"] = r.parent_run.empty() ? json::value(nullptr) : json::value(r.parent_run);
-  o["scheduled_for"] = time_json(r.scheduled_for);
-  o["created_at"] = time_json(r.created_at);
-  o["started_at"] = time_json(r.started_at);
-  o["ended_at"] = time_json(r.ended_at);
-  o["duration_s"] = r.duration_s ? json::value(*r.duration_s) : json::value(nullptr);
-  o["error"] = r.error.empty() ? json::value(nullptr) : json::value(r.error);
-  json::object params;
-  for (const auto& [k, v] : r.params) params[k] = v;
-  o["parameters"] = std::move(params);
-  o["node"] = r.node;
-  return o;
-}
-
 json::object flow_json(const flows::flow_status& f) {
   json::object o;
   o["name"] = f.name;
@@ -54,7 +30,7 @@ json::object flow_json(const flows::flow_status& f) {
   o["enabled"] = f.enabled;
   o["running"] = f.running;
   o["pending"] = f.pending;
-  o["last_run"] = f.last_run ? json::value(run_json(*f.last_run)) : json::value(nullptr);
+  o["last_run"] = f.last_run ? json::value(run_object(*f.last_run)) : json::value(nullptr);
   o["last_success"] = time_json(f.last_success);
   o["next_fire"] = time_json(f.next_fire);
   o["consecutive_failures"] = f.consecutive_failures;
@@ -142,7 +118,7 @@ gg::result<flows::parameters> parameters_of(std::string_view body) {
 
 json::object detail_json(const flows::run_detail& d, const std::string& retry_run) {
   json::object o;
-  o["run"] = run_json(d.run);
+  o["run"] = run_object(d.run);
   json::array tasks;
   for (const auto& t : d.tasks) {
     json::object j;
@@ -226,7 +202,7 @@ void add_pipeline_api(http::router& admin, std::shared_ptr<flows::engine> engine
       auto runs = flows::list_runs(**conn, f);
       if (!runs) return error_response(runs.error());
       json::array list;
-      for (const auto& r : *runs) list.push_back(run_json(r));
+      for (const auto& r : *runs) list.push_back(run_object(r));
       json::object o;
       o["runs"] = std::move(list);
       // The cursor for the next page: the oldest run of this one.

@@ -511,11 +511,11 @@ gg::result<std::vector<flows::flow_definition>> pipeline_flows(const settings& s
   return out;
 }
 
-loader::loaded_callback transform_on_load(flows::engine& engine,
-                                          std::shared_ptr<loaded_sources> loaded) {
-  return [&engine, loaded](const loader::load_summary& summary) {
-    auto queues = loaded->add(summary);
+std::function<void(const std::set<std::string>&)> transform_on_load(
+    flows::engine& engine, std::shared_ptr<loaded_sources> loaded) {
+  return [&engine, loaded](const std::set<std::string>& queues) {
     if (queues.empty()) return;
+    loaded->add(queues);
     flows::parameters p;
     p["command"] = "run";
     p["select"] = fmt::format("{}", fmt::join(loaded_sources::selection(queues), " "));

@@ -15,6 +15,8 @@
 
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -51,11 +53,11 @@ bool runs_on(std::string_view flow, node_roles roles);
 /// naming the parameter or value; not_found for a flow that is not one of the pipeline's.
 gg::status check_parameters(std::string_view flow, const flows::parameters& params);
 
-/// The loader hook of event-driven freshness: after a load that committed rows, the queues that
-/// got rows are recorded in `loaded` and the transform flow is triggered (trigger event) with
-/// select = the models depending on them. Triggers during a run are coalesced by the engine.
-/// `engine` must outlive the loader the hook is given to.
-loader::loaded_callback transform_on_load(flows::engine& engine,
-                                          std::shared_ptr<loaded_sources> loaded);
+/// The hook of event-driven freshness, handed the queues that got rows by the load notices
+/// (loader/load_notices.hpp): they are recorded in `loaded` and the transform flow is triggered
+/// (trigger event) with select = the models depending on them. Triggers during a run are
+/// coalesced by the engine. `engine` must outlive the stage the hook is given to.
+std::function<void(const std::set<std::string>&)> transform_on_load(
+    flows::engine& engine, std::shared_ptr<loaded_sources> loaded);
 
 }  // namespace gg::app

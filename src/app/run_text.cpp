@@ -20,17 +20,10 @@ std::string time_text(const std::optional<flows::time_point>& t) {
   return out;
 }
 
-boost::json::value json_time(const std::optional<flows::time_point>& t) {
-  if (!t) return nullptr;
-  return boost::json::string(time_text(t));
-}
-
 boost::json::value string_or_null(const std::string& s) {
   if (s.empty()) return nullptr;
   return boost::json::string(s);
 }
-
-constexpr json_decimals run_decimals[] = {{"duration_s", 3}};
 
 // The first line of an error, at most `most` characters (more is in `runs --json` and the
 // pipeline page).
@@ -42,6 +35,11 @@ std::string short_error(std::string_view e, std::size_t most) {
 }
 
 }  // namespace
+
+boost::json::value time_json(const std::optional<flows::time_point>& t) {
+  if (!t) return nullptr;
+  return boost::json::string(format_iso8601_us(std::chrono::floor<std::chrono::microseconds>(*t)));
+}
 
 std::string runs_table(const std::vector<flows::run_record>& runs) {
   if (runs.empty()) return "no runs\n";
@@ -77,28 +75,28 @@ std::string runs_table(const std::vector<flows::run_record>& runs) {
   return out;
 }
 
-std::string run_json(const flows::run_record& r) {
+boost::json::object run_object(const flows::run_record& r) {
   boost::json::object params;
   for (const auto& [k, v] : r.params) params[k] = v;
-  return json_text(
-      boost::json::object{
-          {"id", r.id},
-          {"flow", r.flow},
-          {"trigger", flows::to_string(r.trigger)},
-          {"state", flows::to_string(r.state)},
-          {"attempt", r.attempt},
-          {"parent_run", string_or_null(r.parent_run)},
-          {"scheduled_for", json_time(r.scheduled_for)},
-          {"created_at", json_time(r.created_at)},
-          {"started_at", json_time(r.started_at)},
-          {"ended_at", json_time(r.ended_at)},
-          {"duration_s", r.duration_s ? boost::json::value(*r.duration_s) : nullptr},
-          {"error", string_or_null(r.error)},
-          {"parameters", std::move(params)},
-          {"node", string_or_null(r.node)},
-      },
-      run_decimals);
+  return boost::json::object{
+      {"id", r.id},
+      {"flow", r.flow},
+      {"trigger", flows::to_string(r.trigger)},
+      {"state", flows::to_string(r.state)},
+      {"attempt", r.attempt},
+      {"parent_run", string_or_null(r.parent_run)},
+      {"scheduled_for", time_json(r.scheduled_for)},
+      {"created_at", time_json(r.created_at)},
+      {"started_at", time_json(r.started_at)},
+      {"ended_at", time_json(r.ended_at)},
+      {"duration_s", r.duration_s ? boost::json::value(*r.duration_s) : nullptr},
+      {"error", string_or_null(r.error)},
+      {"parameters", std::move(params)},
+      {"node", string_or_null(r.node)},
+  };
 }
+
+std::string run_json(const flows::run_record& r) { return json_text(run_object(r)); }
 
 std::string log_line(std::string_view at, std::string_view level, std::string_view task,
                      std::string_view message) {

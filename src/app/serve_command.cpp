@@ -24,6 +24,7 @@
 #include <gadgetgrove/http/connection_budget.hpp>
 #include <gadgetgrove/http/listeners_stage.hpp>
 #include <gadgetgrove/ingest/ingest_service.hpp>
+#include <gadgetgrove/loader/load_notices.hpp>
 #include <gadgetgrove/loader/loader_stage.hpp>
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
@@ -392,12 +393,17 @@ int run_serve(const parsed_cli& cli) {
       return 1;
     }
   }
-  if (loader) {
-    // Flows store the ingestion summary under their own runs.
-    loader->write_interval_artifacts(false);
-    if (s.transform_on_load && transform_fires) {
-      loader->on_loaded(transform_on_load(*engine, loaded));
-    }
+  // Flows store the ingestion summary under their own runs.
+  if (loader) loader->write_interval_artifacts(false);
+  if (s.transform_on_load && transform_fires) {
+    // The event-driven transform hears of every load that added rows through the warehouse
+    // (loader/load_notices.hpp), whichever process loaded them: this node's loader, a loader
+    // node of the broker path or `gadgetgrove load`. Added last: started once the engine runs.
+    loader::load_notice_options notices;
+    notices.conninfo = [db] { return db->conninfo(); };
+    notices.on_loaded = transform_on_load(*engine, loaded);
+    notices.metrics = &metrics::global();
+    sched.add_stage(std::make_shared<loader::load_notice_stage>(std::move(notices)));
   }
 
   sched.run();

@@ -1,11 +1,10 @@
 #include <gadgetgrove/broker/shipper.hpp>
 
-#include "worker_thread.hpp"
-
 #include <gadgetgrove/broker/amqp_session.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/prng.hpp>
 #include <gadgetgrove/core/time.hpp>
+#include <gadgetgrove/core/worker_thread.hpp>
 #include <gadgetgrove/loader/segment_store.hpp>
 
 #include <atomic>

@@ -1,8 +1,7 @@
 #include <gadgetgrove/broker/stream_loader_stage.hpp>
 
-#include "worker_thread.hpp"
-
 #include <gadgetgrove/core/log.hpp>
+#include <gadgetgrove/core/worker_thread.hpp>
 
 #include <atomic>
 #include <condition_variable>

@@ -364,9 +364,11 @@ gg::status cohorts(json_writer& w, pg::connection& conn, const dashboard_query& 
           day_condition(b, "cohort_date", q.range.start, q.range.end) +
           " and weeks_since_first_visit <= 8";
     } else if (const auto one = single_filter(q.filters)) {
+      // Every member is active in the week of their first session: week 0's count is the size.
       sql =
-          "select to_char(cohort_date, 'YYYY-MM-DD'), size::bigint, week::bigint, "
-          "active::bigint from analytics.dashboard_filtered_cohorts where " +
+          "select to_char(cohort_date, 'YYYY-MM-DD'), (max(active) filter (where week = 0) over "
+          "(partition by cohort_date))::bigint, week::bigint, active::bigint "
+          "from analytics.dashboard_filtered_cohorts where " +
           filter_condition(b, *one) + " and " +
           day_condition(b, "cohort_date", q.range.start, q.range.end) + " and week <= 8";
     } else {

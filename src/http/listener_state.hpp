@@ -3,6 +3,8 @@
 // live connections that stop() walks. Owned jointly by the server and its connections, so a
 // connection that outlives the server object still has it.
 
+#include "delivery_queue.hpp"
+
 #include <gadgetgrove/core/metrics.hpp>
 #include <gadgetgrove/http/router.hpp>
 #include <gadgetgrove/http/server.hpp>
@@ -55,16 +57,20 @@ struct listener_metrics {
 };
 
 struct listener_state {
-  listener_state(server_options opts, std::shared_ptr<const router> r)
+  listener_state(server_options opts, std::shared_ptr<const router> r,
+                 boost::asio::io_context::executor_type io)
       : options(std::move(opts)),
         routes(std::move(r)),
-        stats(options.metrics != nullptr ? *options.metrics : metrics::global(), options.name) {}
+        stats(options.metrics != nullptr ? *options.metrics : metrics::global(), options.name),
+        deliveries(std::make_shared<delivery_queue>(std::move(io))) {}
 
   const server_options options;
   const std::shared_ptr<const router> routes;
   listener_metrics stats;
   std::atomic<std::size_t> active{0};
   std::atomic<bool> stopping{false};
+  /// Responses sent from threads outside the io_context (see session::deliver).
+  const std::shared_ptr<delivery_queue> deliveries;
 
   std::mutex sessions_mutex;
   std::list<std::weak_ptr<session>> sessions;  // guarded by sessions_mutex; oldest first

@@ -48,7 +48,8 @@ const std::string& overload_response() {
 struct server::state : std::enable_shared_from_this<server::state> {
   state(asio::io_context& io, server_options options, std::shared_ptr<const router> routes)
       : ioc(io),
-        shared(std::make_shared<detail::listener_state>(std::move(options), std::move(routes))),
+        shared(std::make_shared<detail::listener_state>(std::move(options), std::move(routes),
+                                                        io.get_executor())),
         strand(asio::make_strand(io)),
         acceptor(strand),
         retry_timer(strand) {}

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <exception>
+#include <utility>
 
 namespace gg::http::detail {
 
@@ -30,6 +31,25 @@ constexpr std::size_t linger_limit = 1024 * 1024;
 
 std::string_view path_of(std::string_view target) noexcept {
   return target.substr(0, target.find('?'));
+}
+
+/// A socket operation's completion handler marked as a continuation of the handler that
+/// started it. When the operation completes at once (a send or receive that succeeds without
+/// waiting), Asio then runs the handler on the same thread after the current one, instead of
+/// queueing it on the scheduler's shared queue and waking another I/O thread for it: a futex
+/// wake-up, a context switch and a contended lock saved per response.
+template <class F>
+struct continuation {
+  F f;
+  template <class... Args>
+  void operator()(Args&&... args) {
+    f(std::forward<Args>(args)...);
+  }
+  friend bool asio_handler_is_continuation(continuation*) { return true; }
+};
+template <class F>
+continuation<F> as_continuation(F f) {
+  return {std::move(f)};
 }
 
 }  // namespace
@@ -107,6 +127,22 @@ void session::evict() {
 }
 
 void session::deliver(std::uint64_t id, response&& r, bool dropped) noexcept {
+  if (state_->deliveries->on_io_thread()) {
+    deliver_here(id, std::move(r), dropped);
+    return;
+  }
+  try {
+    // Another thread (the event log's writer answering a group commit): one wake-up of an I/O
+    // thread carries every response it hands over meanwhile.
+    state_->deliveries->push(shared_from_this(), id, std::move(r), dropped);
+  } catch (const std::exception& e) {
+    log.error("response lost", {{"listener", state_->options.name}, {"error", e.what()}});
+  } catch (...) {
+    log.error("response lost", {{"listener", state_->options.name}});
+  }
+}
+
+void session::deliver_here(std::uint64_t id, response&& r, bool dropped) noexcept {
   try {
     // dispatch(): a handler answering synchronously is already on the strand and its response
     // is queued without a round trip through the scheduler.
@@ -167,10 +203,11 @@ void session::start_read() {
   }
   arm(read_timer_, deadline, &session::on_read_deadline);
   reading_ = true;
-  socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
-                            self->guarded([&] { self->on_read(ec, n); });
-                          });
+  socket_.async_read_some(
+      asio::buffer(buffer.data(), buffer.size()),
+      as_continuation([self = shared_from_this()](const error_code& ec, std::size_t n) {
+        self->guarded([&] { self->on_read(ec, n); });
+      }));
 }
 
 void session::on_read(const error_code& ec, std::size_t n) {
@@ -381,9 +418,9 @@ void session::do_write() {
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
                                                   asio::buffer(s.res.body.data(), body_bytes)};
   asio::async_write(socket_, buffers,
-                    [self = shared_from_this()](const error_code& ec, std::size_t) {
+                    as_continuation([self = shared_from_this()](const error_code& ec, std::size_t) {
                       self->guarded([&] { self->on_write(ec); });
-                    });
+                    }));
 }
 
 void session::on_write(const error_code& ec) {
@@ -491,10 +528,11 @@ void session::start_linger_read() {
   decoder_.discard();
   const auto buffer = decoder_.prepare();
   reading_ = true;
-  socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
-                            self->guarded([&] { self->on_read(ec, n); });
-                          });
+  socket_.async_read_some(
+      asio::buffer(buffer.data(), buffer.size()),
+      as_continuation([self = shared_from_this()](const error_code& ec, std::size_t n) {
+        self->guarded([&] { self->on_read(ec, n); });
+      }));
 }
 
 void session::close() {

@@ -30,7 +30,7 @@ namespace gg::http::detail {
 /// options.max_queued_responses entries (the pipelining bound) and stops for good once a
 /// request or a failure asks to close; the connection closes after its last response.
 ///
-/// deliver() and shutdown() are the only members safe to call from other threads.
+/// deliver(), shutdown() and evict() are the only members safe to call from other threads.
 class session final : public response_sink, public std::enable_shared_from_this<session> {
  public:
   using clock = std::chrono::steady_clock;
@@ -45,6 +45,8 @@ class session final : public response_sink, public std::enable_shared_from_this<
   /// Asks the connection to finish: an idle one closes, a busy one closes after its responses.
   void shutdown();
   void deliver(std::uint64_t id, response&& r, bool dropped) noexcept override;
+  /// deliver() on a thread running the io_context: enters the strand directly when it is free.
+  void deliver_here(std::uint64_t id, response&& r, bool dropped) noexcept;
   /// For the acceptor at the connection cap: true (once) when this connection waits for a
   /// request, with no response owed; evict() then closes it. Any thread.
   bool claim_for_eviction() noexcept { return waiting_.exchange(false, std::memory_order_relaxed); }

@@ -5,6 +5,7 @@
 #include <gadgetgrove/core/node_id.hpp>
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/eventlog/queue_id.hpp>
+#include <gadgetgrove/loader/load_notices.hpp>
 #include <gadgetgrove/loader/report.hpp>
 #include <gadgetgrove/pg/pool.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
@@ -733,6 +734,9 @@ result<loader::impl::replay_progress> loader::impl::replay_batches(
         "UPDATE raw_data.rejected_events SET replayed_at = now() WHERE id = ANY($1::bigint[])",
         replayed);
     if (!marked) return marked.error();
+    for (const auto& [queue, n] : loaded) {
+      if (auto st = send_load_notice(conn, queue, n); !st) return st.error();
+    }
     if (auto st = tx->commit(); !st) return st.error();
     for (const auto& [queue, n] : loaded) {
       summary.loaded += n;

@@ -3,6 +3,7 @@
 #include <gadgetgrove/core/checksum.hpp>
 #include <gadgetgrove/core/log.hpp>
 #include <gadgetgrove/core/metrics.hpp>
+#include <gadgetgrove/loader/load_notices.hpp>
 #include <gadgetgrove/pg/sqlstate.hpp>
 #include <gadgetgrove/pg/transaction.hpp>
 #include "segment_reader.hpp"
@@ -432,6 +433,8 @@ result<segment_result> segment_loader::attempt(
   if (in_transaction) {
     if (auto st = in_transaction(conn); !st) return st.error();
   }
+  // Delivered to every listening node only if, and when, this transaction commits.
+  if (auto st = send_load_notice(conn, segment.queue, result.rows); !st) return st.error();
   if (auto st = tx->commit(); !st) return st.error();
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -4,7 +4,11 @@
 #include <gadgetgrove/pg/conninfo.hpp>
 #include <gadgetgrove/pg/sqlstate.hpp>
 
+#include <poll.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -187,6 +191,58 @@ result<copy_writer> connection::copy_in(std::string_view copy_sql) {
   auto r = take(raw, "COPY");
   if (!r) return r.error();
   return count(error{errc::invalid_input, "COPY: the statement is not a COPY ... FROM STDIN"});
+}
+
+status connection::listen(std::string_view channel) {
+  const bool plain =
+      !channel.empty() && channel.size() < 64 &&
+      (channel[0] == '_' || (channel[0] >= 'a' && channel[0] <= 'z')) &&
+      channel.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string_view::npos;
+  if (!plain) {
+    return count(error{errc::invalid_input, "LISTEN: channel '" + std::string(channel) +
+                                                "' is not a plain lower-case identifier"});
+  }
+  return exec_script("LISTEN " + std::string(channel));
+}
+
+namespace {
+
+// Moves every notification libpq has already parsed into `out`.
+void drain_notifies(PGconn* conn, std::vector<notification>& out) {
+  while (PGnotify* n = PQnotifies(conn)) {
+    out.push_back(
+        {n->relname, n->extra == nullptr ? std::string{} : std::string(n->extra), n->be_pid});
+    PQfreemem(n);
+  }
+}
+
+}  // namespace
+
+result<std::vector<notification>> connection::wait_notifications(
+    std::chrono::milliseconds timeout) {
+  if (!is_open()) return connection_error("wait for notifications");
+  std::vector<notification> out;
+  drain_notifies(conn_.get(), out);
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  // Readable does not mean a notification: the server may send a notice, or the error that
+  // precedes closing the connection, whose end of file then arrives in a later read.
+  while (out.empty()) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) {
+      return count(
+          error{errc::io, std::string("wait for notifications: poll: ") + std::strerror(errno)});
+    }
+    if (ready <= 0) continue;
+    if (PQconsumeInput(conn_.get()) == 0 || !is_open()) {
+      return connection_error("wait for notifications");
+    }
+    drain_notifies(conn_.get(), out);
+  }
+  return out;
 }
 
 bool connection::is_open() const noexcept {

@@ -22,6 +22,9 @@ using std::chrono::microseconds;
 
 constexpr std::string_view tmp_suffix = "__dbt_tmp";
 constexpr std::string_view backup_suffix = "__dbt_backup";
+// The retract strategy's companion table of contribution rows, and its run's retracted rows.
+constexpr std::string_view contributions_suffix = "__contributions";
+constexpr std::string_view retracted_suffix = "__dbt_retracted";
 
 // Runs `prefix + body + suffix`, so that a failure inside the body is reported on the body's
 // own line numbers.
@@ -40,6 +43,13 @@ status exec_plain(statement_runner& stmt, const std::string& sql, const model_sp
   auto r = stmt.exec(sql);
   if (!r) return locate_error(r.error(), sql, 0, {}, spec.path);
   return {};
+}
+
+result<pg::query_result> exec_plain_result(statement_runner& stmt, const std::string& sql,
+                                           const model_spec& spec) {
+  auto r = stmt.exec(sql);
+  if (!r) return locate_error(r.error(), sql, 0, {}, spec.path);
+  return r;
 }
 
 status run_hooks(statement_runner& stmt, const std::vector<std::string>& hooks,
@@ -292,6 +302,197 @@ result<std::vector<std::string>> reconcile_columns(statement_runner& stmt, const
   return dest;
 }
 
+// The `retract` strategy (docs/transform/runs.md): the model's rows are contributions, kept in
+// <relation>__contributions and replaced per retract key; the target holds their sums per
+// unique_key, updated by the difference between a run's new rows and the rows it retracted, so
+// a run costs what it touches, not what the target's groups hold.
+
+relation_name contributions_of(const model_spec& spec) {
+  return with_suffix(spec.relation, contributions_suffix);
+}
+
+bool holds(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+status check_retract_config(const model_spec& spec) {
+  if (spec.retract_key.empty() || spec.unique_key.empty()) {
+    return error{
+        errc::config,
+        spec.path + ": incremental_strategy 'retract' needs `retract_key` and `unique_key`"};
+  }
+  return {};
+}
+
+// The summed columns: every contribution column but the keys, event_time and the load stamp.
+result<std::vector<std::string>> measure_columns(pg::connection& conn, const model_spec& spec) {
+  auto cols = relation_columns(conn, contributions_of(spec).render());
+  if (!cols) return cols.error();
+  std::vector<std::string> out;
+  for (const auto& c : *cols) {
+    if (holds(spec.retract_key, c.name) || holds(spec.unique_key, c.name) ||
+        c.name == spec.event_time || c.name == spec.load_stamp) {
+      continue;
+    }
+    out.push_back(c.name);
+  }
+  if (out.empty()) {
+    return error{errc::config, spec.path + ": a 'retract' model needs a column to sum"};
+  }
+  return out;
+}
+
+// A row whose unique_key columns are all NULL only names a retract key to clear.
+std::string tombstone(const model_spec& spec, std::string_view qualifier) {
+  std::vector<std::string> nulls;
+  for (const auto& k : spec.unique_key) {
+    nulls.push_back(fmt::format("{}.{} is null", qualifier, quote_identifier(k)));
+  }
+  return fmt::format("({})", fmt::join(nulls, " and "));
+}
+
+// `fmt` applied to every name, joined by `sep`.
+std::string each(const std::vector<std::string>& names, std::string_view fmt_text,
+                 std::string_view sep) {
+  std::vector<std::string> parts;
+  for (const auto& n : names)
+    parts.push_back(fmt::format(fmt::runtime(fmt_text), quote_identifier(n)));
+  return fmt::format("{}", fmt::join(parts, sep));
+}
+
+// First run or full refresh: the contributions built like a table (with an index on the retract
+// key), then the target from their sums, both swapped in by one transaction.
+result<materialize_outcome> build_retract_table(statement_runner& stmt, const model_spec& spec,
+                                                const compiled_sql& compiled) {
+  if (auto st = check_retract_config(spec); !st) return st.error();
+  model_spec contrib = spec;
+  contrib.relation = contributions_of(spec);
+  const auto ctmp = with_suffix(contrib.relation, tmp_suffix);
+  const auto cbackup = with_suffix(contrib.relation, backup_suffix);
+  const auto tmp = with_suffix(spec.relation, tmp_suffix);
+  const auto backup = with_suffix(spec.relation, backup_suffix);
+  auto tx = pg::transaction::begin(stmt.connection());
+  if (!tx) return tx.error();
+  if (auto st = run_hooks(stmt, compiled.pre_hooks, spec, "pre-hook"); !st) return st.error();
+  for (const auto* rel : {&ctmp, &cbackup, &tmp, &backup}) {
+    if (auto st = drop_leftover(stmt, *rel, spec); !st) return st.error();
+  }
+  auto created = exec_wrapped(
+      stmt, fmt::format("create table {} as select * from (\n", ctmp.render()), compiled.sql,
+      fmt::format("\n) dbt_contributions where not {}", tombstone(spec, "dbt_contributions")),
+      spec);
+  if (!created) return created.error();
+  auto existing_contrib = describe_relation(stmt.connection(), contrib.relation);
+  if (!existing_contrib) return existing_contrib.error();
+  if (auto st = swap_in(stmt, contrib, "table", ctmp, cbackup, *existing_contrib); !st) {
+    return st.error();
+  }
+  if (auto st = exec_plain(stmt,
+                           fmt::format("create index on {} ({})", contrib.relation.render(),
+                                       each(spec.retract_key, "{}", ", ")),
+                           spec);
+      !st) {
+    return st.error();
+  }
+  auto measures = measure_columns(stmt.connection(), spec);
+  if (!measures) return measures.error();
+  const std::string keys = each(spec.unique_key, "{}", ", ");
+  auto built = exec_plain_result(
+      stmt,
+      fmt::format("create table {} as select {}, {} from {} group by {} having {}", tmp.render(),
+                  keys, each(*measures, "sum({0}) as {0}", ", "), contrib.relation.render(), keys,
+                  each(*measures, "sum({}) <> 0", " or ")),
+      spec);
+  if (!built) return built.error();
+  materialize_outcome out;
+  out.rows = built->affected_rows();
+  out.adapter_message = adapter_message(*built);
+  auto existing = describe_relation(stmt.connection(), spec.relation);
+  if (!existing) return existing.error();
+  if (auto st = swap_in(stmt, spec, "table", tmp, backup, *existing); !st) return st.error();
+  if (auto st = create_indexes(stmt, spec); !st) return st.error();
+  if (auto st = run_hooks(stmt, compiled.post_hooks, spec, "post-hook"); !st) return st.error();
+  if (auto st = tx->commit(); !st) return st.error();
+  return out;
+}
+
+// An incremental run: the contributions of the retract keys in `source` (the model's rows, with
+// tombstones) are moved to a temporary table, the new ones inserted, and the target updated by
+// the per-key difference; a key whose sums all reach zero is deleted, as a full build would not
+// have it.
+result<pg::query_result> apply_retract(statement_runner& stmt, const model_spec& spec,
+                                       const std::string& source) {
+  if (auto st = check_retract_config(spec); !st) return st.error();
+  const std::string contrib = contributions_of(spec).render();
+  const std::string old = quote_identifier(with_suffix(spec.relation, retracted_suffix).identifier);
+  auto cols = relation_columns(stmt.connection(), contrib);
+  if (!cols) return cols.error();
+  std::vector<std::string> names;
+  for (const auto& c : *cols) names.push_back(c.name);
+  auto measures = measure_columns(stmt.connection(), spec);
+  if (!measures) return measures.error();
+  const std::string keys = each(spec.unique_key, "{}", ", ");
+  const std::string rkeys = each(spec.retract_key, "{}", ", ");
+  std::vector<std::string> rk_eq, k_eq;
+  for (const auto& k : spec.retract_key) {
+    rk_eq.push_back(fmt::format("c.{0} = k.{0}", quote_identifier(k)));
+  }
+  for (const auto& k : spec.unique_key) {
+    k_eq.push_back(fmt::format("d.{0} = s.{0}", quote_identifier(k)));
+  }
+  // The temporary tables have no statistics; without them the planner may join the target by
+  // a sequential scan instead of the unique key's index.
+  const std::vector<std::string> steps = {
+      fmt::format("analyze {}", source),
+      fmt::format("create temporary table {} on commit drop as select * from {} with no data", old,
+                  contrib),
+      fmt::format("with gone as (delete from {} c using (select distinct {} from {}) k where {} "
+                  "returning c.*) insert into {} select * from gone",
+                  contrib, rkeys, source, fmt::join(rk_eq, " and "), old),
+      fmt::format("insert into {0} ({1}) select {1} from {2} s where not {3}", contrib,
+                  quoted_list(names), source, tombstone(spec, "s")),
+      fmt::format("analyze {}", old),
+  };
+  for (const auto& sql : steps) {
+    if (auto st = exec_plain(stmt, sql, spec); !st) return st.error();
+  }
+  return stmt.exec(fmt::format(
+      "merge into {target} as d using (select {keys}, {sums} from (select {keys}, {m} from "
+      "{source} s where not {tomb} union all select {keys}, {neg} from {old}) x group by {keys} "
+      "having {nonzero}) as s on ({on}) "
+      "when matched and ({zero}) then delete "
+      "when matched then update set {add} "
+      "when not matched then insert ({keys}, {m}) values ({skeys}, {sm})",
+      fmt::arg("target", spec.relation.render()), fmt::arg("keys", keys),
+      fmt::arg("sums", each(*measures, "sum({0}) as {0}", ", ")),
+      fmt::arg("m", each(*measures, "{}", ", ")), fmt::arg("source", source),
+      fmt::arg("tomb", tombstone(spec, "s")), fmt::arg("neg", each(*measures, "-{0} as {0}", ", ")),
+      fmt::arg("old", old), fmt::arg("nonzero", each(*measures, "sum({}) <> 0", " or ")),
+      fmt::arg("on", fmt::join(k_eq, " and ")),
+      fmt::arg("zero", each(*measures, "d.{0} + s.{0} = 0", " and ")),
+      fmt::arg("add", each(*measures, "{0} = d.{0} + s.{0}", ", ")),
+      fmt::arg("skeys", each(spec.unique_key, "s.{}", ", ")),
+      fmt::arg("sm", each(*measures, "s.{}", ", "))));
+}
+
+// A full build with the model's strategy: the retract strategy builds its contributions too.
+result<materialize_outcome> build_full(statement_runner& stmt, const model_spec& spec,
+                                       const compiled_sql& compiled, const std::string& strategy) {
+  if (strategy == "retract") return build_retract_table(stmt, spec, compiled);
+  return build_table(stmt, spec, compiled);
+}
+
+// Whether the model can be merged into: for the retract strategy its contributions must exist
+// too (a target built by another strategy or tool has none).
+result<bool> can_merge(pg::connection& conn, const model_spec& spec, const std::string& strategy,
+                       bool full_refresh) {
+  auto incremental = is_incremental(conn, spec, full_refresh);
+  if (!incremental || !*incremental || strategy != "retract") return incremental;
+  auto kind = describe_relation(conn, contributions_of(spec));
+  if (!kind) return kind.error();
+  return *kind == relation_kind::table;
+}
+
 std::string effective_strategy(const model_spec& spec) {
   if (!spec.incremental_strategy.empty()) return spec.incremental_strategy;
   return spec.unique_key.empty() ? "append" : "delete+insert";
@@ -371,7 +572,7 @@ result<pg::query_result> apply_strategy(statement_runner& stmt, const model_spec
   }
   return error{errc::config,
                fmt::format("{}: incremental_strategy '{}' is not one of append, delete+insert, "
-                           "merge, microbatch",
+                           "merge, microbatch, retract",
                            spec.path, strategy)};
 }
 
@@ -392,13 +593,19 @@ result<materialize_outcome> merge_increment(statement_runner& stmt, const model_
       exec_wrapped(stmt, fmt::format("create temporary table {} on commit drop as (\n", tmp),
                    compiled.sql, "\n)", spec);
   if (!created) return created.error();
-  auto source_cols = relation_columns(stmt.connection(), "pg_temp." + tmp);
-  if (!source_cols) return source_cols.error();
-  auto target_cols = relation_columns(stmt.connection(), spec.relation.render());
-  if (!target_cols) return target_cols.error();
-  auto dest = reconcile_columns(stmt, spec, *source_cols, *target_cols);
-  if (!dest) return dest.error();
-  auto applied = apply_strategy(stmt, spec, strategy, tmp, *dest, replace_window);
+  result<pg::query_result> applied = error{errc::internal, "not run"};
+  if (strategy == "retract") {
+    // The target's columns are sums of the contributions': on_schema_change does not apply.
+    applied = apply_retract(stmt, spec, tmp);
+  } else {
+    auto source_cols = relation_columns(stmt.connection(), "pg_temp." + tmp);
+    if (!source_cols) return source_cols.error();
+    auto target_cols = relation_columns(stmt.connection(), spec.relation.render());
+    if (!target_cols) return target_cols.error();
+    auto dest = reconcile_columns(stmt, spec, *source_cols, *target_cols);
+    if (!dest) return dest.error();
+    applied = apply_strategy(stmt, spec, strategy, tmp, *dest, replace_window);
+  }
   if (!applied) {
     return applied.error().code == errc::cancelled
                ? applied.error()
@@ -518,7 +725,7 @@ result<materialize_outcome> build_load_stamped(statement_runner& stmt, const mod
                                                const compile_fn& compile,
                                                const std::string& strategy,
                                                const materialize_options& options) {
-  auto incremental = is_incremental(stmt.connection(), spec, options.full_refresh);
+  auto incremental = can_merge(stmt.connection(), spec, strategy, options.full_refresh);
   if (!incremental) return incremental.error();
   std::optional<std::int64_t> from;
   if (*incremental) {
@@ -532,7 +739,7 @@ result<materialize_outcome> build_load_stamped(statement_runner& stmt, const mod
   if (!from) {
     auto compiled = compile(compile_request{false, std::nullopt});
     if (!compiled) return compiled.error();
-    out = build_table(stmt, spec, *compiled);
+    out = build_full(stmt, spec, *compiled, strategy);
   } else {
     auto changed = inputs_changed_since(stmt, spec, *from);
     if (!changed) return changed.error();
@@ -557,12 +764,12 @@ result<materialize_outcome> build_incremental(statement_runner& stmt, const mode
   const std::string strategy = effective_strategy(spec);
   if (strategy == "microbatch") return build_microbatch(stmt, spec, compile, options);
   if (!spec.load_stamp.empty()) return build_load_stamped(stmt, spec, compile, strategy, options);
-  auto incremental = is_incremental(stmt.connection(), spec, options.full_refresh);
+  auto incremental = can_merge(stmt.connection(), spec, strategy, options.full_refresh);
   if (!incremental) return incremental.error();
   if (!*incremental) {
     auto compiled = compile(compile_request{false, std::nullopt});
     if (!compiled) return compiled.error();
-    return build_table(stmt, spec, *compiled);
+    return build_full(stmt, spec, *compiled, strategy);
   }
   compile_request request{true, std::nullopt};
   if (!spec.lookback_window.empty()) {

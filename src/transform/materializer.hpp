@@ -1,7 +1,7 @@
 #pragma once
 // Builds one model in the database with dbt-postgres semantics: view, table (built under a
 // temporary name and swapped in one transaction), incremental (append, delete+insert, merge,
-// microbatch) with on_schema_change, our lookback window, hooks and indexes.
+// microbatch, and our retract) with on_schema_change, our lookback window, hooks and indexes.
 
 #include "model_spec.hpp"
 #include "statement_runner.hpp"

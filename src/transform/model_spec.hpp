@@ -64,6 +64,7 @@ struct model_spec {
   std::string materialized = "view";  // view | table | incremental | ephemeral
   std::string incremental_strategy;   // empty: append, or delete+insert with unique_key
   std::vector<std::string> unique_key;
+  std::vector<std::string> retract_key;  // our extension: the `retract` strategy's unit
   std::vector<std::string> incremental_predicates;
   std::string on_schema_change = "ignore";  // ignore | fail | append_new_columns | sync_all_columns
   std::optional<bool> full_refresh;         // overrides --full-refresh when set

@@ -55,6 +55,7 @@ result<model_spec> spec_of(const node& n) {
   s.materialized = n.config.materialized;
   s.incremental_strategy = n.config.incremental_strategy.value_or("");
   s.unique_key = n.config.unique_key;
+  s.retract_key = n.config.retract_key;
   s.incremental_predicates = n.config.incremental_predicates;
   s.on_schema_change = n.config.on_schema_change;
   s.full_refresh = n.config.full_refresh;

@@ -8,13 +8,22 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gg::pg {
+
+/// One NOTIFY received on a LISTENing connection.
+struct notification {
+  std::string channel;
+  std::string payload;
+  int sender_pid = 0;  ///< the notifying backend's process id
+};
 
 /// An open, blocking connection to PostgreSQL. Every value reaches the server as an out-of-band
 /// parameter (PQexecParams); only exec_script() sends SQL text as is, and only for trusted
@@ -55,6 +64,17 @@ class connection {
 
   /// Starts `copy_sql` (a COPY ... FROM STDIN statement) and returns the writer for its data.
   result<copy_writer> copy_in(std::string_view copy_sql);
+
+  /// Subscribes this connection to `channel` (LISTEN). The name must be a plain lower-case
+  /// identifier ([a-z_][a-z0-9_]*, under 64 bytes): LISTEN takes no parameters, so anything else
+  /// is refused (errc::invalid_input) rather than quoted.
+  status listen(std::string_view channel);
+
+  /// Waits up to `timeout` for notifications on the channels this connection listens to and
+  /// returns those that arrived (empty after a quiet timeout). Notifications already read with
+  /// an earlier statement's reply are returned at once. Errors: the connection was lost
+  /// (retriable). Not inside a transaction: the server delivers NOTIFY between transactions.
+  result<std::vector<notification>> wait_notifications(std::chrono::milliseconds timeout);
 
   /// False once the connection is known to be broken.
   bool is_open() const noexcept;

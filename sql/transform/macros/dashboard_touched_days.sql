@@ -6,8 +6,7 @@
     late page view with an earlier client time moves its start, possibly across midnight), and
     the day it leaves must be recomputed too. The old day was the day of an earlier first page
     view, which is still in stg_page_views (events are never removed), so the days of all the
-    session's page views hold its old and new day; they also hold every view_date of its views
-    (dashboard_filtered_pages is keyed by the view's day). A day in the set that did not change
+    session's page views hold its old and new day. A day in the set that did not change
     is recomputed to the same rows.
 
     The caller announces `-- depends_on: {{ ref('stg_page_views') }}` and
@@ -19,37 +18,14 @@
       and touched_views.session_id in (select session_id from {{ ref('dashboard_sessions') }})
 {%- endmacro %}
 
-{#- The cohort days an incremental run of dashboard_filtered_cohorts recomputes: the touched
-    days above, plus the days of every session of a user who appears on an event of a changed
-    session. A changed session can change the cohort of its user (new or former: a session's
-    user id is one its events carry, so a former one is among them too), and a user's cohort
-    day, before and after, is the day of one of their sessions: an unchanged session keeps its
-    day, a changed one's former day is a touched day. -#}
-{% macro dashboard_touched_cohort_days() -%}
-    {{ dashboard_touched_days() }}
-    union
-    select cohort_sessions.session_date
-    from {{ ref('dashboard_sessions').render() }} as cohort_sessions
-    where cohort_sessions.user_id in (
-        select user_id from {{ ref('stg_page_views').render() }}
-        where not is_bot and session_id in (select session_id from {{ ref('dashboard_sessions') }})
-        union
-        select user_id from {{ ref('stg_user_events').render() }}
-        where not is_bot and session_id in (select session_id from {{ ref('dashboard_sessions') }})
-        union
-        select user_id from {{ ref('stg_ecommerce_events').render() }}
-        where not is_bot and session_id in (select session_id from {{ ref('dashboard_sessions') }})
-    )
-{%- endmacro %}
-
 {#- The pre-hook of a per-day dashboard model: on an incremental run, deletes the rows of the
-    days it recomputes (`column` holds the day; `cohorts`: the cohort days above), in the
-    transaction that then appends their new rows. A day that lost all its sessions (they moved
+    days it recomputes (`column` holds the day), in the transaction that then appends their new
+    rows. A day that lost all its sessions (they moved
     to another day) thus loses its rows too, which a delete by the new rows' keys would keep. -#}
-{% macro dashboard_delete_touched_days(column, cohorts=false) -%}
+{% macro dashboard_delete_touched_days(column) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} where {{ column }} in (
-        {%- if cohorts %}{{ dashboard_touched_cohort_days() }}{% else %}{{ dashboard_touched_days() }}{% endif -%}
+        {{- dashboard_touched_days() -}}
     )
     {%- endif -%}
 {%- endmacro %}

@@ -13,7 +13,7 @@ namespace {
 
 using jinja::value;
 
-constexpr std::array<std::string_view, 41> known_keys = {
+constexpr std::array<std::string_view, 42> known_keys = {
     "materialized",
     "schema",
     "alias",
@@ -27,6 +27,7 @@ constexpr std::array<std::string_view, 41> known_keys = {
     "persist_docs",
     "full_refresh",
     "unique_key",
+    "retract_key",
     "on_schema_change",
     "incremental_strategy",
     "indexes",
@@ -224,13 +225,15 @@ gg::result<node_config> typed_config(const jinja::dict& raw, node_kind kind,
   c.incremental_strategy = *strategy;
   if (c.incremental_strategy) {
     if (auto st = one_of(*c.incremental_strategy, "incremental_strategy",
-                         {"append", "delete+insert", "merge", "microbatch"}, where);
+                         {"append", "delete+insert", "merge", "microbatch", "retract"}, where);
         !st) {
       return st.error();
     }
   }
   GG_TRY(unique_key, string_list(raw, "unique_key", where));
   c.unique_key = *unique_key;
+  GG_TRY(retract_key, string_list(raw, "retract_key", where));
+  c.retract_key = *retract_key;
   GG_TRY(predicates, string_list(raw, "incremental_predicates", where));
   c.incremental_predicates = *predicates;
   GG_TRY(osc, opt_string(raw, "on_schema_change", where));

@@ -64,6 +64,8 @@ struct node_config {
   bool enabled = true;
   std::optional<std::string> incremental_strategy;  // as written; empty = the default rule
   std::vector<std::string> unique_key;              // a string is a list of one
+  // Our extension: the unit whose contribution rows the `retract` strategy replaces together.
+  std::vector<std::string> retract_key;
   std::vector<std::string> incremental_predicates;
   std::string on_schema_change = "ignore";
   std::optional<bool> full_refresh;

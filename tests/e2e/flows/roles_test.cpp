@@ -1,13 +1,16 @@
 // --role through the built binary: two serve processes on one database, one an ingest node and
-// one a loader and web node, each running only its roles' listeners and flows.
+// one a loader and web node, each running only its roles' listeners and flows; and a web-only
+// node whose event-driven transform hears of another node's loads.
 
 #include "flows_e2e_support.hpp"
 
+#include "eventually.hpp"
 #include "http_client.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 namespace {
 
@@ -60,4 +63,44 @@ TEST_CASE("an ingest node and a loader and web node split the pipeline between t
   CHECK_FALSE(has(flows.body, R"("name":"traffic")"));
   CHECK(back_admin.get("/pipeline").status == 200);
   CHECK(has(back.log(), R"("role":"loader,web")"));
+}
+
+TEST_CASE("a load on another node triggers the transform on a web-only node", "[e2e][flows][app]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  auto conn = db.connect();
+  gg::test::temp_dir dir("gg-e2e-roles-notice");
+  gg::test::serve_process front(
+      dir / "front", e2e::serve_args(db, {"--role", "ingest, loader", "--node-id", "front"}));
+  // Its schedule is a day away: only a load notice can make it run in time.
+  gg::test::serve_process web(
+      dir / "web",
+      e2e::serve_args(db, {"--role", "web", "--node-id", "web", "--transform-project",
+                           e2e::shipped_project().string(), "--transform-schedule", "every 24h"}));
+  require_ready(front);
+  require_ready(web);
+  INFO(web.log());
+  gg::test::http_client web_admin(web.endpoints().admin_port);
+  const auto ready = web_admin.get("/readyz");
+  CHECK(ready.status == 200);
+  CHECK(has(ready.body, R"("load-notices")"));
+  REQUIRE(e2e::wait_flow_idle(conn, "transform", 60s));
+
+  const std::string session = "notice-" + std::to_string(::getpid());
+  REQUIRE(e2e::post_page_view(front.endpoints().public_port, session) == 200);
+  CHECK(gg::test::eventually(
+      [&] {
+        return e2e::count(conn,
+                          "select count(*) from analytics.session_summary where "
+                          "session_id = '" +
+                              session + "'") == 1;
+      },
+      20s, 50ms, "the session in analytics.session_summary"));
+  // Loaded by the front node, transformed by an event run of the web node.
+  CHECK(e2e::count(conn,
+                   "select count(*) from pipeline.flow_runs where flow = 'transform' and "
+                   "trigger = 'event' and node like 'web:%' and parameters->>'select' like "
+                   "'%source:raw_data.page_views+%'") >= 1);
+  CHECK(e2e::count(conn,
+                   "select count(*) from pipeline.flow_runs where flow = 'transform' and "
+                   "node like 'front:%'") == 0);
 }

@@ -151,6 +151,9 @@ std::vector<std::string> dashboard_relations() {
   for (const auto& rel : model_relations()) {
     if (rel.rfind("analytics.dashboard_", 0) == 0) out.push_back(rel);
   }
+  // The contributions the retract strategy keeps beside dashboard_filtered_{pages,cohorts}.
+  out.push_back("analytics.dashboard_filtered_pages__contributions");
+  out.push_back("analytics.dashboard_filtered_cohorts__contributions");
   return out;
 }
 

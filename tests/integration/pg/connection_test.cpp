@@ -8,6 +8,7 @@
 #include "pg_test_helpers.hpp"
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -216,4 +217,40 @@ TEST_CASE("copy_in rejects a statement that is not COPY FROM STDIN", "[integrati
   REQUIRE_FALSE(w.has_value());
   CHECK_FALSE(c.copy_active());
   CHECK(must(c.exec("SELECT 2")).get(0, 0) == "2");
+}
+
+TEST_CASE("a LISTENing connection receives a NOTIFY only once the sending transaction commits",
+          "[integration][pg]") {
+  pg_database db;
+  auto listener = db.connect();
+  auto sender = db.connect();
+  CHECK(listener.listen("Bad Channel").error().code == gg::errc::invalid_input);
+  CHECK(listener.listen("x; DROP TABLE t").error().code == gg::errc::invalid_input);
+  must(listener.listen("gg_test_channel"));
+
+  auto quiet = must(listener.wait_notifications(std::chrono::milliseconds(50)));
+  CHECK(quiet.empty());
+
+  must(sender.begin());
+  must(sender.exec("SELECT pg_notify($1, $2)", "gg_test_channel", "rolled back"));
+  must(sender.rollback());
+  must(sender.begin());
+  must(sender.exec("SELECT pg_notify($1, $2)", "gg_test_channel", "page_views 12"));
+  CHECK(must(listener.wait_notifications(std::chrono::milliseconds(100))).empty());
+  must(sender.commit());
+
+  auto got = must(listener.wait_notifications(std::chrono::seconds(5)));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].channel == "gg_test_channel");
+  CHECK(got[0].payload == "page_views 12");
+  CHECK(got[0].sender_pid > 0);
+  CHECK(must(listener.wait_notifications(std::chrono::milliseconds(50))).empty());
+
+  // A listener whose backend is terminated reports the lost connection.
+  auto pid = must(listener.exec("SELECT pg_backend_pid()")).get(0, 0);
+  must(sender.exec("SELECT pg_terminate_backend($1::int)", pid));
+  auto lost = listener.wait_notifications(std::chrono::seconds(5));
+  REQUIRE_FALSE(lost.has_value());
+  CHECK(lost.error().retriable);
+  CHECK_FALSE(listener.is_open());
 }

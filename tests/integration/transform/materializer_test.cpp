@@ -192,6 +192,59 @@ TEST_CASE("incremental models append, or replace rows by unique_key with delete+
   }
 }
 
+TEST_CASE("retract replaces a key's contributions and moves the sums by the difference",
+          "[integration][transform]") {
+  fixture f;
+  exec(f.conn,
+       "create table raw_data.contrib (rk text, k text, n int);"
+       "insert into raw_data.contrib values ('a', 'x', 1), ('a', 'y', 2), ('b', 'x', 3);"
+       "create table raw_data.touched (rk text)");
+  // Incremental: the contributions of the touched keys, and a tombstone (NULL unique key) for
+  // each, so a key left without rows is still cleared.
+  auto compile = [](const compile_request& req) -> gg::result<compiled_sql> {
+    if (!req.is_incremental) return compiled_sql{"select rk, k, n from raw_data.contrib", {}, {}};
+    return compiled_sql{
+        "select rk, k, n from raw_data.contrib where rk in (select rk from raw_data.touched) "
+        "union all select rk, null, 0 from raw_data.touched",
+        {},
+        {}};
+  };
+  auto spec = model("sums", "incremental");
+  spec.incremental_strategy = "retract";
+  spec.retract_key = {"rk"};
+  spec.unique_key = {"k"};
+  spec.indexes = {index_spec{{"k"}, true, {}}};
+  const std::string sums = "select string_agg(k || '=' || n, ',' order by k) from analytics.sums";
+  f.build(spec, compile);
+  CHECK(text(f.conn, sums) == "x=4,y=2");
+  CHECK(scalar(f.conn, "select count(*) from analytics.sums__contributions") == 3);
+
+  // a's contributions change: y loses its only one and goes, x moves by +4.
+  exec(f.conn,
+       "delete from raw_data.contrib where rk = 'a'; insert into raw_data.contrib values "
+       "('a', 'x', 5); insert into raw_data.touched values ('a')");
+  auto out = f.build(spec, compile);
+  CHECK(out.adapter_message == "MERGE 2");
+  CHECK(text(f.conn, sums) == "x=8");
+  // A key recomputed to the same rows changes nothing; b leaving entirely is cleared.
+  exec(f.conn,
+       "delete from raw_data.contrib where rk = 'b'; insert into raw_data.touched values ('b')");
+  f.build(spec, compile);
+  CHECK(text(f.conn, sums) == "x=5");
+  CHECK(scalar(f.conn, "select count(*) from analytics.sums__contributions") == 1);
+  f.options.full_refresh = true;
+  f.build(spec, compile);
+  CHECK(text(f.conn, sums) == "x=5");
+
+  SECTION("without a retract_key it is a configuration error naming the model") {
+    spec.retract_key.clear();
+    auto r = materialize(f.stmt, spec, compile, f.options);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("models/sums.sql") != std::string::npos);
+    CHECK(r.error().message.find("retract_key") != std::string::npos);
+  }
+}
+
 TEST_CASE("on_schema_change ignores, fails, appends or syncs columns", "[integration][transform]") {
   fixture f;
   auto spec = model("evolving", "incremental");

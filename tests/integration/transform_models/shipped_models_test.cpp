@@ -75,6 +75,36 @@ const char* const cohort_columns =
     "select cohort_date, weeks_since_first_visit, cohort_size, active_users, revenue,"
     " retention_rate from analytics.user_cohort_analysis order by 1, 2";
 
+// The per-filter pages and cohorts of the outcome filter's values browse_only and
+// cart_abandonment (the tables kept by retracting and re-adding contributions).
+const char* const outcome_pages =
+    "select value, date, path, views, visitors, entries, exits"
+    " from analytics.dashboard_filtered_pages where dimension = 'outcome'"
+    " and value in ('browse_only', 'cart_abandonment') order by 1, 2, 3";
+const char* const outcome_cohorts =
+    "select value, cohort_date, week, active from analytics.dashboard_filtered_cohorts"
+    " where dimension = 'outcome' and value in ('browse_only', 'cart_abandonment')"
+    " order by 1, 2, 3";
+
+// Snapshots `relations` on `conn`, runs a full refresh and checks each holds the same rows.
+void check_same_as_full_refresh(const gg::test::pg_database& db, gg::pg::connection& conn,
+                                const std::vector<std::string>& relations) {
+  for (std::size_t i = 0; i < relations.size(); ++i) {
+    auto r = conn.exec("create temporary table snap" + std::to_string(i) + " as select * from " +
+                       relations[i]);
+    if (!r) FAIL(r.error().message);
+  }
+  run_models(db, true);
+  for (std::size_t i = 0; i < relations.size(); ++i) {
+    INFO(relations[i]);
+    const std::string snap = "snap" + std::to_string(i);
+    CHECK(scalar(conn, "select count(*) from (select * from " + snap +
+                           " except all select * from " + relations[i] + ") d") == "0");
+    CHECK(scalar(conn, "select count(*) from (select * from " + relations[i] +
+                           " except all select * from " + snap + ") d") == "0");
+  }
+}
+
 void load_fixture(gg::pg::connection& conn) {
   load_products(conn);
   REQUIRE(load(conn, read_events(fixture("load1.tsv"))) == 35);
@@ -154,6 +184,14 @@ TEST_CASE("the shipped models give the hand-computed numbers, and a late event u
   const rows_t cohorts = {"2026-11-02|0|2|2|45.00|1.0000", "2026-11-02|1|2|1|30.50|0.5000",
                           "2026-11-09|0|1|1|0|1.0000"};
   CHECK(rows(conn, cohort_columns) == cohorts);
+  // Outcome browse_only: s4 (u3, day 2) viewed / then /p/p3. cart_abandonment: s3 (u1, day 1)
+  // viewed /p/p1, /p/p2, /p/p1.
+  CHECK(rows(conn, outcome_pages) == rows_t{"browse_only|2026-11-09|/|1|1|1|0",
+                                            "browse_only|2026-11-09|/p/p3|1|1|0|1",
+                                            "cart_abandonment|2026-11-02|/p/p1|2|1|1|1",
+                                            "cart_abandonment|2026-11-02|/p/p2|1|1|0|0"});
+  CHECK(rows(conn, outcome_cohorts) ==
+        rows_t{"browse_only|2026-11-09|0|1", "cart_abandonment|2026-11-02|0|1"});
 
   SECTION("a duplicate delivery of an event changes nothing") {
     auto again = read_events(fixture("load1.tsv"));
@@ -186,6 +224,19 @@ TEST_CASE("the shipped models give the hand-computed numbers, and a late event u
                  "p3|Speaker|Boom|Audio|30.50|3|1|2|2|0|0|1|2|0|0|2.0000|0.0000"});
     CHECK(rows(conn, cohort_columns) == cohorts);
     CHECK(scalar(conn, "select count(*) from staging.stg_ecommerce_events") == "17");
+    // s4 moved from browse_only to cart_abandonment: its views and its user leave the one
+    // value's rows (which had nothing else, so they are gone) and join the other's.
+    CHECK(rows(conn, outcome_pages) == rows_t{"cart_abandonment|2026-11-02|/p/p1|2|1|1|1",
+                                              "cart_abandonment|2026-11-02|/p/p2|1|1|0|0",
+                                              "cart_abandonment|2026-11-09|/|1|1|1|0",
+                                              "cart_abandonment|2026-11-09|/p/p3|1|1|0|1"});
+    CHECK(rows(conn, outcome_cohorts) ==
+          rows_t{"cart_abandonment|2026-11-02|0|1", "cart_abandonment|2026-11-09|0|1"});
+    check_same_as_full_refresh(
+        db, conn,
+        {"analytics.dashboard_filtered_pages", "analytics.dashboard_filtered_pages__contributions",
+         "analytics.dashboard_filtered_cohorts",
+         "analytics.dashboard_filtered_cohorts__contributions"});
   }
 }
 

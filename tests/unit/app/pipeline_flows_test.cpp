@@ -7,6 +7,8 @@
 #include "report_table.hpp"
 #include "run_text.hpp"
 
+#include <gadgetgrove/core/json_text.hpp>
+
 #include <catch2/catch.hpp>
 
 TEST_CASE("run parameters are checked against what each flow takes", "[unit][app]") {
@@ -39,12 +41,8 @@ TEST_CASE("run parameters are checked against what each flow takes", "[unit][app
 TEST_CASE("loaded tables are collected until a run takes them and come back when it fails",
           "[unit][app]") {
   gg::app::loaded_sources s;
-  gg::loader::load_summary a;
-  a.queues = {{"page_views", 1, 10, 0, 100}, {"user_events", 1, 0, 2, 50}};
-  CHECK(s.add(a) == std::set<std::string>{"page_views"});
-  gg::loader::load_summary b;
-  b.queues = {{"ecommerce_events", 1, 3, 0, 30}};
-  s.add(b);
+  s.add({"page_views"});
+  s.add({"ecommerce_events", "page_views"});
   auto took = s.take();
   CHECK(took == std::set<std::string>{"ecommerce_events", "page_views"});
   CHECK(s.take().empty());
@@ -75,7 +73,8 @@ TEST_CASE("runs print as an aligned table and as JSON lines", "[unit][app]") {
   r.trigger = gg::flows::trigger_kind::event;
   r.state = gg::flows::run_state::failed;
   r.attempt = 2;
-  r.started_at = std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} + std::chrono::hours(21);
+  r.started_at = std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} + std::chrono::hours(21) +
+                 std::chrono::microseconds(1'250);
   r.duration_s = 1.5;
   r.error = "2 node(s) failed: x (error)\nsecond line";
   r.params = {{"select", "source:raw_data.page_views+"}};
@@ -92,6 +91,11 @@ TEST_CASE("runs print as an aligned table and as JSON lines", "[unit][app]") {
   CHECK(json.find(R"("trigger":"event")") != std::string::npos);
   CHECK(json.find(R"("attempt":2)") != std::string::npos);
   CHECK(json.find(R"("ended_at":null)") != std::string::npos);
+  // The API's shape: microseconds as stored, empty texts null.
+  CHECK(json.find(R"("started_at":"2026-12-04T21:00:00.001250Z")") != std::string::npos);
+  CHECK(json.find(R"("duration_s":1.5,)") != std::string::npos);
+  CHECK(json.find(R"("node":null)") != std::string::npos);
+  CHECK(json == gg::json_text(gg::app::run_object(r)));
   CHECK(json.find(R"("parameters":{"select":"source:raw_data.page_views+"})") != std::string::npos);
   CHECK(json.find(R"(failed: x (error)\nsecond line")") != std::string::npos);
 }

@@ -510,3 +510,23 @@ TEST_CASE("a long generic test name is shortened with a hash, deterministically"
   CHECK(t1->relation.identifier.starts_with("accepted_values_a_model_with_a_"));
   CHECK(t1->relation.identifier.size() == 30 + 1 + 16);
 }
+
+TEST_CASE("the retract strategy and its retract_key, a string or a list, are read from config",
+          "[unit][transform]") {
+  temp_dir dir;
+  write_files(dir.path(), {{"dbt_project.yml", minimal_project},
+                           {"models/one.sql",
+                            "{{ config(materialized='incremental', incremental_strategy='retract', "
+                            "retract_key='visitor_id', unique_key=['day', 'path']) }} select 1"},
+                           {"models/two.sql",
+                            "{{ config(materialized='incremental', incremental_strategy='retract', "
+                            "retract_key=['user_id', 'day'], unique_key='day') }} select 1"}});
+  auto p = project::load(dir.path(), no_env());
+  REQUIRE(p.has_value());
+  const node* one = p->find_model("one");
+  REQUIRE(one != nullptr);
+  CHECK(one->config.incremental_strategy == std::optional<std::string>("retract"));
+  CHECK(one->config.retract_key == std::vector<std::string>{"visitor_id"});
+  CHECK(one->config.unique_key == std::vector<std::string>{"day", "path"});
+  CHECK(p->find_model("two")->config.retract_key == std::vector<std::string>{"user_id", "day"});
+}

@@ -6,7 +6,7 @@
 # loaded, CPU µs per event of gadgetgrove, PostgreSQL and RabbitMQ (the broker hop's added
 # cost), freshness p50/p95 to the loaded row and to the dashboard; and the load average.
 #   tools/bench/scale/run.sh [--duration 30] [--rates 1000,3000] [--runs 3]
-#                            [--markers-per-second 2] [--transform-interval 1s] [--keep]
+#                            [--markers-per-second 2] [--keep]
 # GG_BENCH_BUILD_DIR (default build-bench) selects the build directory; GG_BENCH_BINARY runs
 # an already built binary instead (e.g. an older one, to compare).
 set -euo pipefail

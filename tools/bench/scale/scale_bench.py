@@ -5,7 +5,8 @@ Per rate and per run, two set-ups driven by `gadgetgrove simulate` at the same s
   single  one `serve` (every role, embedded PostgreSQL, transform on load), as tools/bench/e2e;
   broker  an ingest node (`--role ingest --broker`) -> a private RabbitMQ node on loopback (its
           own ports, directories, Erlang cookie and epmd) -> a loader node (`--role loader,web
-          --broker`, embedded PostgreSQL, which the ingest node's shop uses too).
+          --broker`, embedded PostgreSQL, which the ingest node's shop uses too; transform on
+          load, following the stream loader's commits).
 Each reports events/s accepted (simulate's acknowledged events) and loaded (rows in raw_data.*
 once the load has drained, over the time it took), CPU µs per accepted event from /proc of the
 gadgetgrove processes, of PostgreSQL (postmaster and every backend) and of the RabbitMQ node
@@ -264,11 +265,11 @@ def run_broker(args, rate):
                   "--broker", node.url()]
         logs.append(open(os.path.join(work, "loader.log"), "w"))
         loader_data = os.path.join(work, "loader")
-        # The transform cannot follow the stream loader's commits yet; it runs on its schedule.
+        # Its transform follows the stream loader's commits (load notices), as the single
+        # process's follows its loader.
         loader, linfo = e2e.start_serve(
             args.binary, loader_data,
-            common + ["--role", "loader,web", "--transform-interval", args.transform_interval],
-            logs[-1])
+            common + ["--role", "loader,web", "--transform-on-load", "on"], logs[-1])
         e2e.wait_transformed(linfo["admin"])
         logs.append(open(os.path.join(work, "ingest.log"), "w"))
         ingest, iinfo = e2e.start_serve(
@@ -341,8 +342,6 @@ def main():
     p.add_argument("--threads", type=int, default=1, help="simulate's generator threads")
     p.add_argument("--drain-timeout", type=float, default=60.0,
                    help="seconds after the load for every accepted event to be loaded")
-    p.add_argument("--transform-interval", default="1s",
-                   help="the broker set-up's transform period (the loader node's web role)")
     p.add_argument("--setups", default="single,broker",
                    help="which set-ups to run (single, broker); the table needs both")
     p.add_argument("--keep", action="store_true", help="keep each run's directories and logs")

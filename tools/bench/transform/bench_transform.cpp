@@ -114,6 +114,51 @@ double run_models(const config& cfg, const std::string& conninfo, bool full_refr
   return s;
 }
 
+/// A `retract` model by hand (docs/transform/runs.md): its rows into <table>__contributions
+/// (all-NULL grain rows only clear a key, so they are left out), then the table as their sums
+/// per unique_key, the summed columns found in the catalog as the runner finds them.
+std::string retract_script(const gg::transform::node& n, const std::string& sql) {
+  namespace tp = gg::transform;
+  tp::relation_name contrib = n.relation;
+  contrib.identifier += "__contributions";
+  const std::string rel = n.relation.render();
+  const std::string crel = contrib.render();
+  std::vector<std::string> keys;
+  std::vector<std::string> nulls;
+  std::vector<std::string> skipped;
+  for (const auto& k : n.config.unique_key) {
+    keys.push_back(tp::quote_identifier(k));
+    nulls.push_back(tp::quote_identifier(k) + " is null");
+  }
+  auto literal = [](std::string_view v) {
+    std::string out = "'";
+    for (char c : v) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+  };
+  for (const auto& k : n.config.unique_key) skipped.push_back(literal(k));
+  for (const auto& k : n.config.retract_key) skipped.push_back(literal(k));
+  if (n.config.event_time) skipped.push_back(literal(*n.config.event_time));
+  if (n.config.load_stamp) skipped.push_back(literal(*n.config.load_stamp));
+  std::vector<std::string> rkeys;
+  for (const auto& k : n.config.retract_key) rkeys.push_back(tp::quote_identifier(k));
+  const std::string key_list = fmt::format("{}", fmt::join(keys, ", "));
+  return fmt::format(
+      "begin;\ndrop table if exists {0} cascade;\ndrop table if exists {1} cascade;\n"
+      "create table {1} as select * from (\n{2}\n) c where not ({3});\n"
+      "create index on {1} ({4});\n"
+      "do $bench$ declare sums text; nonzero text; begin\n"
+      "  select string_agg(format('sum(%1$I) as %1$I', attname), ', ' order by attnum),\n"
+      "         string_agg(format('sum(%I) <> 0', attname), ' or ' order by attnum)\n"
+      "    into sums, nonzero from pg_attribute\n"
+      "   where attrelid = {5}::regclass and attnum > 0 and not attisdropped\n"
+      "     and attname not in ({6});\n"
+      "  execute format('create table {7} as select {8}, %s from {9} group by {8} having %s',\n"
+      "                 sums, nonzero);\n"
+      "end $bench$;\n",
+      rel, crel, sql, fmt::join(nulls, " and "), fmt::join(rkeys, ", "), literal(crel),
+      fmt::join(skipped, ", "), fmt::format("{}", rel), key_list, crel);
+}
+
 /// The full refresh as plain SQL: every model's compiled SELECT in DAG order, as CREATE TABLE
 /// AS with the model's indexes, one transaction per model.
 std::string full_refresh_script(const config& cfg) {
@@ -124,9 +169,13 @@ std::string full_refresh_script(const config& cfg) {
     if (n.kind != gg::transform::node_kind::model) continue;
     const auto compiled = check(gg::transform::compile(project, n), "compile");
     const std::string rel = n.relation.render();
-    script +=
-        fmt::format("begin;\ndrop table if exists {} cascade;\ncreate table {} as (\n{}\n);\n", rel,
-                    rel, compiled.sql);
+    if (n.config.incremental_strategy == "retract") {
+      script += retract_script(n, compiled.sql);
+    } else {
+      script +=
+          fmt::format("begin;\ndrop table if exists {} cascade;\ncreate table {} as (\n{}\n);\n",
+                      rel, rel, compiled.sql);
+    }
     for (const auto& idx : n.config.indexes) {
       std::string cols;
       for (const auto& c : idx.columns) cols += (cols.empty() ? "" : ", ") + c;

@@ -2,69 +2,80 @@
 -- numbers of the page views of the sessions the filter keeps. The pages panel under a single
 -- filter sums a range of it.
 --
--- Incremental by the view's day: the touched days (every day of a page view of a changed
--- session, macros/dashboard_touched_days.sql) are deleted by the pre-hook and recomputed from
--- all of their page views (dashboard_page_views through its (view_date, path) index).
+-- Kept by retracting and re-adding contributions (incremental_strategy 'retract',
+-- docs/transform/runs.md): the model's rows are one per visitor, filter value, day and path
+-- (views, entries and exits of the visitor's sessions that match the value, and visitors = 1),
+-- held in dashboard_filtered_pages__contributions; the table holds their sums, so visitors is
+-- the exact distinct count. A run recomputes the contributions of the visitors of the sessions
+-- changed since the last one (macros/dashboard_touched_visitors.sql: their visitor now and
+-- every one they may have had) from all those visitors' sessions, and the runner moves each
+-- sum by the difference. A session whose filter values changed (a later outcome, a new product
+-- view) leaves its former values' rows, and a visitor that no longer exists (its session got a
+-- user id) is cleared by its tombstone row (NULL keys). Its cost follows the touched visitors,
+-- not the size of their days.
 -- depends_on: {{ ref('stg_page_views') }}
 -- depends_on: {{ ref('dashboard_sessions') }}
+-- depends_on: {{ ref('stg_user_events') }}
+-- depends_on: {{ ref('stg_ecommerce_events') }}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='retract',
+    retract_key='visitor_id',
+    unique_key=['dimension', 'value', 'date', 'path'],
     event_time='last_loaded_at',
     load_stamp='last_load_xid',
-    pre_hook="{{ dashboard_delete_touched_days('date') }}",
-    indexes=[
-      {'columns': ['dimension', 'value', 'date', 'path'], 'unique': True},
-      {'columns': ['last_load_xid']}
-    ]
+    indexes=[{'columns': ['dimension', 'value', 'date', 'path'], 'unique': True}]
 ) }}
+
+with
+{% if is_incremental() %}
+touched as (
+    {{ dashboard_touched_visitors() }}
+),
+
+visitor_sessions as (
+    {{ dashboard_visitor_sessions('touched') }}
+),
+{% endif %}
 
 -- A session's views of one path on one day first (a few rows per session), so the join with
 -- the session's filter values (tens per session) multiplies those rather than every view.
-with session_paths as (
+session_paths as (
     select
         session_id,
         visitor_id,
         view_date,
         path,
-        count(*) as views,
-        count(*) filter (where is_entry) as entries,
-        count(*) filter (where is_exit) as exits,
+        count(*)::int as views,
+        (count(*) filter (where is_entry))::int as entries,
+        (count(*) filter (where is_exit))::int as exits,
         max(last_loaded_at) as last_loaded_at,
         max(last_load_xid) as last_load_xid
     from {{ ref('dashboard_page_views').render() }}
-    {% if is_incremental() %}where view_date in ({{ dashboard_touched_days() }}){% endif %}
+    {% if is_incremental() %}
+    where session_id in (select session_id from visitor_sessions)
+    {% endif %}
     group by session_id, visitor_id, view_date, path
-),
-
-per_visitor as (
-    select
-        filters.dimension,
-        filters.value,
-        session_paths.view_date,
-        session_paths.path,
-        session_paths.visitor_id,
-        sum(session_paths.views) as views,
-        sum(session_paths.entries) as entries,
-        sum(session_paths.exits) as exits,
-        max(session_paths.last_loaded_at) as last_loaded_at,
-        max(session_paths.last_load_xid) as last_load_xid
-    from session_paths
-    join {{ ref('dashboard_session_filters').render() }} as filters
-      on filters.session_id = session_paths.session_id
-    group by 1, 2, 3, 4, 5
 )
 
 select
-    dimension,
-    value,
-    view_date as date,
-    path,
-    sum(views)::bigint as views,
-    count(*) as visitors,
-    sum(entries)::bigint as entries,
-    sum(exits)::bigint as exits,
-    max(last_loaded_at) as last_loaded_at,
-    max(last_load_xid) as last_load_xid
-from per_visitor
-group by 1, 2, 3, 4
+    filters.dimension,
+    filters.value,
+    session_paths.view_date as date,
+    session_paths.path,
+    session_paths.visitor_id,
+    sum(session_paths.views)::int as views,
+    1 as visitors,
+    sum(session_paths.entries)::int as entries,
+    sum(session_paths.exits)::int as exits,
+    max(session_paths.last_loaded_at) as last_loaded_at,
+    max(session_paths.last_load_xid) as last_load_xid
+from session_paths
+join {{ ref('dashboard_session_filters').render() }} as filters
+  on filters.session_id = session_paths.session_id
+group by 1, 2, 3, 4, 5
+{% if is_incremental() %}
+union all
+select null, null, null, null, visitor_id, 0, 0, 0, 0, null, null
+from touched
+{% endif %}

@@ -1,8 +1,8 @@
 #pragma once
-// The thread a broker stage runs on. rabbitmq-c is blocking, so the shipper and the stream
-// loader each own one thread rather than borrowing the scheduler's pools; this is their one
-// lifecycle: started once, asked to stop through its stop token, drained against a deadline,
-// joined on destruction.
+// The thread a stage with a blocking client runs on. rabbitmq-c and a LISTENing libpq
+// connection block, so the shipper, the stream loader and the load-notice listener each own one
+// thread rather than borrowing the scheduler's pools; this is their one lifecycle: started once,
+// asked to stop through its stop token, drained against a deadline, joined on destruction.
 
 #include <gadgetgrove/core/result.hpp>
 #include <gadgetgrove/core/stage.hpp>
@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-namespace gg::broker {
+namespace gg {
 
 class worker_thread {
  public:
@@ -74,4 +74,4 @@ class worker_thread {
   std::jthread thread_;
 };
 
-}  // namespace gg::broker
+}  // namespace gg
