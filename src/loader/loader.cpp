@@ -66,7 +66,7 @@ struct loader_metrics {
   std::vector<metrics::counter*> segments;
   metrics::counter& failures;
   metrics::counter& replayed;
-  metrics::counter& guarded;
+  detail::segment_counters segment;  // what the workers' segment loads add to
   metrics::gauge& pending;
   metrics::gauge& lag;
   metrics::histogram& copy_seconds;
@@ -80,9 +80,7 @@ struct loader_metrics {
             "Segment load attempts that failed and left the segment for a later run")),
         replayed(reg.get_counter("gadgetgrove_loader_replayed_rows_total",
                                  "Rejected lines loaded by a replay")),
-        guarded(reg.get_counter(
-            "gadgetgrove_loader_guarded_segments_total",
-            "Segments loaded again row by row under savepoints after PostgreSQL refused a row")),
+        segment(detail::segment_counters::in(reg)),
         pending(reg.get_gauge("gadgetgrove_loader_segments_pending",
                               "Sealed segments waiting in log/ at the last scan")),
         lag(reg.get_gauge(
@@ -261,7 +259,7 @@ struct loader::impl {
         metrics(runtime.metrics != nullptr ? *runtime.metrics : gg::metrics::global()) {
     for (unsigned i = 0; i < threads; ++i) {
       workers.push_back(std::make_unique<detail::segment_loader>(
-          options.read_chunk_bytes, options.copy_chunk_bytes, metrics.guarded));
+          options.read_chunk_bytes, options.copy_chunk_bytes, metrics.segment));
     }
     cancels.assign(threads + 1, nullptr);
   }

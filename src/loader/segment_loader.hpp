@@ -6,6 +6,7 @@
 #include <gadgetgrove/core/uuid.hpp>
 #include <gadgetgrove/loader/segment_store.hpp>
 #include <gadgetgrove/pg/connection.hpp>
+#include "chunk_mode.hpp"
 #include "copy_encoder.hpp"
 #include "line_parser.hpp"
 
@@ -44,6 +45,17 @@ std::string copy_rows_sql(std::string_view queue);
 /// The SQL that finds which of a list of event_ids ($1, a uuid[] literal) `queue` holds.
 std::string existing_ids_sql(std::string_view queue);
 
+/// The counters a segment load adds to, one set per registry: the loader stage's workers and a
+/// segment_unit count into the same series.
+struct segment_counters {
+  metrics::counter& guarded;         // segments loaded again under row-level savepoints
+  metrics::counter& streamed;        // chunks streamed
+  metrics::counter& looked_up;       // chunks whose ids were looked up before their COPY
+  metrics::counter& stream_retries;  // streamed chunks copied again after a lookup
+
+  static segment_counters in(metrics::registry& reg);
+};
+
 struct uuid_hash {
   std::size_t operator()(const gg::uuid& id) const noexcept;
 };
@@ -51,20 +63,24 @@ struct uuid_hash {
 /// One worker's reusable state (parser, buffers). Not thread-safe: one per worker thread.
 class segment_loader {
  public:
-  /// `guarded_segments` counts the segments loaded again under savepoints; it must outlive this.
+  /// `counters` must outlive this.
   segment_loader(std::size_t read_chunk_bytes, std::size_t copy_chunk_bytes,
-                 metrics::counter& guarded_segments);
+                 segment_counters counters);
 
   /// Loads `segment` on `conn` (which must be outside a transaction) and commits. Does not move
   /// the file. On error nothing was committed, except when the error is COMMIT's own
   /// (connection lost during COMMIT): then the ledger decides on the next attempt.
-  /// Duplicates are cheap: a repeated event_id within the segment is set aside before COPY, and
-  /// the ids of each chunk of rows are looked up in the raw table before that chunk is copied,
-  /// so a client's retry never makes the COPY fail. Both become duplicate_event_id rejects.
+  /// Rows go in chunks, each under a savepoint. Until a duplicate turns up a chunk is streamed
+  /// (see chunk_mode): its COPY takes the rows while they are parsed. After one, the ids of
+  /// each chunk are looked up in the raw table before its COPY, so that a client's retries do
+  /// not make COPYs fail; a streamed chunk that meets an id already loaded goes back to its
+  /// savepoint and through the lookup. A repeated event_id within the segment is set aside
+  /// before COPY. All of these become duplicate_event_id rejects.
   /// Only a value PostgreSQL refuses makes the segment load again under row-level savepoints
   /// (counted in gadgetgrove_loader_guarded_segments_total).
-  /// Once `cancelled` (may be null) is set, the load stops before its next statement with
-  /// errc::cancelled and rolls back (the statement in flight is the canceller's business).
+  /// Once `cancelled` (may be null) is set, the load stops before its next statement or its
+  /// next slice of a streamed COPY with errc::cancelled and rolls back (a statement in flight
+  /// is the canceller's business).
   /// `in_transaction` (may be empty) runs on `conn` inside the load's transaction, after the
   /// rows and before the commit, on every attempt that commits rows: what it writes commits
   /// or rolls back with them (the stream loader's offset). Not run when the ledger already has
@@ -92,18 +108,21 @@ class segment_loader {
   // Looks up the chunk's ids, rejects those already loaded, copies the rest.
   status flush_chunk(pg::connection& conn, const segment_ref& segment, bool guarded,
                      segment_result& result);
-  // A streamed chunk: SAVEPOINT and COPY begun at its first row, its rows sent as they are
-  // encoded, finished at its end; when it hits an id already loaded (or a concurrent load's
-  // deadlock) it is rolled back to its savepoint and goes through flush_chunk() instead.
-  status start_stream(pg::connection& conn, const segment_ref& segment,
-                      std::optional<pg::copy_writer>& stream);
-  status send_streamed(std::optional<pg::copy_writer>& stream);
-  status flush_streamed(pg::connection& conn, const segment_ref& segment,
-                        std::optional<pg::copy_writer>& stream, segment_result& result);
+  // A streamed chunk: SAVEPOINT and COPY begun at its first row, its rows sent in slices while
+  // they are encoded, finished at its end.
+  status start_stream(pg::connection& conn, const segment_ref& segment);
+  status send_streamed(pg::connection& conn);
+  status flush_streamed(pg::connection& conn, const segment_ref& segment, bool guarded,
+                        segment_result& result);
+  // The streamed chunk's COPY failed with `e`. When it met an id a concurrent or earlier load
+  // committed (or was a deadlock victim of one), the chunk is rolled back to its savepoint and
+  // its rows stay in batch_ for flush_chunk(); any other error is returned.
+  status abandon_stream(pg::connection& conn, const gg::error& e);
+  void clear_chunk();
 
   std::size_t read_chunk_bytes_;
   std::size_t copy_chunk_bytes_;
-  metrics::counter& guarded_segments_;
+  segment_counters counters_;
   line_parser parser_;
   event_row row_;
   std::string reject_buffer_;  // binary COPY rows for raw_data.rejected_events
@@ -119,10 +138,11 @@ class segment_loader {
   std::string id_list_;            // the chunk's ids as a uuid[] literal
   std::unordered_set<gg::uuid, uuid_hash> seen_ids_;    // ids of the segment so far
   std::unordered_set<gg::uuid, uuid_hash> loaded_ids_;  // ids of the chunk already loaded
-  std::size_t streamed_bytes_ = 0;  // of batch_.data, sent on the chunk's COPY so far
-  // Chunks still to look up before streaming again; kept across segments, since a client's
-  // retries are spread over the segments that follow.
-  unsigned lookup_chunks_left_ = 0;
+  chunk_mode mode_;
+  // The chunk's COPY while it is streamed, and how much of batch_.data it has been sent.
+  // Destroyed (the COPY aborted) before the attempt's transaction rolls back.
+  std::optional<pg::copy_writer> stream_;
+  std::size_t streamed_bytes_ = 0;
 };
 
 }  // namespace gg::loader::detail

@@ -7,14 +7,12 @@
 namespace gg::loader {
 
 segment_unit::segment_unit(metrics::registry* metrics) {
-  auto& reg = metrics != nullptr ? *metrics : gg::metrics::global();
   // The same series the loader stage counts into: a guarded load is one whoever runs it.
-  auto& guarded = reg.get_counter(
-      "gadgetgrove_loader_guarded_segments_total",
-      "Segments loaded again row by row under savepoints after PostgreSQL refused a row");
+  const auto counters =
+      detail::segment_counters::in(metrics != nullptr ? *metrics : gg::metrics::global());
   const loader_options defaults;
   loader_ = std::make_unique<detail::segment_loader>(defaults.read_chunk_bytes,
-                                                     defaults.copy_chunk_bytes, guarded);
+                                                     defaults.copy_chunk_bytes, counters);
 }
 
 segment_unit::~segment_unit() = default;

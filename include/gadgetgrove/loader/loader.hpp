@@ -57,9 +57,10 @@ struct loader_options {
   std::chrono::milliseconds summary_interval{60'000};
   /// How long a worker waits for a connection before its run fails (retried later).
   std::chrono::milliseconds connect_timeout{10'000};
-  /// Bytes read from a segment at a time, and COPY data sent to the server at a time.
+  /// Bytes read from a segment at a time, and the most COPY data in one chunk of rows (the
+  /// unit of one savepoint; an eighth of it when a segment loads again row by row).
   std::size_t read_chunk_bytes = std::size_t{4} << 20;
-  std::size_t copy_chunk_bytes = std::size_t{1} << 20;
+  std::size_t copy_chunk_bytes = std::size_t{8} << 20;
   /// Write an ingestion summary artifact after every load_once() (the CLI does).
   bool write_artifacts = true;
   /// Continuous mode writes the interval's summed runs as its own ingestion summary artifact

@@ -8,6 +8,7 @@
 #include <gadgetgrove/pg/migrator.hpp>
 #include <gadgetgrove/sched/scheduler.hpp>
 
+#include "metric_sample.hpp"
 #include "pg_query.hpp"
 #include "test_seed.hpp"
 
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <random>
 #include <thread>
@@ -376,6 +378,130 @@ TEST_CASE("duplicates within and across segments never force a row-by-row load",
             conn,
             "SELECT rows || '/' || rejected FROM pipeline.loaded_segments WHERE segment LIKE "
             "'%-00000002.jsonl'") == "12/12");
+}
+
+namespace {
+
+// The loader's chunk counters in the global registry, read before and after a load.
+struct chunk_counts {
+  std::uint64_t streamed = 0;
+  std::uint64_t looked_up = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t guarded = 0;
+
+  static chunk_counts now() {
+    const std::string text = gg::metrics::global().expose();
+    const auto value = [&](std::string_view series) {
+      return static_cast<std::uint64_t>(gg::test::metric_sample(text, series).value_or(0));
+    };
+    return chunk_counts{value(R"(gadgetgrove_loader_chunks_total{mode="streamed"})"),
+                        value(R"(gadgetgrove_loader_chunks_total{mode="looked_up"})"),
+                        value("gadgetgrove_loader_streamed_chunk_retries_total"),
+                        value("gadgetgrove_loader_guarded_segments_total")};
+  }
+  chunk_counts operator-(const chunk_counts& o) const {
+    return {streamed - o.streamed, looked_up - o.looked_up, retried - o.retried,
+            guarded - o.guarded};
+  }
+};
+
+// What the loader logs while `fn` runs.
+template <typename Fn>
+std::string logged_while(const fs::path& dir, Fn&& fn) {
+  const fs::path log_path = dir / "loader.log";
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  REQUIRE(log_fd >= 0);
+  gg::log::set_output_fd(log_fd);
+  fn();
+  gg::log::set_output_fd(2);
+  ::close(log_fd);
+  return gg::test::read_file(log_path);
+}
+
+}  // namespace
+
+TEST_CASE("a streamed chunk that meets an id loaded before is copied again after a lookup",
+          "[integration][loader]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-loader-it");
+  auto o = options_for(db.conninfo(), dir.path());
+  o.threads = 1;
+  write_segment(dir.path(), "page_views", 1, segment_of("page_views", 0, 100));
+  const auto first = chunk_counts::now();
+  REQUIRE(load(o).rows() == 100);
+  // No duplicate seen yet: the rows went in one streamed chunk.
+  CHECK((chunk_counts::now() - first).streamed == 1);
+  CHECK((chunk_counts::now() - first).looked_up == 0);
+
+  // 20,000 new events with event 50 again (a client's retry) as line 12,001: deep inside a
+  // streamed chunk, after several of its slices went to the server.
+  write_segment(dir.path(), "page_views", 2,
+                segment_of("page_views", 1000, 12'000) + segment_of("page_views", 50, 1) +
+                    segment_of("page_views", 13'000, 8'000));
+  const auto before = chunk_counts::now();
+  gg::loader::load_summary s;
+  const std::string said = logged_while(dir.path(), [&] { s = load(o); });
+  const auto d = chunk_counts::now() - before;
+  CHECK(s.rows() == 20'000);
+  CHECK(s.rejected() == 1);
+  CHECK(s.rejects_by_reason.at("duplicate_event_id") == 1);
+  CHECK(d.retried == 1);
+  CHECK(d.streamed >= 1);   // the chunk before the one that met event 50
+  CHECK(d.looked_up >= 2);  // that chunk again, and the chunks after it
+  CHECK(d.guarded == 0);
+  // The chunk went back alone: the segment was not loaded again from its start.
+  CHECK(said.find("loaded meanwhile") == std::string::npos);
+  auto conn = db.connect();
+  CHECK(scalar(conn, "SELECT count(*) FROM raw_data.page_views") == 20'100);
+  CHECK(scalar(conn, "SELECT count(DISTINCT event_id) FROM raw_data.page_views") == 20'100);
+  CHECK(scalar(conn, "SELECT line_no FROM raw_data.rejected_events") == 12'001);
+  CHECK(text(conn,
+             "SELECT rows || '/' || rejected FROM pipeline.loaded_segments WHERE segment "
+             "LIKE '%-00000002.jsonl'") == "20000/1");
+}
+
+TEST_CASE("a streamed chunk that waits on another load's uncommitted id loads once it commits",
+          "[integration][loader]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  gg::test::temp_dir dir("gg-loader-it");
+  auto o = options_for(db.conninfo(), dir.path());
+  o.threads = 1;
+  // Another loader (another node's, or the CLI's) holds event 5,000 in its open transaction.
+  auto other = db.connect();
+  REQUIRE(other.exec("BEGIN").has_value());
+  REQUIRE(other
+              .exec("INSERT INTO raw_data.page_views (event_id, server_timestamp, queue_name) "
+                    "VALUES ($1::uuid, now(), 'page_views')",
+                    gg::loader::test::event_id(5'000))
+              .has_value());
+  write_segment(dir.path(), "page_views", 1, segment_of("page_views", 0, 10'000));
+  const auto before = chunk_counts::now();
+  std::promise<gg::result<gg::loader::load_summary>> done;
+  auto result = done.get_future();
+  std::thread run([&] { done.set_value(gg::loader::load_once(o)); });
+  auto conn = db.connect();
+  // The streamed COPY reaches event 5,000 and waits for the other transaction.
+  const bool waiting = eventually(
+      [&] {
+        return scalar(conn,
+                      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                      "AND query LIKE 'COPY raw_data.page_views%'") > 0;
+      },
+      30s);
+  REQUIRE(other.exec("COMMIT").has_value());
+  run.join();
+  REQUIRE(waiting);
+  auto s = result.get();
+  REQUIRE(s.has_value());
+  const auto d = chunk_counts::now() - before;
+  CHECK(s->failed == 0);
+  CHECK(s->rows() == 9'999);
+  CHECK(s->rejects_by_reason.at("duplicate_event_id") == 1);
+  CHECK(d.retried == 1);
+  CHECK(d.guarded == 0);
+  CHECK(scalar(conn, "SELECT count(*) FROM raw_data.page_views") == 10'000);
+  CHECK(scalar(conn, "SELECT count(DISTINCT event_id) FROM raw_data.page_views") == 10'000);
+  CHECK(scalar(conn, "SELECT line_no FROM raw_data.rejected_events") == 5'001);
 }
 
 TEST_CASE("two workers load segments whose retries repeat the previous segment exactly once",
