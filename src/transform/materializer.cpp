@@ -483,14 +483,24 @@ result<materialize_outcome> build_full(statement_runner& stmt, const model_spec&
 }
 
 // Whether the model can be merged into: for the retract strategy its contributions must exist
-// too (a target built by another strategy or tool has none).
+// too (a target built by another strategy or tool has none), with every retract key column (a
+// model that changed its retract key, e.g. from a visitor to a visitor and a day, is built
+// again rather than retracting by columns its contributions lack).
 result<bool> can_merge(pg::connection& conn, const model_spec& spec, const std::string& strategy,
                        bool full_refresh) {
   auto incremental = is_incremental(conn, spec, full_refresh);
   if (!incremental || !*incremental || strategy != "retract") return incremental;
   auto kind = describe_relation(conn, contributions_of(spec));
   if (!kind) return kind.error();
-  return *kind == relation_kind::table;
+  if (*kind != relation_kind::table) return false;
+  auto cols = relation_columns(conn, contributions_of(spec).render());
+  if (!cols) return cols.error();
+  for (const auto& key : spec.retract_key) {
+    const bool held = std::any_of(cols->begin(), cols->end(),
+                                  [&](const column_info& c) { return c.name == key; });
+    if (!held) return false;
+  }
+  return true;
 }
 
 std::string effective_strategy(const model_spec& spec) {

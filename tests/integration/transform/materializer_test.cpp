@@ -236,6 +236,31 @@ TEST_CASE("retract replaces a key's contributions and moves the sums by the diff
   f.build(spec, compile);
   CHECK(text(f.conn, sums) == "x=5");
 
+  SECTION("a retract key its contributions lack (the model changed it) builds it again in full") {
+    f.options.full_refresh = false;
+    exec(f.conn,
+         "alter table raw_data.contrib add column day int default 1;"
+         "insert into raw_data.contrib values ('c', 'z', 7, 2)");
+    spec.retract_key = {"rk", "day"};
+    // An incremental run would see no rows (and could not retract by `day`): only a full build
+    // brings c's row in.
+    auto by_day = [](const compile_request& req) -> gg::result<compiled_sql> {
+      return compiled_sql{std::string("select rk, day, k, n from raw_data.contrib") +
+                              (req.is_incremental ? " where false" : ""),
+                          {},
+                          {}};
+    };
+    f.build(spec, by_day);
+    CHECK(text(f.conn, sums) == "x=5,z=7");
+    CHECK(scalar(f.conn,
+                 "select count(*) from information_schema.columns where table_schema = 'analytics' "
+                 "and table_name = 'sums__contributions' and column_name = 'day'") == 1);
+    // From then on it is incremental again.
+    exec(f.conn, "insert into raw_data.contrib values ('d', 'z', 1, 3)");
+    f.build(spec, by_day);
+    CHECK(text(f.conn, sums) == "x=5,z=7");
+  }
+
   SECTION("without a retract_key it is a configuration error naming the model") {
     spec.retract_key.clear();
     auto r = materialize(f.stmt, spec, compile, f.options);

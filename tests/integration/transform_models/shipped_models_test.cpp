@@ -240,6 +240,45 @@ TEST_CASE("the shipped models give the hand-computed numbers, and a late event u
   }
 }
 
+TEST_CASE("a run recomputes a visitor's filtered page rows only for the days its new events touch",
+          "[integration][transform][models]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  auto conn = utc_connection(db);
+  load_fixture(conn);
+  run_models(db, false);
+  // u2 viewed pages on 2026-11-02 (s2) and 2026-11-09 (s6).
+  const std::string u2_rows =
+      "select string_agg(xmin::text, ',' order by dimension, value, path) from "
+      "analytics.dashboard_filtered_pages__contributions where visitor_id = 'u2' and "
+      "visitor_date = '";
+  const std::string day1_before = scalar(conn, u2_rows + "2026-11-02'");
+  const std::string day2_before = scalar(conn, u2_rows + "2026-11-09'");
+  REQUIRE(day1_before != "∅");
+  REQUIRE(day2_before != "∅");
+
+  // One more page view in s6: only u2's 2026-11-09 contributions are retracted and re-added.
+  raw_event view;
+  view.table = "page_views";
+  view.event_id = "00000000-0000-4000-8000-000000000900";
+  view.type = "page_view";
+  view.timestamp = "2026-11-09T14:05:00Z";
+  view.session_id = "s6";
+  view.user_id = "u2";
+  view.path = "/p/p1";
+  view.properties = R"({"title": "GadgetGrove"})";
+  REQUIRE(load(conn, {view}) == 1);
+  run_models(db, false);
+  CHECK(scalar(conn, u2_rows + "2026-11-02'") == day1_before);
+  CHECK(scalar(conn, u2_rows + "2026-11-09'") != day2_before);
+  CHECK(rows(conn,
+             "select date, path, views, visitors from analytics.dashboard_filtered_pages"
+             " where dimension = 'source' and path = '/p/p1' order by date") ==
+        rows_t{"2026-11-02|/p/p1|3|1", "2026-11-09|/p/p1|1|1"});
+  check_same_as_full_refresh(
+      db, conn,
+      {"analytics.dashboard_filtered_pages", "analytics.dashboard_filtered_pages__contributions"});
+}
+
 TEST_CASE("daily buckets follow the reporting time zone var", "[integration][transform][models]") {
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
   auto conn = utc_connection(db);

@@ -6,13 +6,16 @@
 -- docs/transform/runs.md): the model's rows are one per visitor, filter value, day and path
 -- (views, entries and exits of the visitor's sessions that match the value, and visitors = 1),
 -- held in dashboard_filtered_pages__contributions; the table holds their sums, so visitors is
--- the exact distinct count. A run recomputes the contributions of the visitors of the sessions
--- changed since the last one (macros/dashboard_touched_visitors.sql: their visitor now and
--- every one they may have had) from all those visitors' sessions, and the runner moves each
--- sum by the difference. A session whose filter values changed (a later outcome, a new product
--- view) leaves its former values' rows, and a visitor that no longer exists (its session got a
--- user id) is cleared by its tombstone row (NULL keys). Its cost follows the touched visitors,
--- not the size of their days.
+-- the exact distinct count. The retract key is the visitor and the day: a contribution of one
+-- day only involves the visitor's views of that day. A run recomputes the days of the sessions
+-- changed since the last one (every day each has views on: views only accumulate, so a
+-- session's former days are among them) for the visitors of those sessions
+-- (macros/dashboard_touched_visitors.sql: their visitor now and every one they may have had),
+-- from all those visitors' views of those days, and the runner moves each sum by the
+-- difference. A session whose filter values changed (a later outcome, a new product view)
+-- leaves its former values' rows, and a visitor that no longer exists (its session got a user
+-- id) is cleared by its tombstone rows (NULL keys), one per touched day. Its cost follows the
+-- touched visitors' views of the touched days, not their whole history.
 -- depends_on: {{ ref('stg_page_views') }}
 -- depends_on: {{ ref('dashboard_sessions') }}
 -- depends_on: {{ ref('stg_user_events') }}
@@ -20,7 +23,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='retract',
-    retract_key='visitor_id',
+    retract_key=['visitor_id', 'visitor_date'],
     unique_key=['dimension', 'value', 'date', 'path'],
     event_time='last_loaded_at',
     load_stamp='last_load_xid',
@@ -31,6 +34,11 @@ with
 {% if is_incremental() %}
 touched as (
     {{ dashboard_touched_visitors() }}
+),
+
+touched_days as (
+    select distinct view_date from {{ ref('dashboard_page_views').render() }}
+    where session_id in (select session_id from {{ ref('dashboard_sessions') }})
 ),
 
 visitor_sessions as (
@@ -54,6 +62,7 @@ session_paths as (
     from {{ ref('dashboard_page_views').render() }}
     {% if is_incremental() %}
     where session_id in (select session_id from visitor_sessions)
+      and view_date in (select view_date from touched_days)
     {% endif %}
     group by session_id, visitor_id, view_date, path
 )
@@ -64,6 +73,7 @@ select
     session_paths.view_date as date,
     session_paths.path,
     session_paths.visitor_id,
+    session_paths.view_date as visitor_date,
     sum(session_paths.views)::int as views,
     1 as visitors,
     sum(session_paths.entries)::int as entries,
@@ -73,9 +83,9 @@ select
 from session_paths
 join {{ ref('dashboard_session_filters').render() }} as filters
   on filters.session_id = session_paths.session_id
-group by 1, 2, 3, 4, 5
+group by 1, 2, 3, 4, 5, 6
 {% if is_incremental() %}
 union all
-select null, null, null, null, visitor_id, 0, 0, 0, 0, null, null
-from touched
+select null, null, null, null, touched.visitor_id, touched_days.view_date, 0, 0, 0, 0, null, null
+from touched cross join touched_days
 {% endif %}
