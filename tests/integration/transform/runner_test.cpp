@@ -82,6 +82,24 @@ TEST_CASE("run() builds a project, stores its results and build runs the tests",
   CHECK(summary.find("PASS=5") != std::string::npos);
 }
 
+TEST_CASE(
+    "models run without PostgreSQL's JIT compiler, and a pre-hook can turn it on for its model",
+    "[integration][transform]") {
+  gg::test::pg_database db(gg::test::pg_database::schema::migrated);
+  auto conn = db.connect();
+  exec(conn, "create table raw_data.items (id int, name text)");
+  REQUIRE(text(conn, "select current_setting('jit')") == "on");  // the server's default
+  gg::test::temp_dir dir;
+  const auto project = write_project(dir, "select current_setting('jit') as jit\n");
+  write(project / "models/jit_wanted.sql",
+        "{{ config(pre_hook=\"set local jit = on\") }}\nselect current_setting('jit') as jit\n");
+  auto r = run(options_for(db, project));
+  REQUIRE(r.has_value());
+  CHECK(r->exit_code() == 0);
+  CHECK(text(conn, "select jit from public.slow") == "off");
+  CHECK(text(conn, "select jit from public.jit_wanted") == "on");
+}
+
 TEST_CASE("two runs on one database at once are serialised", "[integration][transform]") {
   gg::test::pg_database db(gg::test::pg_database::schema::migrated);
   auto conn = db.connect();

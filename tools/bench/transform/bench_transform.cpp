@@ -164,7 +164,10 @@ std::string retract_script(const gg::transform::node& n, const std::string& sql)
 std::string full_refresh_script(const config& cfg) {
   const auto project =
       check(gg::transform::project::load(fs::path(cfg.sql_dir) / "transform"), "load project");
-  std::string script = "\\set ON_ERROR_STOP 1\nset client_min_messages = warning;\n";
+  // With the session settings the runner uses (no JIT), so the two differ only in how the
+  // statements are sent.
+  std::string script =
+      "\\set ON_ERROR_STOP 1\nset client_min_messages = warning;\nset jit = off;\n";
   for (const auto& n : project.nodes()) {
     if (n.kind != gg::transform::node_kind::model) continue;
     const auto compiled = check(gg::transform::compile(project, n), "compile");
