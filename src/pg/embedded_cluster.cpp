@@ -365,6 +365,10 @@ status embedded_cluster::launch() {
   std::vector<std::pair<std::string, std::string>> settings{
       {"listen_addresses", options_.listen_port != 0 ? "127.0.0.1" : ""},
       {"shared_buffers", "128MB"},
+      // The default (1/32 of shared_buffers: 4 MB) fills several times a second under COPY,
+      // and each backend that finds it full writes WAL itself under one lock: two loader
+      // workers then took turns. Measured, 500k events on 2 workers: 88-92k -> 112k rows/s.
+      {"wal_buffers", "16MB"},
       {"wal_level", "minimal"},
       {"max_wal_senders", "0"},
       {"max_wal_size", "2GB"},

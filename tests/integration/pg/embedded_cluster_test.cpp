@@ -59,6 +59,9 @@ std::string lifecycle(const std::filesystem::path& data_dir) {
     if (auto s = c->exec_script("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)"); !s) {
       return "write: " + s.error().message;
     }
+    // The settings the loader's throughput rests on.
+    auto wal = c->exec("SHOW wal_buffers");
+    if (!wal || wal->get(0, 0) != "16MB") return "wal_buffers is not 16MB";
   }
   if (!embedded_cluster::is_running(data_dir)) return "is_running() false while running";
   if (auto s = cluster.stop(); !s) return "stop: " + s.error().message;
