@@ -6,7 +6,9 @@
 # event. Prints one block per rate, the highest rate with freshness p95 <= 2 s, and the ratio
 # to the original design's 180 s (a 60 s load schedule plus a 120 s dbt schedule).
 #   tools/bench/e2e/run.sh [--duration 60] [--rates 1000,5000,20000] [--markers-per-second 2]
-#                          [--threads 1] [--keep]
+#                          [--threads 1] [--keep] [--no-path-phase]
+# Each rate also runs the ingest path alone (serve --role ingest,loader) under the same load and
+# prints its CPU per event against the same floor (--no-path-phase skips it).
 # GG_BENCH_BUILD_DIR (default build-bench) selects the build directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)

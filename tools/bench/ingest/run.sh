@@ -10,9 +10,11 @@
 # Environment:
 #   CONNECTIONS (64), DURATION (15s), WRK_THREADS (2), ACK (durable), RUNS (3: the figures are
 #   medians; the servers take turns within each run, so load from elsewhere hits them alike).
-#   SETUP: loader (default) is the whole serve with its embedded PostgreSQL, so the loader
-#     COPYs each sealed segment (every second) and a transform run follows each load while wrk
-#     sends; alone is `--role ingest` (shop, ingest, event log: nothing loads).
+#   SETUP: loader (default) is `--role ingest,loader` with its embedded PostgreSQL: the loader
+#     COPYs each sealed segment (every second) while wrk sends, and nothing else runs; pipeline
+#     is the whole serve, where a transform run also follows each load (its PostgreSQL work
+#     competes with both servers for the same cores); alone is `--role ingest` (shop, ingest,
+#     event log: nothing loads).
 #   NGINX_WORKERS (1): nginx's worker_processes; one worker is the yardstick of the goal.
 #   BASELINE: another gadgetgrove binary run side by side (its own data directory), so a
 #     change is measured against the code before it in the same run.
@@ -37,9 +39,10 @@ done
 [[ -x "$bin" ]] || { echo "run.sh: $bin not found (tools/build.sh)" >&2; exit 1; }
 [[ -z "$baseline" || -x "$baseline" ]] || { echo "run.sh: BASELINE $baseline not found" >&2; exit 1; }
 case "$setup" in
-  loader) role_args=() ;;
+  loader) role_args=(--role ingest,loader) ;;
+  pipeline) role_args=() ;;
   alone) role_args=(--role ingest) ;;
-  *) echo "run.sh: SETUP is loader or alone, not $setup" >&2; exit 1 ;;
+  *) echo "run.sh: SETUP is loader, pipeline or alone, not $setup" >&2; exit 1 ;;
 esac
 
 tmp="$(mktemp -d /tmp/gg-bench-ingest.XXXXXX)"
