@@ -11,6 +11,9 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace gg::transform {
 
@@ -83,22 +86,91 @@ status drop_leftover(statement_runner& stmt, const relation_name& rel, const mod
                     spec);
 }
 
+status create_index(statement_runner& stmt, const model_spec& spec, const index_spec& ix) {
+  if (ix.columns.empty()) {
+    return error{errc::config, spec.path + ": an entry of `indexes` has no columns"};
+  }
+  if (!ix.type.empty() && !std::all_of(ix.type.begin(), ix.type.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      })) {
+    return error{errc::config,
+                 fmt::format("{}: index type '{}' is not a method name", spec.path, ix.type)};
+  }
+  // Columns are SQL written by the project's author (dbt allows expressions here).
+  std::string sql =
+      fmt::format("create {}index on {}{} ({})", ix.unique ? "unique " : "",
+                  spec.relation.render(), ix.type.empty() ? "" : " using " + ix.type,
+                  fmt::join(ix.columns, ", "));
+  return exec_plain(stmt, sql, spec);
+}
+
 status create_indexes(statement_runner& stmt, const model_spec& spec) {
   for (const auto& ix : spec.indexes) {
-    if (ix.columns.empty()) {
-      return error{errc::config, spec.path + ": an entry of `indexes` has no columns"};
+    if (auto st = create_index(stmt, spec, ix); !st) return st;
+  }
+  return {};
+}
+
+// Lower case without double quotes: a column name as written in a model and as
+// pg_get_indexdef prints it compare equal.
+std::string folded(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c != '"') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+bool plain_column(std::string_view column) {
+  const std::string name = folded(column);
+  return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+         });
+}
+
+// The tail pg_get_indexdef prints for `ix` ("create [unique] index ... using btree (a, b)"),
+// folded; nullopt when a column is an expression, whose printed form may differ from the
+// model's text (such an index is only created when the table is built).
+std::optional<std::pair<std::string, std::string>> printed_form(const index_spec& ix) {
+  if (ix.columns.empty()) return std::nullopt;
+  std::vector<std::string> cols;
+  for (const auto& c : ix.columns) {
+    if (!plain_column(c)) return std::nullopt;
+    cols.push_back(folded(c));
+  }
+  return std::pair{std::string{ix.unique ? "create unique index " : "create index "},
+                   fmt::format(" using {} ({})", ix.type.empty() ? "btree" : folded(ix.type),
+                               fmt::join(cols, ", "))};
+}
+
+// An incremental run creates the declared indexes the existing table lacks, so an index added
+// to a model (say, on its unique key, which the merge's delete probes) reaches tables built
+// before it without a full refresh. Indexes on expressions are left to table builds.
+status create_missing_indexes(statement_runner& stmt, const model_spec& spec) {
+  if (spec.indexes.empty()) return {};
+  auto r = stmt.exec(
+      "select pg_get_indexdef(indexrelid) from pg_catalog.pg_index where indrelid = "
+      "$1::regclass",
+      spec.relation.render());
+  if (!r) return locate_error(r.error(), {}, 0, {}, spec.path);
+  std::vector<std::string> defs;
+  for (int i = 0; i < r->rows(); ++i) defs.push_back(folded(r->get(i, 0)));
+  for (const auto& ix : spec.indexes) {
+    auto form = printed_form(ix);
+    if (!form) continue;
+    const bool present = std::any_of(defs.begin(), defs.end(), [&](const std::string& d) {
+      return d.starts_with(form->first) && d.ends_with(form->second);
+    });
+    if (present) continue;
+    if (auto st = create_index(stmt, spec, ix); !st) {
+      if (st.error().code == errc::cancelled) return st;
+      return error{st.error().code,
+                   fmt::format("{} (an index the model declares, created on the existing "
+                               "table; a --full-refresh rebuilds the table with it)",
+                               st.error().message)};
     }
-    if (!ix.type.empty() && !std::all_of(ix.type.begin(), ix.type.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-        })) {
-      return error{errc::config,
-                   fmt::format("{}: index type '{}' is not a method name", spec.path, ix.type)};
-    }
-    // Columns are SQL written by the project's author (dbt allows expressions here).
-    std::string sql = fmt::format(
-        "create {}index on {}{} ({})", ix.unique ? "unique " : "", spec.relation.render(),
-        ix.type.empty() ? "" : " using " + ix.type, fmt::join(ix.columns, ", "));
-    if (auto st = exec_plain(stmt, sql, spec); !st) return st;
   }
   return {};
 }
@@ -598,6 +670,7 @@ result<materialize_outcome> merge_increment(statement_runner& stmt, const model_
   if (run_pre_hooks) {
     if (auto st = run_hooks(stmt, compiled.pre_hooks, spec, "pre-hook"); !st) return st.error();
   }
+  if (auto st = create_missing_indexes(stmt, spec); !st) return st.error();
   const std::string tmp = quote_identifier(with_suffix(spec.relation, tmp_suffix).identifier);
   auto created =
       exec_wrapped(stmt, fmt::format("create temporary table {} on commit drop as (\n", tmp),

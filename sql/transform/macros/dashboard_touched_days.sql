@@ -11,21 +11,33 @@
 
     The caller announces `-- depends_on: {{ ref('stg_page_views') }}` and
     `{{ ref('dashboard_sessions') }}`: these refs are reached only when is_incremental(). -#}
-{% macro dashboard_touched_days() -%}
-    select distinct {{ reporting_day('touched_views.event_at') }}
+{% macro dashboard_touched_days_query() -%}
+    select distinct {{ reporting_day('touched_views.event_at') }} as day
     from {{ ref('stg_page_views').render() }} as touched_views
     where not touched_views.is_bot
       and touched_views.session_id in (select session_id from {{ ref('dashboard_sessions') }})
 {%- endmacro %}
 
-{#- The pre-hook of a per-day dashboard model: on an incremental run, deletes the rows of the
-    days it recomputes (`column` holds the day), in the transaction that then appends their new
-    rows. A day that lost all its sessions (they moved
-    to another day) thus loses its rows too, which a delete by the new rows' keys would keep. -#}
+{#- The touched days inside an incremental run's body: the temporary table the pre-hook below
+    filled, in the same transaction. -#}
+{% macro dashboard_touched_days() -%}
+    select day from dashboard_touched_days
+{%- endmacro %}
+
+{#- The pre-hook of a per-day dashboard model: on an incremental run, computes the days it
+    recomputes once, into a temporary table with statistics, and deletes their rows (`column`
+    holds the day), in the transaction that then appends their new rows. A day that lost all
+    its sessions (they moved to another day) thus loses its rows too, which a delete by the new
+    rows' keys would keep.
+
+    Why a table and not the query inline: the planner cannot tell how many days a subquery
+    yields (it guessed eleven when one was touched), so the body read a whole by-day table
+    instead of the touched days through its session_date index; analyzed, the table tells it. -#}
 {% macro dashboard_delete_touched_days(column) -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} where {{ column }} in (
-        {{- dashboard_touched_days() -}}
-    )
+    create temporary table dashboard_touched_days on commit drop as
+    {{ dashboard_touched_days_query() }};
+    analyze dashboard_touched_days;
+    delete from {{ this }} where {{ column }} in ({{ dashboard_touched_days() }})
     {%- endif -%}
 {%- endmacro %}

@@ -544,6 +544,52 @@ TEST_CASE("hooks run around the build and indexes are created on the table",
                "indexdef like 'CREATE UNIQUE INDEX%'") == 1);
 }
 
+TEST_CASE("an incremental run creates the declared indexes an existing table lacks, once",
+          "[integration][transform]") {
+  fixture f;
+  exec(f.conn, "create table raw_data.src (id int, \"Line\" int, v text); insert into "
+               "raw_data.src values (1, 0, 'a'), (2, 0, 'b')");
+  auto compile = [](const compile_request&) -> gg::result<compiled_sql> {
+    return compiled_sql{"select id, \"Line\", v from raw_data.src", {}, {}};
+  };
+  auto spec = model("late_ix", "incremental");
+  spec.unique_key = {"id", "\"Line\""};
+  f.build(spec, compile);
+  auto count_indexes = [&] {
+    return scalar(f.conn,
+                  "select count(*) from pg_indexes where schemaname = 'analytics' and "
+                  "tablename = 'late_ix'");
+  };
+  REQUIRE(count_indexes() == 0);
+
+  // Declared after the table was built: the unique key's index, a plain one written in
+  // another case, one on an expression (only a table build creates that), a hash index.
+  spec.indexes = {index_spec{{"id", "\"Line\""}, true, ""}, index_spec{{"V"}, false, "btree"},
+                  index_spec{{"lower(v)"}, false, ""}, index_spec{{"v"}, false, "hash"}};
+  f.build(spec, compile);
+  CHECK(count_indexes() == 3);
+  CHECK(scalar(f.conn,
+               "select count(*) from pg_indexes where tablename = 'late_ix' and indexdef like "
+               "'CREATE UNIQUE INDEX % ON analytics.late_ix USING btree (id, \"Line\")'") == 1);
+  CHECK(scalar(f.conn,
+               "select count(*) from pg_indexes where tablename = 'late_ix' and indexdef like "
+               "'%USING hash (v)'") == 1);
+  // A unique index is not taken for a plain one on the same columns, nor the reverse.
+  f.build(spec, compile);
+  f.build(spec, compile);
+  CHECK(count_indexes() == 3);
+  CHECK(scalar(f.conn, "select count(*) from analytics.late_ix") == 2);
+
+  SECTION("a declared unique index the rows break fails the run, naming the way out") {
+    exec(f.conn, "drop index analytics.\"late_ix_id_Line_idx\"");
+    exec(f.conn, "insert into analytics.late_ix values (7, 0, 'x'), (7, 0, 'y')");
+    auto r = materialize(f.stmt, spec, compile, f.options);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("--full-refresh") != std::string::npos);
+    CHECK(r.error().message.find("models/late_ix.sql") != std::string::npos);
+  }
+}
+
 TEST_CASE("a stop request cancels a running statement quickly and reports cancelled",
           "[integration][transform]") {
   fixture f;
