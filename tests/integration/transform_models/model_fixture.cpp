@@ -166,6 +166,7 @@ const std::vector<std::string>& model_relations() {
                                                      "staging.stg_event_queue",
                                                      "staging.int_product_events",
                                                      "staging.int_product_daily",
+                                                     "staging.int_session_days",
                                                      "analytics.session_summary",
                                                      "analytics.daily_metrics",
                                                      "analytics.funnel_analysis",

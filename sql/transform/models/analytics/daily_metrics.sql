@@ -1,5 +1,7 @@
 -- One row per reporting day (the day a session started, in var reporting_time_zone), from
--- session_summary: traffic, shopping and conversion of that day's sessions.
+-- session_summary: traffic, shopping and conversion of that day's sessions. The sums per day
+-- are kept by int_session_days, which a run moves by the sessions that changed; this table is
+-- rebuilt from its rows (one per day).
 {{ config(
     materialized='table',
     indexes=[{'columns': ['date'], 'unique': True}]
@@ -8,21 +10,19 @@
 with days as (
     select
         session_date as date,
-        count(*) as total_sessions,
-        count(*) filter (where not is_synthetic) as sessions,
-        count(*) filter (where is_synthetic) as synthetic_sessions,
-        sum(total_page_views) as page_views,
-        sum(product_views) as product_views,
-        sum(cart_adds) as add_to_cart_events,
-        sum(purchases) as purchase_events,
-        count(*) filter (where transaction_id is not null) as purchasing_sessions,
-        sum(purchase_value) as total_revenue,
-        count(*) filter (where session_outcome = 'bounce') as bounced_sessions,
-        count(*) filter (where cart_adds > 0) as cart_sessions,
-        count(*) filter (where cart_adds > 0 and transaction_id is not null)
-            as cart_purchasing_sessions
-    from {{ ref('session_summary') }}
-    group by session_date
+        total_sessions,
+        sessions,
+        synthetic_sessions,
+        page_views,
+        product_views,
+        cart_adds as add_to_cart_events,
+        purchases as purchase_events,
+        purchasing_sessions,
+        purchase_value as total_revenue,
+        bounced_sessions,
+        cart_sessions,
+        cart_purchasing_sessions
+    from {{ ref('int_session_days') }}
 )
 
 select

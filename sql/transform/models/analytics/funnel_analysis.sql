@@ -2,7 +2,8 @@
 -- rate from each stage to the next and overall. The stages nest: purchase = an order; cart =
 -- an add to cart or an order; product = a product view or a later stage; browse = more than
 -- one page view or a later stage. A session that skipped a step (an add to cart from a list
--- page) counts for the step it skipped, so every rate is at most 1.
+-- page) counts for the step it skipped, so every rate is at most 1. The stage counts per day
+-- are kept by int_session_days (a row per day, moved by the sessions that changed).
 {{ config(
     materialized='table',
     indexes=[{'columns': ['date'], 'unique': True}]
@@ -11,15 +12,12 @@
 with stages as (
     select
         session_date as date,
-        count(*) as total_sessions,
-        count(*) filter (where total_page_views > 1 or product_views > 0 or cart_adds > 0
-                               or transaction_id is not null) as browse_sessions,
-        count(*) filter (where product_views > 0 or cart_adds > 0 or transaction_id is not null)
-            as product_sessions,
-        count(*) filter (where cart_adds > 0 or transaction_id is not null) as cart_sessions,
-        count(*) filter (where transaction_id is not null) as purchase_sessions
-    from {{ ref('session_summary') }}
-    group by session_date
+        total_sessions,
+        browse_stage_sessions as browse_sessions,
+        product_stage_sessions as product_sessions,
+        cart_stage_sessions as cart_sessions,
+        purchasing_sessions as purchase_sessions
+    from {{ ref('int_session_days') }}
 )
 
 select
