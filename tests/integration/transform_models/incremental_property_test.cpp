@@ -67,6 +67,10 @@ class event_source {
       e.table = "user_events";
       if (rng_.chance(0.7)) {
         e.type = "identify";
+        // A shopper who logs in as someone else, or an anonymous session's first login: the
+        // session's user changes from one load to the next, so models kept per user must
+        // retract the former user's rows.
+        if (rng_.chance(0.25)) e.user_id = "u" + std::to_string((session + 1) % 6);
         e.properties = "{\"name\": \"User " + std::to_string(session % 6) + "\", \"email\": \"u" +
                        std::to_string(rng_.below(3)) + "@example.com\"}";
       } else {

@@ -167,6 +167,7 @@ const std::vector<std::string>& model_relations() {
                                                      "staging.int_product_events",
                                                      "staging.int_product_daily",
                                                      "staging.int_session_days",
+                                                     "staging.int_user_cohort_weeks",
                                                      "analytics.session_summary",
                                                      "analytics.daily_metrics",
                                                      "analytics.funnel_analysis",

@@ -8,7 +8,7 @@
 -- docs/transform/runs.md): the model's rows are one per user, filter value and week of their
 -- cohort with activity (active = 1), held in dashboard_filtered_cohorts__contributions; the
 -- table holds their sums. A run recomputes the contributions of the users of the sessions
--- changed since the last one (macros/dashboard_touched_visitors.sql: a session's user now and
+-- changed since the last one (macros/touched_users.sql: a session's user now and
 -- every one its events carry, so a former one too) from all those users' sessions, and the
 -- runner moves each count by the difference; a user left without sessions is cleared by its
 -- tombstone row (NULL keys). Its cost follows the touched users, not the size of their days.

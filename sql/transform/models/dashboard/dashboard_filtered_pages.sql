@@ -10,7 +10,7 @@
 -- day only involves the visitor's views of that day. A run recomputes the days of the sessions
 -- changed since the last one (every day each has views on: views only accumulate, so a
 -- session's former days are among them) for the visitors of those sessions
--- (macros/dashboard_touched_visitors.sql: their visitor now and every one they may have had),
+-- (macros/touched_users.sql: their visitor now and every one they may have had),
 -- from all those visitors' views of those days, and the runner moves each sum by the
 -- difference. A session whose filter values changed (a later outcome, a new product view)
 -- leaves its former values' rows, and a visitor that no longer exists (its session got a user

@@ -1,26 +1,33 @@
-{#- The visitors and users whose contributions an incremental run of a 'retract' dashboard model
-    (dashboard_filtered_pages, dashboard_filtered_cohorts) recomputes: those of the sessions of
-    the dashboard_sessions rows changed since the model's last run (its load stamp at or above
-    its watermark).
+{#- The users whose per-user rows an incremental run recomputes when the sessions in `changed`
+    (a load-stamp filtered ref with session_id and user_id: the sessions changed since the
+    model's last run) changed.
 
-    A changed session can leave a visitor or user as well as join one: its visitor is
-    'session:' and its id until it has a user id, and its user id is one its events carry, so
-    the users of all its events (whether crawler or not) hold its former ones too. A visitor in
-    the set that did not change is recomputed to the same rows.
+    A changed session can leave a user as well as join one: its user id is one its events
+    carry, so the users of all its events (whether crawler or not) hold its former ones too. A
+    user in the set that did not change is recomputed to the same rows.
 
     The caller announces `-- depends_on:` the three staging models; these refs are reached only
     when is_incremental(). -#}
-{% macro dashboard_touched_users() -%}
-    select user_id from {{ ref('dashboard_sessions') }} where user_id is not null
+{% macro touched_users(changed) -%}
+    select user_id from {{ changed }} where user_id is not null
     union
     select user_id from {{ ref('stg_page_views').render() }}
-    where user_id is not null and session_id in (select session_id from {{ ref('dashboard_sessions') }})
+    where user_id is not null and session_id in (select session_id from {{ changed }})
     union
     select user_id from {{ ref('stg_user_events').render() }}
-    where user_id is not null and session_id in (select session_id from {{ ref('dashboard_sessions') }})
+    where user_id is not null and session_id in (select session_id from {{ changed }})
     union
     select user_id from {{ ref('stg_ecommerce_events').render() }}
-    where user_id is not null and session_id in (select session_id from {{ ref('dashboard_sessions') }})
+    where user_id is not null and session_id in (select session_id from {{ changed }})
+{%- endmacro %}
+
+{#- The users whose contributions an incremental run of a 'retract' dashboard model
+    (dashboard_filtered_pages, dashboard_filtered_cohorts) recomputes: touched_users of the
+    dashboard_sessions rows changed since the model's last run (its load stamp at or above its
+    watermark). A changed session's visitor is 'session:' and its id until it has a user id
+    (dashboard_touched_visitors below). -#}
+{% macro dashboard_touched_users() -%}
+    {{ touched_users(ref('dashboard_sessions')) }}
 {%- endmacro %}
 
 {#- The visitors (visitor_id of dashboard_sessions) above: the touched users and each changed
