@@ -1,5 +1,5 @@
 -- One row per event sent to the analytics queue (raw_data.analytics_events).
-{{ staging_config() }}
+{{ staging_config('analytics_events') }}
 
 select
     {{ staged_event_columns() }}

@@ -5,7 +5,7 @@
 -- product_view, add_to_cart, ...) so both spellings count as one kind; transaction_id is set
 -- for purchases only (a failed order's id is order_id), so the two reports of one purchase
 -- share a transaction_id and are counted once downstream.
-{{ staging_config() }}
+{{ staging_config('ecommerce_events') }}
 
 with events as (
     select

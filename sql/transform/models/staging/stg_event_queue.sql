@@ -1,5 +1,5 @@
 -- One row per event no other queue took (raw_data.event_queue).
-{{ staging_config() }}
+{{ staging_config('event_queue') }}
 
 select
     {{ staged_event_columns() }}

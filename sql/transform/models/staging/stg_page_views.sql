@@ -1,5 +1,5 @@
 -- One row per page view (raw_data.page_views), bots included and flagged (is_bot).
-{{ staging_config() }}
+{{ staging_config('page_views') }}
 
 select
     {{ staged_event_columns() }},

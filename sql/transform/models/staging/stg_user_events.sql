@@ -1,7 +1,7 @@
 -- One row per user event (raw_data.user_events): identify, user_engagement, logout. For an
 -- identify the loader stores the traits as properties; a client that nests them under
 -- properties.traits is read too.
-{{ staging_config() }}
+{{ staging_config('user_events') }}
 
 select
     {{ staged_event_columns() }},
