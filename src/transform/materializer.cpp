@@ -98,9 +98,8 @@ status create_index(statement_runner& stmt, const model_spec& spec, const index_
   }
   // Columns are SQL written by the project's author (dbt allows expressions here).
   std::string sql =
-      fmt::format("create {}index on {}{} ({})", ix.unique ? "unique " : "",
-                  spec.relation.render(), ix.type.empty() ? "" : " using " + ix.type,
-                  fmt::join(ix.columns, ", "));
+      fmt::format("create {}index on {}{} ({})", ix.unique ? "unique " : "", spec.relation.render(),
+                  ix.type.empty() ? "" : " using " + ix.type, fmt::join(ix.columns, ", "));
   return exec_plain(stmt, sql, spec);
 }
 

@@ -547,8 +547,9 @@ TEST_CASE("hooks run around the build and indexes are created on the table",
 TEST_CASE("an incremental run creates the declared indexes an existing table lacks, once",
           "[integration][transform]") {
   fixture f;
-  exec(f.conn, "create table raw_data.src (id int, \"Line\" int, v text); insert into "
-               "raw_data.src values (1, 0, 'a'), (2, 0, 'b')");
+  exec(f.conn,
+       "create table raw_data.src (id int, \"Line\" int, v text); insert into "
+       "raw_data.src values (1, 0, 'a'), (2, 0, 'b')");
   auto compile = [](const compile_request&) -> gg::result<compiled_sql> {
     return compiled_sql{"select id, \"Line\", v from raw_data.src", {}, {}};
   };
