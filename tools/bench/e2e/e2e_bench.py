@@ -25,6 +25,7 @@ printed against the same floor. The first ratio is the whole pipeline's, the sec
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -396,16 +397,33 @@ def simulate(args, public, rate, work):
     return sim, report
 
 
-def run_rate(args, rate):
-    work = tempfile.mkdtemp(prefix="gg-bench-e2e-")
+@contextlib.contextmanager
+def fresh_serve(args, prefix, extra):
+    """A serve of its own in a new work directory (embedded PostgreSQL, ack durable, synthetic
+    shoppers off) with `extra` arguments; yields (work, data, serve, info), then stops it and
+    removes the work directory unless --keep."""
+    work = tempfile.mkdtemp(prefix=prefix)
     os.chmod(work, 0o755)
     data = os.path.join(work, "data")
     log = open(os.path.join(work, "serve.log"), "w")
     serve, info = start_serve(
         args.binary, data,
         ["--sql-dir", args.sql_dir, "--pg-bin-dir", args.pg_bin_dir, "--traffic", "off",
-         "--ack", "durable", "--transform-on-load", "on"], log)
+         "--ack", "durable"] + extra, log)
     try:
+        yield work, data, serve, info
+    finally:
+        stop_serve(serve)
+        log.close()
+        if args.keep:
+            print(f"  kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run_rate(args, rate):
+    with fresh_serve(args, "gg-bench-e2e-", ["--transform-on-load", "on"]) as (
+            work, data, serve, info):
         public, admin = info["public"], info["admin"]
         wait_transformed(admin)
         postmaster = postmaster_pid(data)
@@ -452,13 +470,6 @@ def run_rate(args, rate):
             "nginx_us": nginx_us, "nginx_rps": nginx_rps, "copy_us": copy_us,
             "copy_rows": copy_rows,
         }
-    finally:
-        stop_serve(serve)
-        log.close()
-        if args.keep:
-            print(f"  kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def loaded_rows(admin):
@@ -477,15 +488,8 @@ def run_path(args, rate):
     """The ingest path alone at `rate`: serve with --role ingest,loader (no transform runs),
     simulate for args.duration; CPU per event of gadgetgrove and PostgreSQL, taken once every
     acknowledged event is loaded."""
-    work = tempfile.mkdtemp(prefix="gg-bench-e2e-path-")
-    os.chmod(work, 0o755)
-    data = os.path.join(work, "data")
-    log = open(os.path.join(work, "serve.log"), "w")
-    serve, info = start_serve(
-        args.binary, data,
-        ["--sql-dir", args.sql_dir, "--pg-bin-dir", args.pg_bin_dir, "--traffic", "off",
-         "--ack", "durable", "--role", "ingest,loader"], log)
-    try:
+    with fresh_serve(args, "gg-bench-e2e-path-", ["--role", "ingest,loader"]) as (
+            work, data, serve, info):
         admin = info["admin"]
         postmaster = postmaster_pid(data)
         rows0 = loaded_rows(admin) or 0.0
@@ -510,13 +514,6 @@ def run_path(args, rate):
         gg_cpu = proc_cpu_seconds(serve.pid) - gg_cpu0
         pg_cpu = postgres_cpu_seconds(postmaster) - pg_cpu0
         return {"events": events, "rows": rows, "gg_cpu": gg_cpu, "pg_cpu": pg_cpu}
-    finally:
-        stop_serve(serve)
-        log.close()
-        if args.keep:
-            print(f"  kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def accepted_events(report):
